@@ -1,0 +1,124 @@
+// The validated configuration: what the rest of the gateway reads. Produced only by
+// loadConfig(), which checks the whole directory and reports every problem at once.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace qiao::sdk { class Registry; }
+
+namespace qiao::config {
+
+// One problem found in the configuration, pointing at the spot.
+struct Diagnostic {
+  std::string file;     // path as given (relative to the config dir's parent when possible)
+  int line = 0;         // 1-based; 0 = unknown
+  int column = 0;       // 1-based; 0 = unknown
+  std::string path;     // key path: routes.orders.sink
+  std::string message;  // what is wrong, with a did-you-mean hint where one exists
+  // "file:line:column: path: message"
+  std::string format() const;
+};
+
+struct RetryPolicy {
+  int max_attempts = 10;            // including the first; then dead letter
+  int64_t initial_backoff_ms = 500;
+  int64_t max_backoff_ms = 300000;
+};
+
+struct CircuitBreakerConfig {
+  int failure_threshold = 5;        // consecutive failures that open the circuit
+  int64_t open_ms = 30000;          // time open before a half-open probe
+};
+
+struct RateLimitConfig {
+  double per_second = 0;            // 0 = unlimited
+  int burst = 1;
+};
+
+struct ConnectorConfig {
+  std::string name;                 // key under connectors:
+  std::string type;                 // descriptor name: http, k3cloud, ...
+  std::string settings_json;        // the connector's own keys (validated against its schema), secrets resolved
+  int concurrency = 4;              // deliveries in flight at once
+  RateLimitConfig rate_limit;
+  CircuitBreakerConfig circuit_breaker;
+};
+
+struct RouteConfig {
+  std::string name;
+  std::string source = "ingest";    // "ingest" (HTTP API) or a source connector's name
+  std::string mapping;              // "" = identity; else a file under gateway.mappings_dir
+  std::string sink;                 // a sink connector's name
+  std::string entity = "record";    // Record::entity for ingested records
+  std::string business_key;         // JSON pointer into the payload, e.g. /orderId; "" = none
+  bool ordered = false;             // per business key, deliver in ingest order
+  RetryPolicy retry;
+};
+
+struct ScheduleConfig {
+  std::string name;
+  std::string cron;                 // 5 fields, or 6 with seconds first
+  std::string timezone;             // defaults to gateway.timezone
+  std::string route;                // poll this route's source connector
+};
+
+struct GatewayConfig {
+  std::string instance_name = "qiao";
+  std::string data_dir = "./data";
+  std::string timezone = "Asia/Shanghai";
+  std::string log_level = "info";
+  std::string log_file;             // "" = stderr
+  std::string plugins_dir;          // "" = none
+  std::string mappings_dir = "mappings";
+  int workers = 8;                  // delivery threads
+  int64_t drain_timeout_ms = 10000; // SIGTERM: wait this long for in-flight deliveries
+};
+
+struct ServerConfig {
+  std::string host = "127.0.0.1";
+  int port = 8080;
+  int64_t max_body_bytes = 1048576;
+  int max_threads = 64;
+};
+
+struct StoreConfig {
+  std::string driver = "sqlite";
+  std::string path;                 // default: <data_dir>/qiao.db
+  int busy_timeout_ms = 5000;
+  int64_t lease_ms = 30000;         // a claimed message returns to the queue after this
+  std::string synchronous = "full"; // full | normal (normal: newest commits may roll back on power loss)
+};
+
+struct SecurityConfig {
+  std::string bootstrap_admin_key;  // secret; if set, an admin key with this value exists at start
+  bool require_auth = true;
+  std::vector<std::string> secrets; // every resolved ${env:}/${file:} value, for log redaction
+};
+
+struct Config {
+  std::string dir;                  // the config directory
+  GatewayConfig gateway;
+  ServerConfig server;
+  StoreConfig store;
+  SecurityConfig security;
+  std::map<std::string, ConnectorConfig> connectors;
+  std::map<std::string, RouteConfig> routes;
+  std::map<std::string, ScheduleConfig> schedules;
+};
+
+struct LoadResult {
+  std::optional<Config> config;           // set only when diagnostics is empty
+  std::vector<Diagnostic> diagnostics;    // sorted by file, line, column
+};
+
+// Reads every *.yaml / *.yml file in dir (sorted by name), resolves ${env:NAME} and
+// ${file:PATH} references, and validates the whole: sections, keys (did-you-mean), types,
+// required fields, connector settings against each connector's schema in the registry,
+// references between sections (route -> connector, mapping file), cron expressions.
+LoadResult loadConfig(const std::string& dir, const sdk::Registry& registry);
+
+}  // namespace qiao::config

@@ -1,0 +1,60 @@
+// The gateway runtime: connectors built from config, routes, the delivery workers, and the
+// entry points the HTTP API and the CLI use. One Gateway per process.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "qiao/config/config.h"
+#include "qiao/core/metrics.h"
+#include "qiao/core/record.h"
+#include "qiao/core/result.h"
+#include "qiao/store/store.h"
+
+namespace qiao::sdk { class Registry; }
+
+namespace qiao::runtime {
+
+struct ConnectorStatus {
+  std::string name;
+  std::string type;
+  std::string kind;            // sink | source
+  bool healthy = true;
+  std::string health_detail;
+  std::string circuit;         // closed | open | half_open
+  int in_flight = 0;
+  int concurrency = 0;
+  int64_t delivered = 0;
+  int64_t failed = 0;
+};
+
+class Gateway {
+ public:
+  virtual ~Gateway() = default;
+
+  // Starts the delivery workers and pollers. Call once.
+  virtual Status start() = 0;
+  // Stops claiming, waits up to the drain timeout for in-flight deliveries, releases leases.
+  virtual void stop() = 0;
+  virtual bool ready() const = 0;
+
+  // Accepts records for a route; durable when it returns. NotFound for an unknown route.
+  // Fills Record::created_at_ms, trace_id (if empty) and business_key (from the route's
+  // business_key pointer, if empty).
+  virtual Result<std::vector<store::IngestResult>> ingest(const std::string& route,
+                                                          std::vector<Record> records) = 0;
+  // Replays a dead letter and wakes the workers.
+  virtual Result<int64_t> replay(const store::ReplayRequest& request) = 0;
+
+  virtual std::vector<ConnectorStatus> connectorStatuses() = 0;
+  virtual const config::Config& config() const = 0;
+  virtual store::Store& store() = 0;
+  virtual metrics::Registry& metrics() = 0;
+};
+
+// Opens the store, creates every configured connector through the registry, and prepares
+// the routes. Nothing runs until start().
+Result<std::unique_ptr<Gateway>> createGateway(config::Config config, const sdk::Registry& registry);
+
+}  // namespace qiao::runtime

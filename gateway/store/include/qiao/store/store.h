@@ -1,0 +1,224 @@
+// The store: everything qiao must not lose. One interface, one SQLite implementation now
+// and a PostgreSQL one later; several gateway processes may share one database, so work is
+// claimed through leases held in the database, never only in memory.
+//
+// Writes are durable when the call returns (the SQLite implementation commits concurrent
+// writes together: group commit, one fsync for many callers).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "qiao/core/record.h"
+#include "qiao/core/result.h"
+
+namespace qiao::store {
+
+enum class MessageStatus { kPending, kInflight, kDelivered, kDead };
+const char* toString(MessageStatus s);
+bool parseMessageStatus(const std::string& text, MessageStatus* out);
+
+struct NewMessage {
+  std::string route;
+  Record record;          // idempotency_key "" = none (no deduplication)
+  std::string order_key;  // "" = unordered; else delivered after earlier messages with this key
+};
+
+struct IngestResult {
+  int64_t id = 0;
+  bool duplicate = false;  // the (route, idempotency_key) was already known: id is the first one
+};
+
+struct Message {
+  int64_t id = 0;
+  std::string route;
+  Record record;
+  std::string order_key;
+  MessageStatus status = MessageStatus::kPending;
+  int attempt = 0;              // attempts started so far; also the lease's fencing token
+  int64_t next_attempt_at_ms = 0;
+  std::string claimed_by;
+  int64_t lease_until_ms = 0;
+  std::string remote_id;
+  std::string last_error;
+  int64_t delivered_at_ms = 0;
+};
+
+struct Attempt {
+  int64_t message_id = 0;
+  int attempt = 0;
+  std::string status;     // delivered | failed | dead
+  std::string error_class;  // "" | transient | permanent | auth_expired
+  std::string error;
+  int64_t latency_us = 0;
+  std::string remote_id;
+  std::string worker;
+  int64_t at_ms = 0;
+};
+
+struct ClaimRequest {
+  std::string worker_id;           // "host:pid:n"
+  std::vector<std::string> routes; // claim only from these routes
+  int limit = 16;
+  int64_t now_ms = 0;
+  int64_t lease_ms = 30000;
+};
+
+// The outcome of one claimed attempt. Applied only if the message is still inflight with the
+// same attempt (fencing): a worker whose lease expired and was reclaimed cannot overwrite.
+struct Completion {
+  int64_t message_id = 0;
+  int attempt = 0;
+  enum class Kind { kDelivered, kRetry, kDead, kRelease } kind = Kind::kDelivered;
+  std::string remote_id;
+  std::string error_class;
+  std::string error;
+  int64_t next_attempt_at_ms = 0;  // for kRetry
+  int64_t latency_us = 0;
+  std::string worker;
+  int64_t now_ms = 0;
+};
+
+struct MessageFilter {
+  std::string route;
+  std::optional<MessageStatus> status;
+  std::string business_key;
+  int limit = 50;
+  int64_t after_id = 0;  // cursor: ids greater than this, ascending
+};
+
+struct DeadLetter {
+  int64_t id = 0;
+  int64_t message_id = 0;
+  std::string route;
+  std::string business_key;
+  std::string reason;       // the target's own message
+  std::string error_class;
+  int attempts = 0;
+  int64_t created_at_ms = 0;
+  int64_t replayed_at_ms = 0;  // 0 = not replayed
+  std::string replayed_by;
+};
+
+struct DeadLetterFilter {
+  std::string route;
+  std::string business_key;
+  bool include_replayed = false;
+  int limit = 50;
+  int64_t after_id = 0;
+};
+
+struct ReplayRequest {
+  int64_t dead_letter_id = 0;
+  std::optional<std::string> corrected_payload;  // JSON text replacing the payload
+  std::string actor;                             // who replays: key id or "cli:user"
+  std::string reason;
+  int64_t now_ms = 0;
+};
+
+struct AuditEntry {
+  int64_t id = 0;
+  int64_t at_ms = 0;
+  std::string actor;
+  std::string action;   // dlq.replay, key.create, ...
+  std::string object;   // dead_letter:12
+  std::string detail;   // JSON text: what changed (never a secret)
+};
+
+struct ApiKey {
+  std::string key_id;   // public prefix, shown in lists and audit
+  std::string hash;     // hex SHA-256 of the whole key
+  std::string role;     // admin | operator | finance | ingest
+  std::string name;
+  int64_t created_at_ms = 0;
+  bool revoked = false;
+};
+
+struct XrefEntry {
+  std::string entity;      // customer, order
+  std::string system;      // k3cloud
+  std::string local_id;    // the id on our side (CRM id / business key)
+  std::string remote_id;   // the id in system
+  int64_t updated_at_ms = 0;
+};
+
+struct RouteDepth {
+  std::string route;
+  int64_t pending = 0;
+  int64_t inflight = 0;
+  int64_t dead = 0;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Creates or upgrades the schema (versioned migrations, applied once each).
+  virtual Status migrate() = 0;
+  virtual int schemaVersion() = 0;
+
+  // --- messages -----------------------------------------------------------------------
+  // Durable before return. A known (route, idempotency_key) returns the first id, duplicate=true.
+  virtual Result<std::vector<IngestResult>> ingest(std::span<const NewMessage> messages,
+                                                   int64_t now_ms) = 0;
+  // Leases up to limit due messages (pending and due, or inflight with an expired lease),
+  // oldest first, respecting per-key order. Increments attempt.
+  virtual Result<std::vector<Message>> claim(const ClaimRequest& request) = 0;
+  // Applies outcomes and journals each attempt; a kDead also writes a dead letter.
+  virtual Status complete(std::span<const Completion> completions) = 0;
+  // Extends the leases of messages this worker still holds.
+  virtual Status renewLeases(const std::string& worker_id, std::span<const int64_t> ids,
+                             int64_t lease_until_ms) = 0;
+  // Returns every lease held by worker_id to the queue (graceful shutdown).
+  virtual Status releaseWorker(const std::string& worker_id) = 0;
+
+  virtual Result<std::optional<Message>> getMessage(int64_t id) = 0;
+  virtual Result<std::vector<Message>> listMessages(const MessageFilter& filter) = 0;
+  virtual Result<std::vector<Attempt>> attempts(int64_t message_id) = 0;
+  virtual Result<std::vector<RouteDepth>> queueDepths() = 0;
+  // Earliest next_attempt_at among pending messages of these routes; nullopt = none pending.
+  virtual Result<std::optional<int64_t>> nextDueMs(std::span<const std::string> routes) = 0;
+
+  // --- dead letters -------------------------------------------------------------------
+  virtual Result<std::vector<DeadLetter>> listDeadLetters(const DeadLetterFilter& filter) = 0;
+  virtual Result<std::optional<DeadLetter>> getDeadLetter(int64_t id) = 0;
+  // Puts the message back to pending (attempt 0), optionally with a corrected payload, marks
+  // the dead letter replayed and appends the audit entry, in one transaction.
+  virtual Result<int64_t> replay(const ReplayRequest& request) = 0;
+
+  // --- ID cross-reference, watermarks, audit, API keys --------------------------------
+  virtual Status putXref(const XrefEntry& entry) = 0;
+  virtual Result<std::optional<XrefEntry>> findXrefByLocal(const std::string& entity,
+                                                           const std::string& system,
+                                                           const std::string& local_id) = 0;
+  virtual Result<std::optional<XrefEntry>> findXrefByRemote(const std::string& entity,
+                                                            const std::string& system,
+                                                            const std::string& remote_id) = 0;
+
+  virtual Result<std::optional<std::string>> getWatermark(const std::string& name) = 0;
+  virtual Status setWatermark(const std::string& name, const std::string& value,
+                              int64_t now_ms) = 0;
+
+  virtual Status appendAudit(const AuditEntry& entry) = 0;
+  virtual Result<std::vector<AuditEntry>> listAudit(int limit, int64_t after_id) = 0;
+
+  virtual Status putApiKey(const ApiKey& key) = 0;
+  virtual Result<std::optional<ApiKey>> findApiKeyByHash(const std::string& hash) = 0;
+  virtual Result<std::vector<ApiKey>> listApiKeys() = 0;
+};
+
+struct SqliteOptions {
+  std::string path;
+  int busy_timeout_ms = 5000;
+  bool synchronous_full = true;
+  int max_batch = 256;  // most write operations committed in one transaction
+};
+
+// Opens (creating if needed) and migrates the database.
+Result<std::unique_ptr<Store>> openSqliteStore(const SqliteOptions& options);
+
+}  // namespace qiao::store
