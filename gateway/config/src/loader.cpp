@@ -1,0 +1,266 @@
+// loadConfig: reads every YAML file in the directory, merges the sections, then checks the
+// references between them. Every problem becomes a Diagnostic; nothing stops at the first.
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "qiao/config/config.h"
+#include "qiao/config/suggest.h"
+#include "qiao/sdk/connector.h"
+#include "sections.h"
+
+namespace qiao::config {
+
+std::string Diagnostic::format() const {
+  std::string out = file + ":" + std::to_string(line) + ":" + std::to_string(column) + ": ";
+  if (!path.empty()) out += path + ": ";
+  return out + message;
+}
+
+namespace {
+
+namespace fs = std::filesystem;
+using detail::Ctx;
+using detail::Where;
+
+const std::vector<std::string> kSections = {"gateway",    "server", "store",    "security",
+                                            "connectors", "routes", "schedules"};
+
+struct State {
+  Config config;
+  bool store_path_set = false;
+  std::map<std::string, Where> singletons;  // section -> where first defined
+  std::map<std::string, detail::ConnectorMeta> connectors;
+  std::map<std::string, detail::RouteMeta> routes;
+  std::map<std::string, detail::ScheduleMeta> schedules;
+};
+
+std::string dangling(const std::string& kind, const std::string& word,
+                     std::vector<std::string> names) {
+  std::string msg = "no " + kind + " named '" + word + "'";
+  std::string near = suggest(word, names);
+  if (!near.empty()) return msg + "; did you mean '" + near + "'?";
+  if (names.empty()) return msg + "; no " + kind + "s are defined";
+  return msg + "; defined " + kind + "s: " + detail::join(names, ", ");
+}
+
+template <typename T>
+std::vector<std::string> keysOf(const std::map<std::string, T>& m) {
+  std::vector<std::string> out;
+  for (const auto& [k, _] : m) out.push_back(k);
+  return out;
+}
+
+// One entry collection (connectors/routes/schedules): entries merge across files by name.
+template <typename ConfigT, typename MetaT, typename ReadFn>
+void readEntries(Ctx& c, const YAML::Node& section, const std::string& kind,
+                 const std::string& section_name, std::map<std::string, ConfigT>* configs,
+                 std::map<std::string, MetaT>* metas, ReadFn read) {
+  if (section.IsNull()) return;
+  if (!section.IsMap()) {
+    c.error(section, section_name, "expected a map of " + kind + " names to their settings");
+    return;
+  }
+  for (auto it = section.begin(); it != section.end(); ++it) {
+    const YAML::Node& key = it->first;
+    std::string name = key.IsScalar() ? key.Scalar() : "";
+    std::string path = detail::joinPath(section_name, name);
+    if (!detail::validName(name)) {
+      c.error(key, path, kind + " name '" + name +
+                             "' must use only letters, digits, '_', '-' or '.'");
+      continue;
+    }
+    auto prev = metas->find(name);
+    if (prev != metas->end()) {
+      c.error(key, path, kind + " '" + name + "' is already defined at " +
+                             prev->second.entry.text());
+      continue;
+    }
+    ConfigT& cfg = (*configs)[name];
+    cfg.name = name;
+    read(key, it->second, path, &cfg, &(*metas)[name]);
+  }
+}
+
+void readFile(Ctx& c, const YAML::Node& root, State* st, const sdk::Registry& registry) {
+  if (root.IsNull()) return;  // an empty file is fine
+  if (!root.IsMap()) {
+    c.error(root, "", "expected a map of sections (" + detail::join(kSections, ", ") + ")");
+    return;
+  }
+  Config& cfg = st->config;
+  for (auto it = root.begin(); it != root.end(); ++it) {
+    const YAML::Node& key = it->first;
+    const YAML::Node& value = it->second;
+    std::string name = key.IsScalar() ? key.Scalar() : "";
+    if (std::find(kSections.begin(), kSections.end(), name) == kSections.end()) {
+      c.error(key, name, detail::unknownMessage("section", name, kSections));
+      continue;
+    }
+    if (name == "connectors") {
+      readEntries(c, value, "connector", name, &cfg.connectors, &st->connectors,
+                  [&](const YAML::Node& k, const YAML::Node& v, const std::string& p,
+                      ConnectorConfig* out, detail::ConnectorMeta* meta) {
+                    detail::readConnector(c, k, v, p, registry, out, meta);
+                  });
+      continue;
+    }
+    if (name == "routes") {
+      readEntries(c, value, "route", name, &cfg.routes, &st->routes,
+                  [&](const YAML::Node& k, const YAML::Node& v, const std::string& p,
+                      RouteConfig* out, detail::RouteMeta* meta) {
+                    detail::readRoute(c, k, v, p, out, meta);
+                  });
+      continue;
+    }
+    if (name == "schedules") {
+      readEntries(c, value, "schedule", name, &cfg.schedules, &st->schedules,
+                  [&](const YAML::Node& k, const YAML::Node& v, const std::string& p,
+                      ScheduleConfig* out, detail::ScheduleMeta* meta) {
+                    detail::readSchedule(c, k, v, p, out, meta);
+                  });
+      continue;
+    }
+    auto first = st->singletons.find(name);
+    if (first != st->singletons.end()) {
+      c.error(key, name, "section '" + name + "' is already defined at " +
+                             first->second.text() + "; it may appear in one file only");
+      continue;
+    }
+    st->singletons.emplace(name, c.where(key));
+    if (name == "gateway") detail::readGateway(c, value, &cfg.gateway);
+    else if (name == "server") detail::readServer(c, value, &cfg.server);
+    else if (name == "store") detail::readStore(c, value, &cfg.store, &st->store_path_set);
+    else detail::readSecurity(c, value, &cfg.security);
+  }
+}
+
+bool isFile(const std::string& path) {
+  std::error_code ec;
+  return fs::is_regular_file(path, ec);
+}
+
+// References between sections, checked once everything is read.
+void checkReferences(Ctx& c, State* st) {
+  Config& cfg = st->config;
+  const std::vector<std::string> connector_names = keysOf(cfg.connectors);
+  for (auto& [name, r] : cfg.routes) {
+    const detail::RouteMeta& m = st->routes[name];
+    const std::string path = "routes." + name;
+    if (m.source.line > 0 && r.source != "ingest") {
+      auto it = st->connectors.find(r.source);
+      if (it == st->connectors.end()) {
+        c.errorAt(m.source, path + ".source",
+                  dangling("connector", r.source, connector_names) +
+                      " (use \"ingest\" for the HTTP API)");
+      } else if (it->second.descriptor != nullptr && !it->second.descriptor->isSource()) {
+        c.errorAt(m.source, path + ".source",
+                  "connector '" + r.source + "' (type " + it->second.descriptor->name +
+                      ") is not a source");
+      }
+    }
+    if (m.sink.line > 0) {
+      auto it = st->connectors.find(r.sink);
+      if (r.sink.empty()) {
+        c.errorAt(m.sink, path + ".sink", "must name a sink connector");
+      } else if (it == st->connectors.end()) {
+        c.errorAt(m.sink, path + ".sink", dangling("connector", r.sink, connector_names));
+      } else if (it->second.descriptor != nullptr && !it->second.descriptor->isSink()) {
+        c.errorAt(m.sink, path + ".sink",
+                  "connector '" + r.sink + "' (type " + it->second.descriptor->name +
+                      ") is not a sink");
+      }
+    }
+    if (m.mapping.line > 0 && !r.mapping.empty()) {
+      std::string base = cfg.gateway.mappings_dir + "/" + r.mapping;
+      if (!isFile(base + ".yaml") && !isFile(base + ".yml"))
+        c.errorAt(m.mapping, path + ".mapping",
+                  "mapping '" + r.mapping + "' not found: looked for " + base + ".yaml and " +
+                      base + ".yml");
+    }
+  }
+  const std::vector<std::string> route_names = keysOf(cfg.routes);
+  for (auto& [name, s] : cfg.schedules) {
+    const detail::ScheduleMeta& m = st->schedules[name];
+    if (!m.has_timezone) s.timezone = cfg.gateway.timezone;
+    if (m.route.line == 0 || s.route.empty()) continue;
+    auto it = cfg.routes.find(s.route);
+    if (it == cfg.routes.end()) {
+      c.errorAt(m.route, "schedules." + name + ".route", dangling("route", s.route, route_names));
+    } else if (it->second.source == "ingest") {
+      c.errorAt(m.route, "schedules." + name + ".route",
+                "route '" + s.route +
+                    "' takes records from \"ingest\" (the HTTP API); a schedule needs a route "
+                    "whose source is a connector");
+    }
+  }
+  if (!st->store_path_set) cfg.store.path = cfg.gateway.data_dir + "/qiao.db";
+}
+
+}  // namespace
+
+LoadResult loadConfig(const std::string& dir, const sdk::Registry& registry) {
+  LoadResult result;
+  State st;
+  st.config.dir = dir;
+  std::vector<std::string> secrets;
+  Ctx c(dir, &result.diagnostics, &secrets);
+
+  std::error_code ec;
+  std::vector<std::string> files;
+  if (!fs::is_directory(dir, ec)) {
+    result.diagnostics.push_back({dir, 0, 0, "", "not a directory (or cannot be read)"});
+    return result;
+  }
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    std::string name = e.path().filename().string();
+    std::string ext = e.path().extension().string();
+    if (name[0] != '.' && (ext == ".yaml" || ext == ".yml") && e.is_regular_file(ec))
+      files.push_back(name);
+  }
+  std::sort(files.begin(), files.end());
+  if (files.empty()) {
+    result.diagnostics.push_back({dir, 0, 0, "", "no *.yaml or *.yml files in this directory"});
+    return result;
+  }
+
+  const std::string prefix = !dir.empty() && dir.back() == '/' ? dir : dir + "/";
+  for (const auto& name : files) {
+    c.file = prefix + name;
+    std::ifstream in(c.file, std::ios::binary);
+    std::ostringstream text;
+    if (in) text << in.rdbuf();
+    if (!in) {
+      c.errorAt(Where{c.file, 0, 0}, "", "cannot read file");
+      continue;
+    }
+    YAML::Node root;
+    try {
+      root = YAML::Load(text.str());
+    } catch (const YAML::Exception& e) {
+      Where w{c.file, e.mark.line >= 0 ? e.mark.line + 1 : 0,
+              e.mark.column >= 0 ? e.mark.column + 1 : 0};
+      c.errorAt(w, "", "YAML syntax error: " + e.msg);
+      continue;
+    }
+    try {
+      readFile(c, root, &st, registry);
+    } catch (const std::exception& e) {  // yaml-cpp accessors; should not happen
+      c.errorAt(Where{c.file, 0, 0}, "", std::string("internal error reading file: ") + e.what());
+    }
+  }
+  checkReferences(c, &st);
+
+  std::stable_sort(result.diagnostics.begin(), result.diagnostics.end(),
+                   [](const Diagnostic& a, const Diagnostic& b) {
+                     if (a.file != b.file) return a.file < b.file;
+                     if (a.line != b.line) return a.line < b.line;
+                     return a.column < b.column;
+                   });
+  st.config.security.secrets = std::move(secrets);
+  if (result.diagnostics.empty()) result.config = std::move(st.config);
+  return result;
+}
+
+}  // namespace qiao::config

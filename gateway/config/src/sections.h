@@ -1,0 +1,45 @@
+// Private to qiao_config: readers for each top-level section and per-entry metadata kept
+// for the cross-reference checks that run once every file has been read.
+#pragma once
+
+#include "reader.h"
+
+namespace qiao::sdk {
+struct Descriptor;
+class Registry;
+}  // namespace qiao::sdk
+
+namespace qiao::config::detail {
+
+struct ConnectorMeta {
+  Where entry;
+  const sdk::Descriptor* descriptor = nullptr;  // null when the type is missing or unknown
+};
+
+struct RouteMeta {
+  Where entry;
+  Where source;   // line 0 when not given
+  Where sink;
+  Where mapping;
+};
+
+struct ScheduleMeta {
+  Where entry;
+  Where route;
+  bool has_timezone = false;
+};
+
+void readGateway(Ctx& c, const YAML::Node& n, GatewayConfig* out);
+void readServer(Ctx& c, const YAML::Node& n, ServerConfig* out);
+void readStore(Ctx& c, const YAML::Node& n, StoreConfig* out, bool* path_set);
+void readSecurity(Ctx& c, const YAML::Node& n, SecurityConfig* out);
+
+// `key` is the entry's name node (where "missing required key" errors point).
+void readConnector(Ctx& c, const YAML::Node& key, const YAML::Node& n, const std::string& path,
+                   const sdk::Registry& registry, ConnectorConfig* out, ConnectorMeta* meta);
+void readRoute(Ctx& c, const YAML::Node& key, const YAML::Node& n, const std::string& path,
+               RouteConfig* out, RouteMeta* meta);
+void readSchedule(Ctx& c, const YAML::Node& key, const YAML::Node& n, const std::string& path,
+                  ScheduleConfig* out, ScheduleMeta* meta);
+
+}  // namespace qiao::config::detail
