@@ -148,9 +148,8 @@ bool readObject(Ctx& c, const YAML::Node& key, const YAML::Node& n, const std::s
   for (const auto& f : specs) {
     if (seen->count(f.name)) continue;
     if (f.required) {
-      std::string hint = f.example.empty() ? std::string(sdk::toString(f.type))
-                                           : std::string(sdk::toString(f.type)) + ", e.g. " +
-                                                 f.example;
+      std::string hint = std::string("type ") + sdk::toString(f.type);
+      if (!f.example.empty()) hint += ", e.g. " + f.example;
       c.error(key, joinPath(path, f.name),
               "required key '" + f.name + "' is missing (" + hint + ")");
       ok = false;

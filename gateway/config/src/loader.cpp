@@ -153,7 +153,7 @@ void checkReferences(Ctx& c, State* st) {
       if (it == st->connectors.end()) {
         c.errorAt(m.source, path + ".source",
                   dangling("connector", r.source, connector_names) +
-                      " (use \"ingest\" for the HTTP API)");
+                      "; use \"ingest\" for the HTTP API");
       } else if (it->second.descriptor != nullptr && !it->second.descriptor->isSource()) {
         c.errorAt(m.source, path + ".source",
                   "connector '" + r.source + "' (type " + it->second.descriptor->name +

@@ -245,8 +245,11 @@ std::optional<std::string> readEnum(Ctx& c, const YAML::Node& n, const std::stri
   if (std::find(allowed.begin(), allowed.end(), *text) != allowed.end()) return text;
   std::string msg = "invalid value '" + n.Scalar() + "'";
   std::string near = suggest(*text, allowed);
-  if (!near.empty()) msg += "; did you mean '" + near + "'?";
-  c.error(n, path, msg + "; allowed: " + join(allowed, ", "));
+  if (!near.empty())
+    msg += "; did you mean '" + near + "'? (allowed: " + join(allowed, ", ") + ")";
+  else
+    msg += "; allowed: " + join(allowed, ", ");
+  c.error(n, path, msg);
   return std::nullopt;
 }
 
@@ -313,7 +316,7 @@ std::optional<std::set<std::string>> readMap(Ctx& c, const YAML::Node& node,
     const std::string sub = joinPath(path, name);
     auto dup = first.find(name);
     if (dup != first.end()) {
-      c.error(key, sub, "duplicate key '" + name + "' (first at " + dup->second.text() + ")");
+      c.error(key, sub, "duplicate key '" + name + "' (first at line " + std::to_string(dup->second.line) + ")");
       continue;
     }
     first.emplace(name, c.where(key));

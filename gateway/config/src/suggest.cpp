@@ -29,8 +29,8 @@ std::string suggest(std::string_view word, const std::vector<std::string>& candi
   int best_distance = limit + 1;
   for (const auto& c : candidates) {
     int dist = editDistance(word, c);
-    // A distance equal to the longer length means nothing in common: no hint.
-    if (dist >= static_cast<int>(std::max(word.size(), c.size()))) continue;
+    // More than half the longer name changed is a different word, not a typo.
+    if (dist * 2 > static_cast<int>(std::max(word.size(), c.size()))) continue;
     if (dist < best_distance || (dist == best_distance && c < best)) {
       best = c;
       best_distance = dist;
