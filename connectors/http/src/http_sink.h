@@ -1,0 +1,40 @@
+// The `http` sink: one JSON request per record over libcurl, with kept-alive connections.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "http_config.h"
+#include "qiao/sdk/connector.h"
+
+namespace qiao::connectors::http {
+
+// Once per process, thread-safe.
+void ensureCurlGlobalInit();
+
+class HttpSink final : public sdk::Sink {
+ public:
+  HttpSink(HttpSinkConfig cfg, std::string instance_name);
+  ~HttpSink() override;
+
+  Result<sdk::Delivery> deliver(const Record& record) override;
+  sdk::Health health() override;
+
+ private:
+  struct Handle;  // a CURL easy handle and its connection cache
+  std::unique_ptr<Handle> acquire();
+  void release(std::unique_ptr<Handle> handle);
+
+  HttpSinkConfig cfg_;
+  std::string instance_name_;
+  std::string display_url_;
+  std::vector<std::string> static_headers_;  // "Name: value" lines sent on every request
+  // Idle handles. A delivering thread takes one and gives it back, so a thread that delivers
+  // in a loop keeps reusing the same warm connection; the pool grows to the concurrency.
+  std::mutex pool_mu_;
+  std::vector<std::unique_ptr<Handle>> pool_;
+};
+
+}  // namespace qiao::connectors::http
