@@ -1,0 +1,39 @@
+// A lane: one sink connector instance with its delivery policies (concurrency limit,
+// rate limit, circuit breaker) and counters. Routes that share a sink share its lane.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "qiao/config/config.h"
+#include "qiao/runtime/resilience.h"
+#include "qiao/sdk/connector.h"
+
+namespace qiao::runtime {
+
+struct Lane {
+  Lane(const config::ConnectorConfig& cfg, std::unique_ptr<sdk::Sink> s)
+      : name(cfg.name),
+        type(cfg.type),
+        concurrency(std::max(1, cfg.concurrency)),
+        sink(std::move(s)),
+        breaker(cfg.circuit_breaker.failure_threshold, cfg.circuit_breaker.open_ms),
+        limiter(cfg.rate_limit.per_second, cfg.rate_limit.burst) {}
+
+  int freeSlots() const { return concurrency - in_flight.load(); }
+
+  const std::string name;
+  const std::string type;
+  const int concurrency;
+  std::unique_ptr<sdk::Sink> sink;
+  CircuitBreaker breaker;
+  TokenBucket limiter;
+  std::vector<std::string> routes;  // routes delivering through this lane
+  std::atomic<int> in_flight{0};
+  std::atomic<int64_t> delivered{0};
+  std::atomic<int64_t> failed{0};
+};
+
+}  // namespace qiao::runtime
