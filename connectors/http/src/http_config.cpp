@@ -60,8 +60,14 @@ Status readHeaders(const json& j, HttpSinkConfig* cfg) {
   };
   if (it->is_object()) {
     for (const auto& [name, value] : it->items()) {
-      if (!value.is_string()) return configError("header '" + name + "' must be a string");
-      QIAO_RETURN_IF_ERROR(add(name, value.get<std::string>()));
+      // YAML may hand over `X-Count: 5` as a number: any scalar is fine as header text.
+      if (value.is_string()) {
+        QIAO_RETURN_IF_ERROR(add(name, value.get<std::string>()));
+      } else if (value.is_number() || value.is_boolean()) {
+        QIAO_RETURN_IF_ERROR(add(name, value.dump()));
+      } else {
+        return configError("header '" + name + "' must be a string");
+      }
     }
     return {};
   }

@@ -143,6 +143,9 @@ TEST(HttpSinkConfig, DefaultsAndConversions) {
   ASSERT_EQ(d->headers.size(), 1u);
   EXPECT_EQ(d->headers[0].first, "X-Tenant");
   EXPECT_FALSE(d->tls_verify);
+  auto scalar = parseHttpSinkConfig(R"({"url":"http://h","headers":{"X-Count":5}})");
+  ASSERT_TRUE(scalar.ok());
+  EXPECT_EQ(scalar->headers[0].second, "5");
   auto list = parseHttpSinkConfig(R"({"url":"http://h","headers":["X-A: 1","X-B:2"]})");
   ASSERT_TRUE(list.ok());
   ASSERT_EQ(list->headers.size(), 2u);
