@@ -71,7 +71,10 @@ TEST_F(DeliveryTest, ConnectionResetsAreRetried) {
   setFault(R"({"mode":"reset","count":2})");
   int64_t id = ingestOne("SO-RESET");
   auto msg = waitStatus(id, "delivered");
-  EXPECT_EQ(attemptsWith(msg, "transient"), 2);
+  // libcurl retries a reset on a reused connection once by itself, so two resets may cost
+  // one attempt or two; either way they are transient and the record arrives once.
+  EXPECT_GE(attemptsWith(msg, "transient"), 1);
+  EXPECT_LE(attemptsWith(msg, "transient"), 2);
   EXPECT_EQ(simStats()["effects"], 1);
 }
 
