@@ -252,6 +252,13 @@ LoadResult loadConfig(const std::string& dir, const sdk::Registry& registry) {
   }
   checkReferences(c, &st);
 
+  // Belt and braces: a resolved value that reached a message (say, a connector name given
+  // as a reference) is masked; secrets never leave the loader in a diagnostic.
+  for (auto& d : result.diagnostics)
+    for (const auto& secret : secrets)
+      for (size_t p; (p = d.message.find(secret)) != std::string::npos;)
+        d.message.replace(p, secret.size(), "***");
+
   std::stable_sort(result.diagnostics.begin(), result.diagnostics.end(),
                    [](const Diagnostic& a, const Diagnostic& b) {
                      if (a.file != b.file) return a.file < b.file;

@@ -286,7 +286,7 @@ std::optional<std::string> readTimezone(Ctx& c, const YAML::Node& n, const std::
          std::filesystem::directory_iterator("/usr/share/zoneinfo/" + area, ec))
       names.push_back(e.path().filename().string());
   }
-  std::string msg = "unknown time zone '" + *tz + "'";
+  std::string msg = "unknown time zone '" + n.Scalar() + "'";
   std::string near = suggest(leaf, names);
   if (!near.empty()) msg += "; did you mean '" + area + near + "'?";
   else msg += " (expected an IANA name like Asia/Shanghai)";
@@ -316,7 +316,9 @@ std::optional<std::set<std::string>> readMap(Ctx& c, const YAML::Node& node,
     const std::string sub = joinPath(path, name);
     auto dup = first.find(name);
     if (dup != first.end()) {
-      c.error(key, sub, "duplicate key '" + name + "' (first at line " + std::to_string(dup->second.line) + ")");
+      c.error(key, sub,
+              "duplicate key '" + name + "' (first at line " +
+                  std::to_string(dup->second.line) + ")");
       continue;
     }
     first.emplace(name, c.where(key));

@@ -182,6 +182,17 @@ TEST(LoadConfig, SecretsAreResolvedAndNeverEchoed) {
   unsetenv("QIAO_TEST_SECRET_A");
 }
 
+TEST(LoadConfig, ResolvedValuesAreMaskedInMessages) {
+  TempDir dir;
+  setenv("QIAO_TEST_SINK_NAME", "hidden-sink-name", 1);
+  writeFile(dir.file("c.yaml"), "routes:\n  r:\n    sink: ${env:QIAO_TEST_SINK_NAME}\n");
+  auto registry = testing::makeTestRegistry();
+  LoadResult r = loadConfig(dir.path(), registry);
+  ASSERT_EQ(r.diagnostics.size(), 1u) << dump(r);
+  EXPECT_EQ(r.diagnostics[0].message, "no connector named '***'; no connectors are defined");
+  unsetenv("QIAO_TEST_SINK_NAME");
+}
+
 TEST(LoadConfig, DurationsAcceptIntsAndUnits) {
   TempDir dir;
   writeFile(dir.file("c.yaml"),
