@@ -8,7 +8,7 @@
 namespace qiao::http::detail {
 namespace {
 
-using nlohmann::json;
+using json = nlohmann::ordered_json;
 
 constexpr int kMaxNesting = 64;
 constexpr size_t kMaxHeaderValue = 200;

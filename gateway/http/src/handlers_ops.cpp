@@ -9,7 +9,7 @@
 namespace qiao::http::detail {
 namespace {
 
-using nlohmann::json;
+using json = nlohmann::ordered_json;
 
 constexpr int kMaxNesting = 64;
 

@@ -9,7 +9,7 @@
 namespace qiao::http::detail {
 namespace {
 
-using nlohmann::json;
+using json = nlohmann::ordered_json;
 
 void putTime(json& j, const char* name, int64_t ms) {
   std::string ms_name = std::string(name) + "_ms";
@@ -221,7 +221,7 @@ int jsonNestingDepth(std::string_view text, int stop_at) {
   return max_depth;
 }
 
-std::string describeParseError(const nlohmann::json::parse_error& e) {
+std::string describeParseError(const nlohmann::ordered_json::parse_error& e) {
   // what(): "[json.exception.parse_error.101] parse error at line 1, column 2: syntax error ..."
   std::string_view what = e.what();
   size_t bracket = what.find("] ");

@@ -30,9 +30,9 @@ bool parseQuery(std::string_view query, QueryParams* out, std::string* bad);
 // Parses a decimal integer in [min, max]; no sign, no spaces.
 bool parseInt(std::string_view text, int64_t min, int64_t max, int64_t* out);
 
-nlohmann::json messageJson(const store::Message& m, bool with_payload);
-nlohmann::json attemptJson(const store::Attempt& a);
-nlohmann::json deadLetterJson(const store::DeadLetter& d);
+nlohmann::ordered_json messageJson(const store::Message& m, bool with_payload);
+nlohmann::ordered_json attemptJson(const store::Attempt& a);
+nlohmann::ordered_json deadLetterJson(const store::DeadLetter& d);
 
 }  // namespace qiao::http::detail
 
@@ -48,13 +48,13 @@ bool parsePaging(const std::string& name, const std::string& value, int max_limi
 int jsonNestingDepth(std::string_view text, int stop_at);
 
 // "malformed JSON at byte 12 (line 2, column 3): <parser's reason>"
-std::string describeParseError(const nlohmann::json::parse_error& e);
+std::string describeParseError(const nlohmann::ordered_json::parse_error& e);
 
 }  // namespace qiao::http::detail
 
 namespace qiao::http::detail {
 // Compact dump that never throws on invalid UTF-8 from the store (replaces it with U+FFFD).
-inline std::string dumpSafe(const nlohmann::json& j) {
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+inline std::string dumpSafe(const nlohmann::ordered_json& j) {
+  return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 }  // namespace qiao::http::detail

@@ -44,7 +44,7 @@ TEST_F(ApiTest, WrongRoleIs403) {
 }
 
 TEST_F(ApiTest, IngestSingleObject) {
-  auto r = call("POST", kIngest, "ingest", R"({ "orderId" : "SO-1", "qty": 3 })",
+  auto r = call("POST", kIngest, "ingest", R"({ "orderId" : "SO-1", "qty": 3, "a": [true, null] })",
                 {{"X-Trace-Id", "trace-abc"}});
   ASSERT_EQ(r.status, 202) << r.body;
   auto j = parse(r);
@@ -55,7 +55,8 @@ TEST_F(ApiTest, IngestSingleObject) {
 
   auto m = gateway_->store().getMessage(id);
   ASSERT_TRUE(m.ok() && m.value().has_value());
-  EXPECT_EQ(m.value()->record.payload, R"({"orderId":"SO-1","qty":3})");  // compact
+  // Compact, with the client's key order kept.
+  EXPECT_EQ(m.value()->record.payload, R"({"orderId":"SO-1","qty":3,"a":[true,null]})");
   EXPECT_EQ(m.value()->record.trace_id, "trace-abc");
   EXPECT_EQ(m.value()->record.business_key, "SO-1");
   EXPECT_EQ(m.value()->record.entity, "order");
