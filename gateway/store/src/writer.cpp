@@ -68,7 +68,7 @@ Status Writer::submit(Op& op) {
   }
   queue_.push_back(&op);
   work_cv_.notify_one();
-  done_cv_.wait(lock, [&] { return op.done; });
+  op.cv.wait(lock, [&] { return op.done; });
   return op.status;
 }
 
@@ -96,11 +96,14 @@ void Writer::loop() {
       runBatch(batch);
     }
     {
+      // Notify under the lock: once a caller sees done it returns and its Op is destroyed.
       std::lock_guard<std::mutex> lock(mu_);
-      for (Op* op : batch) op->done = true;
+      for (Op* op : batch) {
+        op->done = true;
+        op->cv.notify_one();
+      }
       ++commits_;
     }
-    done_cv_.notify_all();
     batch.clear();
   }
 }

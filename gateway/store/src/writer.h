@@ -42,6 +42,7 @@ class Writer {
     bool exclusive = false;
     bool done = false;
     Status status;
+    std::condition_variable cv;  // per caller: waking everyone per batch would stampede
   };
   Status submit(Op& op);
   void loop();
@@ -52,7 +53,6 @@ class Writer {
   const int max_batch_;
   mutable std::mutex mu_;
   std::condition_variable work_cv_;
-  std::condition_variable done_cv_;
   std::deque<Op*> queue_;
   bool stopping_ = false;
   int64_t commits_ = 0;
