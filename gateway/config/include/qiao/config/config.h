@@ -14,7 +14,7 @@ namespace qiao::config {
 
 // One problem found in the configuration, pointing at the spot.
 struct Diagnostic {
-  std::string file;     // path as given (relative to the config dir's parent when possible)
+  std::string file;     // the config dir as given + "/" + the file name
   int line = 0;         // 1-based; 0 = unknown
   int column = 0;       // 1-based; 0 = unknown
   std::string path;     // key path: routes.orders.sink
