@@ -1,6 +1,7 @@
 // Opening, migrations and every read. Reads use pooled connections, never the writer's.
 #include "sqlite_store.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "migrations.h"
@@ -121,7 +122,8 @@ void ReadPool::release(std::unique_ptr<Conn> conn) {
 }
 
 SqliteStore::SqliteStore(SqliteOptions options, std::unique_ptr<Conn> write_conn)
-    : options_(options), reads_(options), writer_(std::move(write_conn), options.max_batch) {}
+    : options_(options), reads_(options), writer_(std::move(write_conn), options.max_batch,
+              /*busy_retry_ms=*/2 * std::max(0, options.busy_timeout_ms) + 1000) {}
 
 Status SqliteStore::migrate() {
   return writer_.runExclusive("migrate",

@@ -10,8 +10,6 @@
 namespace qiao::store::sqlite {
 namespace {
 
-constexpr int kMaxBusyRetries = 10;
-
 bool isBusyStatus(const Status& s) {
   return !s.ok() && s.error().code == ErrorCode::kStoreBusy;
 }
@@ -26,8 +24,8 @@ Status runGuarded(const char* name, const Writer::OpFn& fn, Conn& conn) {
 
 }  // namespace
 
-Writer::Writer(std::unique_ptr<Conn> conn, int max_batch)
-    : conn_(std::move(conn)), max_batch_(std::max(1, max_batch)) {
+Writer::Writer(std::unique_ptr<Conn> conn, int max_batch, int busy_retry_ms)
+    : conn_(std::move(conn)), max_batch_(std::max(1, max_batch)), busy_retry_ms_(busy_retry_ms) {
   thread_ = std::thread([this] { loop(); });
 }
 
@@ -109,14 +107,15 @@ void Writer::loop() {
 }
 
 void Writer::runBatch(std::deque<Op*>& batch) {
-  std::minstd_rand rng(static_cast<unsigned>(
-      std::chrono::steady_clock::now().time_since_epoch().count()));
+  auto start = std::chrono::steady_clock::now();
+  auto give_up = start + std::chrono::milliseconds(busy_retry_ms_);
+  std::minstd_rand rng(static_cast<unsigned>(start.time_since_epoch().count()));
   for (int attempt = 0;; ++attempt) {
     bool retry = false;
     conn_->clearBusy();
     Status s = commitBatch(batch, &retry);
     if (s.ok()) return;
-    if (!retry || attempt >= kMaxBusyRetries) {
+    if (!retry || std::chrono::steady_clock::now() >= give_up) {
       // Nothing of this transaction is durable: every op in it fails with the cause.
       for (Op* op : batch) {
         op->status = Error{s.error().code, s.error().klass,
@@ -127,7 +126,7 @@ void Writer::runBatch(std::deque<Op*>& batch) {
       return;
     }
     // Another process holds the write lock past busy_timeout: back off a little, with jitter.
-    int ms = std::min(50, 1 << attempt) + static_cast<int>(rng() % 5);
+    int ms = std::min(50, 1 << std::min(attempt, 6)) + static_cast<int>(rng() % 5);
     std::this_thread::sleep_for(std::chrono::milliseconds(ms));
   }
 }

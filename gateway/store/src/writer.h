@@ -23,7 +23,9 @@ class Writer {
   // holds the lock or the commit fails transiently): it must reset its outputs first.
   using OpFn = std::function<Status(Conn&)>;
 
-  Writer(std::unique_ptr<Conn> conn, int max_batch);
+  // busy_retry_ms: how long a batch keeps retrying while another process holds the lock
+  // (each BEGIN IMMEDIATE already waits busy_timeout inside sqlite).
+  Writer(std::unique_ptr<Conn> conn, int max_batch, int busy_retry_ms);
   ~Writer();  // finishes queued operations, then stops
   Writer(const Writer&) = delete;
   Writer& operator=(const Writer&) = delete;
@@ -51,6 +53,7 @@ class Writer {
 
   std::unique_ptr<Conn> conn_;
   const int max_batch_;
+  const int busy_retry_ms_;
   mutable std::mutex mu_;
   std::condition_variable work_cv_;
   std::deque<Op*> queue_;
