@@ -121,8 +121,19 @@ void ReadPool::release(std::unique_ptr<Conn> conn) {
   if (idle_.size() < kMaxIdleReaders) idle_.push_back(std::move(conn));
 }
 
-SqliteStore::SqliteStore(SqliteOptions options, std::unique_ptr<Conn> write_conn)
-    : options_(options), reads_(options), writer_(std::move(write_conn), options.max_batch,
+namespace {
+std::unique_ptr<Conn> attached(std::unique_ptr<Conn> writer, Checkpointer& cp) {
+  cp.attach(*writer);
+  return writer;
+}
+}  // namespace
+
+SqliteStore::SqliteStore(SqliteOptions options, std::unique_ptr<Conn> write_conn,
+                         std::unique_ptr<Conn> checkpoint_conn)
+    : options_(options),
+      reads_(options),
+      checkpointer_(std::move(checkpoint_conn)),
+      writer_(attached(std::move(write_conn), checkpointer_), options.max_batch,
               /*busy_retry_ms=*/2 * std::max(0, options.busy_timeout_ms) + 1000) {}
 
 Status SqliteStore::migrate() {
@@ -327,7 +338,11 @@ Result<std::unique_ptr<Store>> openSqliteStore(const SqliteOptions& options) {
   }
   QIAO_ASSIGN_OR_RETURN(auto conn, sqlite::Conn::open(options.path, options.busy_timeout_ms,
                                                       options.synchronous_full));
-  auto store = std::make_unique<sqlite::SqliteStore>(options, std::move(conn));
+  QIAO_ASSIGN_OR_RETURN(auto checkpoint_conn,
+                        sqlite::Conn::open(options.path, options.busy_timeout_ms,
+                                           options.synchronous_full));
+  auto store = std::make_unique<sqlite::SqliteStore>(options, std::move(conn),
+                                                     std::move(checkpoint_conn));
   QIAO_RETURN_IF_ERROR(store->migrate());
   return std::unique_ptr<Store>(std::move(store));
 }

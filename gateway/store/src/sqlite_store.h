@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "qiao/store/store.h"
+#include "checkpointer.h"
 #include "sqlite_db.h"
 #include "writer.h"
 
@@ -43,7 +44,8 @@ class ReadPool {
 
 class SqliteStore final : public Store {
  public:
-  SqliteStore(SqliteOptions options, std::unique_ptr<Conn> write_conn);
+  SqliteStore(SqliteOptions options, std::unique_ptr<Conn> write_conn,
+              std::unique_ptr<Conn> checkpoint_conn);
 
   Status migrate() override;
   int schemaVersion() override;
@@ -91,6 +93,7 @@ class SqliteStore final : public Store {
  private:
   SqliteOptions options_;
   ReadPool reads_;
+  Checkpointer checkpointer_;  // declared before writer_: the writer's hook points at it
   Writer writer_;
   std::atomic<int64_t> stale_completions_{0};
 };

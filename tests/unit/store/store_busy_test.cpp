@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <thread>
 
 #include "store_test_util.h"
@@ -99,6 +100,34 @@ TEST_F(BusyTest, FailingOpDoesNotFailItsBatch) {
   auto keys = store_->listApiKeys();
   ASSERT_TRUE(keys.ok());
   EXPECT_EQ(keys->size(), 1u);
+}
+
+}  // namespace
+}  // namespace qiao::store::testing
+
+namespace qiao::store::testing {
+namespace {
+
+// The database file only receives pages through checkpoints: once the WAL has passed the
+// threshold, the background checkpointer must have copied them while the store stays open.
+TEST_F(StoreTest, WalIsCheckpointedInTheBackground) {
+  const std::string db = dir_.file("db/qiao.db");
+  std::string payload = "{\"blob\":\"" + std::string(3000, 'x') + "\"}";
+  for (int n = 0; n < 40; ++n) {
+    std::vector<NewMessage> batch;
+    for (int i = 0; i < 50; ++i) batch.push_back(msg("r", payload));
+    ASSERT_TRUE(store_->ingest(batch, kT0).ok());
+  }
+  bool grown = testkit::waitFor(
+      [&] { return std::filesystem::file_size(db) > 4u * 1024 * 1024; }, 10000);
+  EXPECT_TRUE(grown) << "db file size " << std::filesystem::file_size(db);
+  store_.reset();
+  store_ = open();
+  MessageFilter f;
+  f.limit = 5000;
+  auto all = store_->listMessages(f);
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->size(), 2000u);
 }
 
 }  // namespace
