@@ -12,8 +12,10 @@
 #include <nlohmann/json.hpp>
 #include <random>
 #include <set>
+#include <unordered_map>
 #include <thread>
 
+#include "completion_queue.h"
 #include "lane.h"
 #include "qiao/core/clock.h"
 #include "qiao/core/cron.h"
@@ -129,6 +131,9 @@ class GatewayImpl final : public Gateway {
   Status start() override {
     if (started_.exchange(true)) return {};
     pool_ = std::make_unique<boost::asio::thread_pool>(std::max(1, cfg_.gateway.workers));
+    completions_ = std::make_unique<CompletionQueue>(*store_, [this](const std::vector<store::Completion>& done) {
+      onCommitted(done);
+    });
     dispatcher_ = std::thread([this] { dispatchLoop(); });
     timer_ = std::thread([this] { timerLoop(); });
     ready_ = true;
@@ -144,11 +149,15 @@ class GatewayImpl final : public Gateway {
     wake();
     if (dispatcher_.joinable()) dispatcher_.join();
     if (timer_.joinable()) timer_.join();
-    // Drain: deliveries already started may finish within the drain timeout.
+    // Drain: deliveries already started may finish within the drain timeout; claimed
+    // messages no worker has started go back to the queue untouched.
     int64_t deadline = steadyNowUs() + cfg_.gateway.drain_timeout_ms * 1000;
     while (totalInFlight() > 0 && steadyNowUs() < deadline)
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     int left = totalInFlight();
+    for (auto& [_, lane] : lanes_) releaseReady(*lane);
+    completions_->flush();
+    completions_->stop();
     auto st = store_->releaseWorker(worker_id_);
     if (!st.ok()) log::error("gateway.release_failed", {{"error", st.error().message}});
     if (left == 0) {
@@ -245,10 +254,45 @@ class GatewayImpl final : public Gateway {
   metrics::Registry& metrics() override { return metrics_; }
 
  private:
-  int totalInFlight() const {
+  int totalInFlight() {
     int n = 0;
-    for (const auto& [_, lane] : lanes_) n += lane->in_flight.load();
+    for (auto& [_, lane] : lanes_) {
+      std::lock_guard lock(lane->mu);
+      n += lane->active_workers;
+    }
     return n;
+  }
+
+  // Gives claimed-but-unstarted messages back (attempt not consumed).
+  void releaseReady(Lane& lane) {
+    std::deque<store::Message> left;
+    {
+      std::lock_guard lock(lane.mu);
+      left.swap(lane.ready);
+    }
+    for (const auto& m : left) {
+      store::Completion c;
+      c.message_id = m.id;
+      c.attempt = m.attempt;
+      c.kind = store::Completion::Kind::kRelease;
+      c.worker = worker_id_;
+      c.now_ms = Clock::system().nowMs();
+      completions_->push(std::move(c));
+    }
+  }
+
+  // Runs on the completion thread after each committed batch.
+  void onCommitted(const std::vector<store::Completion>& done) {
+    {
+      std::lock_guard lock(inflight_mu_);
+      for (const auto& c : done) {
+        auto it = inflight_.find(c.message_id);
+        if (it == inflight_.end()) continue;
+        it->second->outstanding--;
+        inflight_.erase(it);
+      }
+    }
+    wake();
   }
 
   void wake() {
@@ -259,37 +303,83 @@ class GatewayImpl final : public Gateway {
     wake_cv_.notify_one();
   }
 
-  // Claims for every lane with free capacity; returns how many messages were handed out.
+  // Claims for every lane with free capacity and starts workers; returns how many messages
+  // were claimed.
   int dispatchOnce() {
-    int handed = 0;
+    int claimed_total = 0;
     int64_t now = Clock::system().nowMs();
     for (auto& [name, lane_ptr] : lanes_) {
       Lane& lane = *lane_ptr;
-      int free = lane.freeSlots();
-      if (free <= 0) continue;
       auto state = lane.breaker.state(now);
-      bool probe = state != CircuitBreaker::State::kClosed;
-      if (probe && (lane.in_flight > 0 || !lane.breaker.allow(now))) continue;
-      store::ClaimRequest req{worker_id_, lane.routes, probe ? 1 : free, now, cfg_.store.lease_ms};
-      auto claimed = store_->claim(req);
-      if (!claimed.ok()) {
-        if (probe) lane.breaker.cancelProbe();
-        log::warn("dispatch.claim_failed", {{"connector", name}, {"error", claimed.error().message}});
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        continue;
+      int free = lane.freeCapacity();
+      size_t queued;
+      {
+        std::lock_guard lock(lane.mu);
+        queued = lane.ready.size();
       }
-      if (probe && claimed->empty()) lane.breaker.cancelProbe();
-      for (auto& msg : *claimed) {
-        lane.in_flight++;
-        {
-          std::lock_guard lock(inflight_mu_);
-          inflight_ids_.insert(msg.id);
+      // Open circuit: claim nothing. Half-open: just enough for one probe.
+      bool want = state == CircuitBreaker::State::kClosed ? free > 0
+                  : state == CircuitBreaker::State::kHalfOpen ? queued == 0 && free > 0
+                                                                : false;
+      if (want) {
+        int limit = state == CircuitBreaker::State::kClosed ? free : 1;
+        store::ClaimRequest req{worker_id_, lane.routes, limit, now, cfg_.store.lease_ms};
+        auto claimed = store_->claim(req);
+        if (!claimed.ok()) {
+          log::warn("dispatch.claim_failed", {{"connector", name}, {"error", claimed.error().message}});
+          std::this_thread::sleep_for(std::chrono::milliseconds(100));
+          continue;
         }
-        boost::asio::post(*pool_, [this, &lane, m = std::move(msg)]() mutable { deliver(lane, std::move(m)); });
-        ++handed;
+        if (!claimed->empty()) {
+          std::lock_guard lock(inflight_mu_);
+          for (const auto& m : *claimed) inflight_[m.id] = &lane;
+        }
+        lane.outstanding += static_cast<int>(claimed->size());
+        claimed_total += static_cast<int>(claimed->size());
+        std::lock_guard lock(lane.mu);
+        for (auto& m : *claimed) lane.ready.push_back(std::move(m));
+      }
+      startWorkers(lane, state);
+    }
+    return claimed_total;
+  }
+
+  void startWorkers(Lane& lane, CircuitBreaker::State state) {
+    if (state == CircuitBreaker::State::kOpen) return;
+    int max_workers = state == CircuitBreaker::State::kClosed ? lane.concurrency : 1;
+    std::lock_guard lock(lane.mu);
+    int want = std::min<int>(max_workers, static_cast<int>(lane.ready.size()));
+    while (lane.active_workers < want) {
+      lane.active_workers++;
+      boost::asio::post(*pool_, [this, &lane] { workerLoop(lane); });
+    }
+  }
+
+  // One worker: delivers from the lane's ready queue until it is empty, the circuit stops
+  // it, or the gateway stops.
+  void workerLoop(Lane& lane) {
+    for (;;) {
+      store::Message msg;
+      {
+        std::lock_guard lock(lane.mu);
+        bool go = !stopping_ && !lane.ready.empty() && lane.breaker.allow(Clock::system().nowMs());
+        if (!go) {
+          lane.active_workers--;
+          break;
+        }
+        msg = std::move(lane.ready.front());
+        lane.ready.pop_front();
+      }
+      if (!deliver(lane, msg)) {
+        // Stopped while waiting for a rate-limit token: hand the message back.
+        std::lock_guard lock(lane.mu);
+        lane.ready.push_front(std::move(msg));
+        lane.breaker.cancelProbe();
+        lane.active_workers--;
+        break;
       }
     }
-    return handed;
+    wake();
   }
 
   void dispatchLoop() {
@@ -309,7 +399,14 @@ class GatewayImpl final : public Gateway {
     }
   }
 
-  void deliver(Lane& lane, store::Message msg) {
+  // Delivers one message and queues its outcome; false if stopped before the call started.
+  bool deliver(Lane& lane, const store::Message& msg) {
+    for (;;) {
+      int64_t wait = lane.limiter.tryAcquire(steadyNowUs());
+      if (wait == 0) break;
+      if (stopping_) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(std::min<int64_t>(wait, 50)));
+    }
     const auto& route = cfg_.routes.at(msg.route);
     auto& rm = route_metrics_.at(msg.route);
     store::Completion c;
@@ -317,52 +414,32 @@ class GatewayImpl final : public Gateway {
     c.attempt = msg.attempt;
     c.worker = worker_id_;
 
-    // Rate limit: wait for a token, but give the message back if we are shutting down.
-    bool release = false;
-    for (;;) {
-      int64_t wait = lane.limiter.tryAcquire(steadyNowUs());
-      if (wait == 0) break;
-      if (stopping_) {
-        release = true;
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(std::min<int64_t>(wait, 50)));
+    const Record* rec = &msg.record;
+    Record keyed;
+    if (rec->idempotency_key.empty()) {
+      keyed = msg.record;
+      keyed.idempotency_key = "qiao-" + msg.route + "-" + std::to_string(msg.id);
+      rec = &keyed;
     }
-    if (stopping_ && !release && cfg_.gateway.drain_timeout_ms <= 0) release = true;
-
-    if (release) {
-      c.kind = store::Completion::Kind::kRelease;
-      c.now_ms = Clock::system().nowMs();
-    } else {
-      Record rec = msg.record;
-      if (rec.idempotency_key.empty())
-        rec.idempotency_key = "qiao-" + msg.route + "-" + std::to_string(msg.id);
-      int64_t t0 = steadyNowUs();
-      auto result = lane.sink->deliver(rec);
-      c.latency_us = steadyNowUs() - t0;
-      c.now_ms = Clock::system().nowMs();
-      rm.attempt_latency->observe(static_cast<double>(c.latency_us) / 1e6);
-      if (result.ok()) {
-        lane.breaker.onSuccess();
-        lane.delivered++;
-        c.kind = store::Completion::Kind::kDelivered;
-        c.remote_id = result->remote_id;
-        rm.delivered->inc();
-        rm.e2e_latency->observe(static_cast<double>(c.now_ms - msg.record.created_at_ms) / 1e3);
-      } else {
-        classifyFailure(lane, route, msg, result.error(), c, rm);
-      }
-    }
-    auto st = store_->complete(std::span<const store::Completion>(&c, 1));
-    if (!st.ok())
-      log::error("delivery.complete_failed", {{"route", msg.route}, {"message_id", static_cast<long long>(msg.id)},
-                                              {"error", st.error().message}});
-    {
-      std::lock_guard lock(inflight_mu_);
-      inflight_ids_.erase(msg.id);
-    }
+    lane.in_flight++;
+    int64_t t0 = steadyNowUs();
+    auto result = lane.sink->deliver(*rec);
+    c.latency_us = steadyNowUs() - t0;
     lane.in_flight--;
-    wake();
+    c.now_ms = Clock::system().nowMs();
+    rm.attempt_latency->observe(static_cast<double>(c.latency_us) / 1e6);
+    if (result.ok()) {
+      lane.breaker.onSuccess();
+      lane.delivered++;
+      c.kind = store::Completion::Kind::kDelivered;
+      c.remote_id = result->remote_id;
+      rm.delivered->inc();
+      rm.e2e_latency->observe(static_cast<double>(c.now_ms - msg.record.created_at_ms) / 1e3);
+    } else {
+      classifyFailure(lane, route, msg, result.error(), c, rm);
+    }
+    completions_->push(std::move(c));
+    return true;
   }
 
   void classifyFailure(Lane& lane, const config::RouteConfig& route, const store::Message& msg,
@@ -382,6 +459,7 @@ class GatewayImpl final : public Gateway {
       int64_t delay;
       if (err.klass == ErrorClass::kAuthExpired && msg.attempt == 1) {
         delay = 0;  // the connector logs in again on the next call
+        lane.breaker.cancelProbe();
       } else {
         lane.breaker.onFailure(c.now_ms);
         std::lock_guard lock(rng_mu_);
@@ -439,7 +517,8 @@ class GatewayImpl final : public Gateway {
     std::vector<int64_t> ids;
     {
       std::lock_guard lock(inflight_mu_);
-      ids.assign(inflight_ids_.begin(), inflight_ids_.end());
+      ids.reserve(inflight_.size());
+      for (const auto& [id, _] : inflight_) ids.push_back(id);
     }
     if (ids.empty()) return;
     auto st = store_->renewLeases(worker_id_, ids, now + cfg_.store.lease_ms);
@@ -513,7 +592,8 @@ class GatewayImpl final : public Gateway {
   std::atomic<bool> ready_{false};
   std::string worker_id_;
   std::mutex inflight_mu_;
-  std::set<int64_t> inflight_ids_;
+  std::unordered_map<int64_t, Lane*> inflight_;  // claimed by this process, not yet completed
+  std::unique_ptr<CompletionQueue> completions_;
   std::mutex rng_mu_;
   std::mt19937_64 rng_;
 };

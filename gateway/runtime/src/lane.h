@@ -3,13 +3,16 @@
 #pragma once
 
 #include <atomic>
+#include <deque>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
 #include "qiao/config/config.h"
 #include "qiao/runtime/resilience.h"
 #include "qiao/sdk/connector.h"
+#include "qiao/store/store.h"
 
 namespace qiao::runtime {
 
@@ -22,7 +25,9 @@ struct Lane {
         breaker(cfg.circuit_breaker.failure_threshold, cfg.circuit_breaker.open_ms),
         limiter(cfg.rate_limit.per_second, cfg.rate_limit.burst) {}
 
-  int freeSlots() const { return concurrency - in_flight.load(); }
+  // Messages claimed ahead of the workers, so a finished delivery never waits for a claim.
+  int capacity() const { return concurrency * 4; }
+  int freeCapacity() const { return capacity() - outstanding.load(); }
 
   const std::string name;
   const std::string type;
@@ -31,7 +36,12 @@ struct Lane {
   CircuitBreaker breaker;
   TokenBucket limiter;
   std::vector<std::string> routes;  // routes delivering through this lane
-  std::atomic<int> in_flight{0};
+  std::atomic<int> in_flight{0};     // calls to the sink in progress
+  std::atomic<int> outstanding{0};   // claimed and not yet completed in the store
+
+  std::mutex mu;                     // guards ready and active_workers
+  std::deque<store::Message> ready;  // claimed, waiting for a worker
+  int active_workers = 0;            // worker loops running on the pool
   std::atomic<int64_t> delivered{0};
   std::atomic<int64_t> failed{0};
 };
