@@ -235,12 +235,13 @@ Status SqliteStore::renewLeases(const std::string& worker_id, std::span<const in
 Status SqliteStore::releaseWorker(const std::string& worker_id) {
   int64_t now = wallNowMs();
   return writer_.run("releaseWorker", [&](Conn& c) -> Status {
+    // The attempt is kept: some of these deliveries may still be running (stuck past the
+    // drain timeout) and their late completions must stay fenced off, so the next claim has
+    // to get a new attempt number. (Unstarted work is returned with kRelease instead.)
     // next_attempt_at is left as it was: it was due when claimed, so it is due now.
     Stmt st = c.prepare(
-        "UPDATE messages SET status = 'pending',"
-        " attempt = CASE WHEN attempt > 0 THEN attempt - 1 ELSE 0 END,"
-        " claimed_by = '', lease_until = 0, updated_at = ?"
-        " WHERE claimed_by = ? AND status = 'inflight'");
+        "UPDATE messages SET status = 'pending', claimed_by = '', lease_until = 0,"
+        " updated_at = ? WHERE claimed_by = ? AND status = 'inflight'");
     st.bind(now).bind(worker_id);
     if (!st.exec()) return st.error("releaseWorker");
     return Status::okStatus();

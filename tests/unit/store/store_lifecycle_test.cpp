@@ -164,14 +164,19 @@ TEST_F(StoreTest, ReleaseWorkerReturnsItsLeases) {
   for (const auto& m : w1) {
     Message now = get(m.id);
     EXPECT_EQ(now.status, MessageStatus::kPending);
-    EXPECT_EQ(now.attempt, 0);  // the attempt was never made
+    EXPECT_EQ(now.attempt, 1);  // kept: the fencing token must not be handed out twice
     EXPECT_EQ(now.claimed_by, "");
+    EXPECT_EQ(now.lease_until_ms, 0);
   }
   EXPECT_EQ(get(w2[0].id).status, MessageStatus::kInflight);
   EXPECT_EQ(get(w2[0].id).claimed_by, "w2");
-  auto again = claim("w3", {"r"}, 10, kT0 + 1);
+  auto again = claim("w3", {"r"}, 10, kT0 + 1);  // due at once, no lease expiry needed
   EXPECT_EQ(ids(again), ids(w1));
-  for (const auto& m : again) EXPECT_EQ(m.attempt, 1);
+  for (const auto& m : again) EXPECT_EQ(m.attempt, 2);
+  // A delivery of w1 that was still running when it shut down is fenced off.
+  ASSERT_TRUE(completeOne(w1[0], Kind::kDelivered, kT0 + 2).ok());
+  EXPECT_EQ(get(w1[0].id).status, MessageStatus::kInflight);
+  EXPECT_EQ(get(w1[0].id).claimed_by, "w3");
 }
 
 TEST_F(StoreTest, ReleaseCompletionGivesTheAttemptBack) {
