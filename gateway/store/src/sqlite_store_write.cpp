@@ -125,6 +125,7 @@ Result<std::vector<IngestResult>> SqliteStore::ingest(std::span<const NewMessage
     }
   }
   std::vector<IngestResult> out;
+  if (messages.empty()) return out;
   Status s = writer_.run("ingest", [&](Conn& c) -> Status {
     out.clear();
     out.reserve(messages.size());
