@@ -1,7 +1,9 @@
 // `qiao run`: serve until SIGTERM/SIGINT, then drain in-flight deliveries and release leases.
 #include <signal.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 
 #include "cli.h"
@@ -48,12 +50,17 @@ int cmdRun(const Args& args) {
   for (const auto& s : cfg.security.secrets) log::registerSecret(s);
   log::Level level;
   if (log::parseLevel(cfg.gateway.log_level, &level)) log::setLevel(level);
-  if (!cfg.gateway.log_file.empty() && !log::setOutputFile(cfg.gateway.log_file)) {
-    std::fprintf(stderr, "qiao: cannot open log file %s\n", cfg.gateway.log_file.c_str());
-    return kExitRuntime;
-  }
   std::error_code ec;
   std::filesystem::create_directories(cfg.gateway.data_dir, ec);
+  if (!cfg.gateway.log_file.empty()) {
+    auto parent = std::filesystem::path(cfg.gateway.log_file).parent_path();
+    if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+    if (!log::setOutputFile(cfg.gateway.log_file)) {
+      std::fprintf(stderr, "qiao: cannot open log file %s: %s\n", cfg.gateway.log_file.c_str(),
+                   std::strerror(errno));
+      return kExitRuntime;
+    }
+  }
 
   std::string bootstrap = cfg.security.bootstrap_admin_key;
   http::ApiServerOptions api_opts{cfg.server.host, cfg.server.port, cfg.server.max_body_bytes,

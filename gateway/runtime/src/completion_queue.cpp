@@ -7,7 +7,10 @@ namespace qiao::runtime {
 CompletionQueue::CompletionQueue(store::Store& store,
                                  std::function<void(const std::vector<store::Completion>&)> on_committed)
     : store_(store), on_committed_(std::move(on_committed)) {
-  thread_ = std::thread([this] { loop(); });
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "qiao-complete");
+    loop();
+  });
 }
 
 CompletionQueue::~CompletionQueue() { stop(); }

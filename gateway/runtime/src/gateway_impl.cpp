@@ -2,6 +2,7 @@
 // store, an Asio thread pool delivers them, and every outcome goes back to the store (fenced
 // by the attempt number). A timer thread renews leases, refreshes queue gauges and runs
 // scheduled source polls.
+#include <pthread.h>
 #include <unistd.h>
 
 #include <boost/asio/post.hpp>
@@ -134,8 +135,14 @@ class GatewayImpl final : public Gateway {
     completions_ = std::make_unique<CompletionQueue>(*store_, [this](const std::vector<store::Completion>& done) {
       onCommitted(done);
     });
-    dispatcher_ = std::thread([this] { dispatchLoop(); });
-    timer_ = std::thread([this] { timerLoop(); });
+    dispatcher_ = std::thread([this] {
+      pthread_setname_np(pthread_self(), "qiao-dispatch");
+      dispatchLoop();
+    });
+    timer_ = std::thread([this] {
+      pthread_setname_np(pthread_self(), "qiao-timer");
+      timerLoop();
+    });
     ready_ = true;
     log::info("gateway.started", {{"worker", worker_id_}, {"routes", static_cast<long>(cfg_.routes.size())},
                                   {"connectors", static_cast<long>(lanes_.size() + sources_.size())}});

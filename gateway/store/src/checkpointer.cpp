@@ -5,7 +5,10 @@
 namespace qiao::store::sqlite {
 
 Checkpointer::Checkpointer(std::unique_ptr<Conn> conn) : conn_(std::move(conn)) {
-  thread_ = std::thread([this] { loop(); });
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "qiao-checkpoint");
+    loop();
+  });
 }
 
 Checkpointer::~Checkpointer() {

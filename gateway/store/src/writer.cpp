@@ -1,5 +1,6 @@
 #include "writer.h"
 
+#include <pthread.h>
 #include <algorithm>
 #include <chrono>
 #include <exception>
@@ -26,7 +27,10 @@ Status runGuarded(const char* name, const Writer::OpFn& fn, Conn& conn) {
 
 Writer::Writer(std::unique_ptr<Conn> conn, int max_batch, int busy_retry_ms)
     : conn_(std::move(conn)), max_batch_(std::max(1, max_batch)), busy_retry_ms_(busy_retry_ms) {
-  thread_ = std::thread([this] { loop(); });
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "qiao-writer");
+    loop();
+  });
 }
 
 Writer::~Writer() {
