@@ -47,6 +47,10 @@ void Checkpointer::loop() {
     }
     int rc = sqlite3_wal_checkpoint_v2(conn_->raw(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
                                        nullptr, nullptr);
+    // Under constant writes the hook asks again after every commit; pages rewritten many
+    // times (index pages, a message's status) are copied once per pause instead.
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait_for(lock, std::chrono::milliseconds(kMinIntervalMs), [&] { return stopping_; });
     if (rc != SQLITE_OK && !isBusy(rc)) {
       log::warn("store.checkpoint_failed", {{"error", sqlite3_errmsg(conn_->raw())}});
     }
