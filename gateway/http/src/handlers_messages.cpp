@@ -1,4 +1,5 @@
 // POST /api/v1/routes/{route}/messages, GET /api/v1/messages[/{id}].
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -61,10 +62,25 @@ void Api::ingest(const Request& req, std::string_view route_raw, Response& resp)
     return;
   }
 
+  // The business key is read here, from the document already parsed, so the runtime does
+  // not parse the payload a second time.
+  std::optional<json::json_pointer> key_pointer;
+  if (!rit->second.business_key.empty()) {
+    try {
+      key_pointer.emplace(rit->second.business_key);
+    } catch (const json::exception&) {
+      // Validated by the config loader; an unusable pointer just means no key.
+    }
+  }
   std::vector<Record> records;
   auto add = [&](const json& obj, const std::string& idem) {
     Record r;
-    r.payload = obj.dump();
+    r.payload = obj.dump();  // stored compact, key order as sent
+    if (key_pointer && obj.contains(*key_pointer)) {
+      const auto& v = obj.at(*key_pointer);
+      if (v.is_string()) r.business_key = v.get<std::string>();
+      else if (v.is_number() || v.is_boolean()) r.business_key = v.dump();
+    }
     r.entity = rit->second.entity;
     r.source_system = "http";
     r.idempotency_key = idem;
