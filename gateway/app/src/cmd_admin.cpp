@@ -60,6 +60,16 @@ int storeError(const Error& e) {
   return kExitRuntime;
 }
 
+// Loads and validates the configuration, then opens its store; returns an exit code.
+int openConfiguredStore(const Args& args, std::unique_ptr<store::Store>* out) {
+  auto loaded = loadAll(args, true);
+  if (!loaded) return kExitInvalid;
+  auto st = openStore(loaded->config);
+  if (!st.ok()) return storeError(st.error());
+  *out = std::move(st).value();
+  return kExitOk;
+}
+
 }  // namespace
 
 int cmdValidate(const Args& args) {
@@ -76,11 +86,9 @@ int cmdMessages(const Args& args) {
     std::fprintf(stderr, "usage: qiao messages show ID | list --config DIR\n");
     return kExitUsage;
   }
-  auto loaded = loadAll(args, true);
-  if (!loaded) return kExitInvalid;
-  auto st = openStore(loaded->config);
-  if (!st.ok()) return storeError(st.error());
-  auto& store = **st;
+  std::unique_ptr<store::Store> opened;
+  if (int rc = openConfiguredStore(args, &opened); rc != kExitOk) return rc;
+  auto& store = *opened;
   const std::string& sub = args.positional[0];
   if (sub == "show") {
     int64_t id = 0;
@@ -138,11 +146,9 @@ int cmdDlq(const Args& args) {
     std::fprintf(stderr, "usage: qiao dlq list|replay --config DIR\n");
     return kExitUsage;
   }
-  auto loaded = loadAll(args, true);
-  if (!loaded) return kExitInvalid;
-  auto st = openStore(loaded->config);
-  if (!st.ok()) return storeError(st.error());
-  auto& store = **st;
+  std::unique_ptr<store::Store> opened;
+  if (int rc = openConfiguredStore(args, &opened); rc != kExitOk) return rc;
+  auto& store = *opened;
   const std::string& sub = args.positional[0];
   store::DeadLetterFilter f;
   f.route = args.get("--route");
@@ -216,11 +222,9 @@ int cmdKeys(const Args& args) {
     std::fprintf(stderr, "usage: qiao keys create --role ROLE --config DIR | keys list --config DIR\n");
     return kExitUsage;
   }
-  auto loaded = loadAll(args, true);
-  if (!loaded) return kExitInvalid;
-  auto st = openStore(loaded->config);
-  if (!st.ok()) return storeError(st.error());
-  auto& store = **st;
+  std::unique_ptr<store::Store> opened;
+  if (int rc = openConfiguredStore(args, &opened); rc != kExitOk) return rc;
+  auto& store = *opened;
   if (args.positional[0] == "list") {
     auto keys = store.listApiKeys();
     if (!keys.ok()) return storeError(keys.error());
