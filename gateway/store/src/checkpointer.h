@@ -14,7 +14,7 @@ namespace qiao::store::sqlite {
 
 class Checkpointer {
  public:
-  static constexpr int kThresholdPages = 4000;        // 16 MB of WAL at 4 KB pages
+  static constexpr int kThresholdPages = 1000;        // sqlite's own default
   static constexpr int kBackstopPages = 20 * kThresholdPages;  // then the writer does it
   static constexpr int kMinIntervalMs = 500;          // between background checkpoints
 
