@@ -47,6 +47,16 @@ Stmt& Stmt::bind(std::string_view v) {
   return *this;
 }
 
+Stmt& Stmt::bindStatic(std::string_view v) {
+  if (!ok() || stmt_ == nullptr) return *this;
+  int rc = sqlite3_bind_text64(stmt_, next_++, v.data(), v.size(), SQLITE_STATIC, SQLITE_UTF8);
+  if (rc != SQLITE_OK) {
+    rc_ = rc;
+    msg_ = sqlite3_errmsg(conn_->raw());
+  }
+  return *this;
+}
+
 bool Stmt::step() {
   if (!ok() || stmt_ == nullptr || done_) return false;
   int rc = sqlite3_step(stmt_);
@@ -112,9 +122,9 @@ Conn::~Conn() {
 }
 
 Stmt Conn::prepare(std::string_view sql) {
-  std::string key(sql);
-  auto it = cache_.find(key);
+  auto it = cache_.find(sql);
   if (it != cache_.end()) return Stmt(this, it->second, SQLITE_OK, {});
+  std::string key(sql);
   sqlite3_stmt* stmt = nullptr;
   int rc = sqlite3_prepare_v3(db_, key.data(), static_cast<int>(key.size()),
                               SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
@@ -126,6 +136,12 @@ Stmt Conn::prepare(std::string_view sql) {
   }
   cache_.emplace(std::move(key), stmt);
   return Stmt(this, stmt, SQLITE_OK, {});
+}
+
+Status Conn::execCached(std::string_view op, std::string_view sql) {
+  Stmt st = prepare(sql);
+  if (!st.exec()) return st.error(op);
+  return Status::okStatus();
 }
 
 Status Conn::execScript(std::string_view op, const std::string& sql) {

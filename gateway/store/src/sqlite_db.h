@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "qiao/core/error.h"
 #include "qiao/core/result.h"
@@ -39,6 +40,8 @@ class Stmt {
   Stmt& bind(std::string_view v);
   Stmt& bind(const std::string& v) { return bind(std::string_view(v)); }
   Stmt& bind(const char* v) { return bind(std::string_view(v)); }
+  // No copy: v must stay alive and unchanged until this Stmt is destroyed.
+  Stmt& bindStatic(std::string_view v);
 
   bool step();  // true = a row is available
   // Runs to completion (for INSERT/UPDATE/DELETE without RETURNING).
@@ -79,6 +82,9 @@ class Conn {
   Stmt prepare(std::string_view sql);
   // Runs one or more statements without results (BEGIN, COMMIT, migration scripts).
   Status execScript(std::string_view op, const std::string& sql);
+  // One statement without results through the statement cache (BEGIN, SAVEPOINT, COMMIT on
+  // the hot path: no parse per call).
+  Status execCached(std::string_view op, std::string_view sql);
   int64_t changes() const { return sqlite3_changes64(db_); }
   sqlite3* raw() { return db_; }
 
@@ -92,7 +98,12 @@ class Conn {
  private:
   explicit Conn(sqlite3* db) : db_(db) {}
   sqlite3* db_;
-  std::unordered_map<std::string, sqlite3_stmt*> cache_;
+  // Heterogeneous lookup: finding a cached statement allocates nothing.
+  struct SqlHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, sqlite3_stmt*, SqlHash, std::equal_to<>> cache_;
   bool saw_busy_ = false;
 };
 

@@ -72,8 +72,11 @@ ApiKey readApiKey(const Stmt& st) {
 
 }  // namespace
 
+// The payload lives in message_payloads; the scalar subquery works both in SELECT ... FROM
+// messages and in UPDATE messages ... RETURNING, where a join is not allowed.
 const char* const kMessageColumns =
-    "id, route, entity, source_system, business_key, idempotency_key, trace_id, payload,"
+    "id, route, entity, source_system, business_key, idempotency_key, trace_id,"
+    " (SELECT payload FROM message_payloads WHERE message_id = messages.id),"
     " order_key, status, attempt, next_attempt_at, claimed_by, lease_until, remote_id,"
     " last_error, created_at, updated_at, delivered_at";
 
@@ -161,15 +164,38 @@ Result<std::optional<Message>> SqliteStore::getMessage(int64_t id) {
 
 Result<std::vector<Message>> SqliteStore::listMessages(const MessageFilter& f) {
   QIAO_ASSIGN_OR_RETURN(auto conn, reads_.acquire());
-  std::string sql = std::string("SELECT ") + kMessageColumns + " FROM messages WHERE id > ?";
+  // The status is a literal, not a parameter, so that a partial index applies; it is forced
+  // because without statistics the planner would rather walk ids through the delivered rows
+  // until it has found `limit` matches. Non-final rows are few: scanning and sorting them is
+  // bounded by the queue, not by history.
+  const char* from = " FROM messages WHERE id > ?";
+  const char* status = "";
+  if (f.status) {
+    switch (*f.status) {
+      case MessageStatus::kPending:
+        from = " FROM messages INDEXED BY messages_active WHERE id > ?";
+        status = " AND status IN ('pending', 'inflight') AND status = 'pending'";
+        break;
+      case MessageStatus::kInflight:
+        from = " FROM messages INDEXED BY messages_active WHERE id > ?";
+        status = " AND status IN ('pending', 'inflight') AND status = 'inflight'";
+        break;
+      case MessageStatus::kDead:
+        from = " FROM messages INDEXED BY messages_dead WHERE id > ?";
+        status = " AND status = 'dead'";
+        break;
+      case MessageStatus::kDelivered: status = " AND status = 'delivered'"; break;
+    }
+  }
+  // Ids first, whole rows (and payloads) after: a sort then handles ids, not payloads.
+  std::string sql = std::string("SELECT ") + kMessageColumns +
+                    " FROM messages WHERE id IN (SELECT id" + from + status;
   if (!f.route.empty()) sql += " AND route = ?";
-  if (f.status) sql += " AND status = ?";
   if (!f.business_key.empty()) sql += " AND business_key = ?";
-  sql += " ORDER BY id LIMIT ?";
-  Stmt st = conn->prepare(sql);  // at most 8 shapes, each cached
+  sql += " ORDER BY id LIMIT ?) ORDER BY id";
+  Stmt st = conn->prepare(sql);  // at most 20 shapes, each cached
   st.bind(f.after_id);
   if (!f.route.empty()) st.bind(f.route);
-  if (f.status) st.bind(toString(*f.status));
   if (!f.business_key.empty()) st.bind(f.business_key);
   st.bind(clampLimit(f.limit));
   std::vector<Message> out;
@@ -195,21 +221,28 @@ Result<std::vector<Attempt>> SqliteStore::attempts(int64_t message_id) {
 
 Result<std::vector<RouteDepth>> SqliteStore::queueDepths() {
   QIAO_ASSIGN_OR_RETURN(auto conn, reads_.acquire());
-  // Served from the (status, route, ...) index; delivered rows are never visited.
+  // One statement, so one snapshot. Each part is counted from a partial index (pending,
+  // active = pending + inflight, dead); delivered rows are never visited.
   Stmt st = conn->prepare(
-      "SELECT route, status, COUNT(*) FROM messages"
-      " WHERE status IN ('pending', 'inflight', 'dead') GROUP BY route, status ORDER BY route");
+      "SELECT route, 0, COUNT(*) FROM messages WHERE status = 'pending' GROUP BY route"
+      " UNION ALL SELECT route, 1, COUNT(*) FROM messages"
+      " WHERE status IN ('pending', 'inflight') GROUP BY route"
+      " UNION ALL SELECT route, 2, COUNT(*) FROM messages WHERE status = 'dead' GROUP BY route");
   std::vector<RouteDepth> out;
   while (st.step()) {
     std::string route = st.text(0);
-    if (out.empty() || out.back().route != route) out.push_back(RouteDepth{route});
-    std::string status = st.text(1);
+    auto it = std::lower_bound(out.begin(), out.end(), route,
+                               [](const RouteDepth& d, const std::string& r) { return d.route < r; });
+    if (it == out.end() || it->route != route) it = out.insert(it, RouteDepth{route});
     int64_t n = st.i64(2);
-    if (status == "pending") out.back().pending = n;
-    else if (status == "inflight") out.back().inflight = n;
-    else out.back().dead = n;
+    switch (st.i32(1)) {
+      case 0: it->pending = n; break;
+      case 1: it->inflight = n; break;  // still counts pending; subtracted below
+      default: it->dead = n; break;
+    }
   }
   if (!st.ok()) return st.error("queueDepths");
+  for (RouteDepth& d : out) d.inflight -= d.pending;
   return out;
 }
 

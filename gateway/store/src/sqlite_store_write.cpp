@@ -28,7 +28,7 @@ constexpr const char* kCandidatesSql =
     "   OR (m.status = 'inflight' AND m.lease_until < ?2))"
     " AND (m.order_key = '' OR NOT EXISTS ("
     "   SELECT 1 FROM messages o WHERE o.route = ?1 AND o.order_key = m.order_key"
-    "   AND o.status IN ('pending', 'inflight') AND o.id < m.id))"
+    "   AND o.order_key <> '' AND o.status IN ('pending', 'inflight') AND o.id < m.id))"
     " ORDER BY m.id LIMIT ?3";
 
 const std::string& claimSql() {
@@ -135,18 +135,23 @@ Result<std::vector<IngestResult>> SqliteStore::ingest(std::span<const NewMessage
       {
         Stmt ins = c.prepare(
             "INSERT INTO messages (route, entity, source_system, business_key, idempotency_key,"
-            " trace_id, payload, order_key, status, attempt, next_attempt_at, created_at,"
-            " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)"
+            " trace_id, order_key, status, attempt, next_attempt_at, created_at,"
+            " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)"
             " ON CONFLICT (route, idempotency_key) WHERE idempotency_key <> '' DO NOTHING"
             " RETURNING id");
         ins.bind(m.route).bind(r.entity).bind(r.source_system).bind(r.business_key)
-            .bind(r.idempotency_key).bind(r.trace_id).bind(r.payload).bind(m.order_key)
+            .bind(r.idempotency_key).bind(r.trace_id).bind(m.order_key)
             .bind(now_ms).bind(now_ms).bind(now_ms);
         if (ins.step()) {
           res.id = ins.i64(0);
         } else if (!ins.ok()) {
           return ins.error("ingest");
         }
+      }
+      if (res.id != 0) {
+        Stmt pay = c.prepare("INSERT INTO message_payloads (message_id, payload) VALUES (?, ?)");
+        pay.bind(res.id).bindStatic(r.payload);  // r outlives the statement
+        if (!pay.exec()) return pay.error("ingest");
       }
       if (res.id == 0) {  // the idempotency key is known (possibly from this same batch)
         Stmt sel = c.prepare(
@@ -274,14 +279,15 @@ Result<int64_t> SqliteStore::replay(const ReplayRequest& req) {
       message_id = st.i64(0);
     }
     {
-      Stmt st = c.prepare(req.corrected_payload
-          ? "UPDATE messages SET status = 'pending', attempt = 0, next_attempt_at = ?,"
-            " updated_at = ?, claimed_by = '', lease_until = 0, payload = ? WHERE id = ?"
-          : "UPDATE messages SET status = 'pending', attempt = 0, next_attempt_at = ?,"
-            " updated_at = ?, claimed_by = '', lease_until = 0 WHERE id = ?");
-      st.bind(req.now_ms).bind(req.now_ms);
-      if (req.corrected_payload) st.bind(*req.corrected_payload);
-      st.bind(message_id);
+      Stmt st = c.prepare(
+          "UPDATE messages SET status = 'pending', attempt = 0, next_attempt_at = ?,"
+          " updated_at = ?, claimed_by = '', lease_until = 0 WHERE id = ?");
+      st.bind(req.now_ms).bind(req.now_ms).bind(message_id);
+      if (!st.exec()) return st.error("replay");
+    }
+    if (req.corrected_payload) {
+      Stmt st = c.prepare("UPDATE message_payloads SET payload = ? WHERE message_id = ?");
+      st.bind(*req.corrected_payload).bind(message_id);
       if (!st.exec()) return st.error("replay");
     }
     {

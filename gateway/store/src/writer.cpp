@@ -142,10 +142,10 @@ Status Writer::commitBatch(std::deque<Op*>& batch, bool* retry) {
     *retry = isBusyStatus(s) || c.sawBusy();
     return s;
   };
-  Status s = c.execScript("begin", "BEGIN IMMEDIATE");
+  Status s = c.execCached("begin", "BEGIN IMMEDIATE");
   if (!s.ok()) return abort(s);
   for (Op* op : batch) {
-    s = c.execScript("savepoint", "SAVEPOINT op");
+    s = c.execCached("savepoint", "SAVEPOINT op");
     if (!s.ok()) return abort(s);
     op->status = runGuarded(op->name, op->fn, c);
     if (c.sawBusy()) {
@@ -153,13 +153,13 @@ Status Writer::commitBatch(std::deque<Op*>& batch, bool* retry) {
       return abort(op->status.ok() ? Status(makeError(op->name, SQLITE_BUSY, "")) : op->status);
     }
     if (!op->status.ok()) {
-      s = c.execScript("rollback to savepoint", "ROLLBACK TO op");
+      s = c.execCached("rollback to savepoint", "ROLLBACK TO op");
       if (!s.ok()) return abort(s);
     }
-    s = c.execScript("release savepoint", "RELEASE op");
+    s = c.execCached("release savepoint", "RELEASE op");
     if (!s.ok()) return abort(s);
   }
-  s = c.execScript("commit", "COMMIT");
+  s = c.execCached("commit", "COMMIT");
   if (!s.ok()) return abort(s);
   return Status::okStatus();
 }
