@@ -213,6 +213,26 @@ class GatewayImpl final : public Gateway {
     return res;
   }
 
+  Result<sdk::WebhookReply> webhook(const std::string& connector,
+                                    const sdk::WebhookRequest& request) override {
+    auto src = sources_.find(connector);
+    if (src == sources_.end())
+      return Error::permanent(ErrorCode::kNotFound, "no route reads from a connector named '" + connector + "'");
+    auto reply = src->second->onWebhook(request);
+    if (!reply.ok()) return reply;
+    if (!reply->records.empty()) {
+      for (auto& r : reply->records)
+        if (r.source_system.empty()) r.source_system = connector;
+      for (const auto& [name, route] : cfg_.routes) {
+        if (route.source != connector) continue;
+        auto res = ingest(name, reply->records);
+        if (!res.ok()) return res.takeError();
+      }
+      reply->records.clear();
+    }
+    return reply;
+  }
+
   Result<int64_t> replay(const store::ReplayRequest& request) override {
     auto res = store_->replay(request);
     if (res.ok()) {

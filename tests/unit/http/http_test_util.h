@@ -17,6 +17,7 @@
 #include "qiao/http/api_keys.h"
 #include "qiao/http/api_server.h"
 #include "qiao/runtime/gateway.h"
+#include "qiao/sdk/connector.h"
 #include "qiao/store/store.h"
 #include "qiao/testkit/testkit.h"
 
@@ -77,6 +78,10 @@ class FakeGateway final : public runtime::Gateway {
     return store_->ingest(msgs, now);
   }
 
+  Result<sdk::WebhookReply> webhook(const std::string& connector,
+                                    const sdk::WebhookRequest&) override {
+    return Error::permanent(ErrorCode::kNotFound, "no route reads from '" + connector + "'");
+  }
   Result<int64_t> replay(const store::ReplayRequest& request) override {
     return store_->replay(request);
   }

@@ -12,7 +12,11 @@
 #include "qiao/core/result.h"
 #include "qiao/store/store.h"
 
-namespace qiao::sdk { class Registry; }
+namespace qiao::sdk {
+class Registry;
+struct WebhookRequest;
+struct WebhookReply;
+}  // namespace qiao::sdk
 
 namespace qiao::runtime {
 
@@ -44,6 +48,13 @@ class Gateway {
   // business_key pointer, if empty).
   virtual Result<std::vector<store::IngestResult>> ingest(const std::string& route,
                                                           std::vector<Record> records) = 0;
+  // A request pushed to a source connector (POST/GET /hooks/{connector}). The connector
+  // checks it (signature, replay window) and turns it into records; they are committed to
+  // every route reading from that connector before the reply goes back, so a 2xx means
+  // durable. NotFound if no route reads from a connector of that name.
+  virtual Result<sdk::WebhookReply> webhook(const std::string& connector,
+                                            const sdk::WebhookRequest& request) = 0;
+
   // Replays a dead letter and wakes the workers.
   virtual Result<int64_t> replay(const store::ReplayRequest& request) = 0;
 
