@@ -59,5 +59,52 @@ TEST_F(CrashTest, SigkillDuringDeliveryLosesNothingAndDuplicatesNoEffect) {
   std::cerr << "crash test receiver stats: " << stats.dump() << "\n";
 }
 
+// Two gateway processes on one SQLite file: work is claimed through leases in the database,
+// so each message is delivered by exactly one of them and both take part.
+TEST_F(CrashTest, TwoGatewaysShareOneStoreWithoutDoubleDelivery) {
+  GatewayOptions o;
+  o.concurrency = 4;
+  writeConfig(o);
+  startGateway();
+  setFault(R"({"mode":"slow","delay_ms":10,"count":100000})");
+  // A second process: same config and database, its own API port.
+  std::string second_dir = dir_->file("config2");
+  int second_port = testkit::freePort();
+  std::string cfg = testkit::readFile(config_dir_ + "/gateway.yaml");
+  cfg.replace(cfg.find("port: " + std::to_string(api_port_)), 6 + std::to_string(api_port_).size(),
+              "port: " + std::to_string(second_port));
+  cfg.replace(cfg.find("qiao.log"), 8, "qiao2.log");
+  testkit::writeFile(second_dir + "/gateway.yaml", cfg);
+  testkit::Child second(testkit::binPath("qiao"), {"run", "--config", second_dir}, dir_->file("qiao2.out"));
+  ASSERT_TRUE(testkit::waitFor([&] { return testkit::http("GET", second_port, "/readyz").status == 200; }, 15000));
+
+  constexpr int kTotal = 600;
+  for (int b = 0; b < kTotal / 100; ++b) {
+    std::string body = "[";
+    for (int i = 0; i < 100; ++i)
+      body += std::string(i ? "," : "") + R"({"orderId":"SO-S)" + std::to_string(b * 100 + i) + "\"}";
+    body += "]";
+    ASSERT_EQ(ingest(body, "shared-" + std::to_string(b)).size(), 100u);
+  }
+  ASSERT_TRUE(testkit::waitFor([&] { return simStats()["effects"].get<int>() >= kTotal; }, 60000, 100))
+      << simStats().dump();
+  auto delivered_by = [](const std::string& metrics) {
+    const std::string name = "qiao_messages_delivered_total{route=\"orders\",connector=\"erp\"} ";
+    auto pos = metrics.find(name);
+    return pos == std::string::npos ? -1 : std::atoi(metrics.c_str() + pos + name.size());
+  };
+  int first = delivered_by(api("GET", "/metrics").body);
+  int other = delivered_by(testkit::http("GET", second_port, "/metrics").body);
+  auto stats = simStats();
+  EXPECT_EQ(stats["effects"], kTotal) << stats.dump();
+  EXPECT_EQ(stats["requests"], kTotal) << "a message was sent twice: " << stats.dump();
+  EXPECT_EQ(first + other, kTotal);
+  EXPECT_GT(first, 0);
+  EXPECT_GT(other, 0) << "the second process never claimed any work";
+  std::cerr << "delivered by the first process: " << first << ", by the second: " << other << "\n";
+  second.kill(SIGTERM);
+  EXPECT_EQ(second.wait(15000), 0);
+}
+
 }  // namespace
 }  // namespace qiao::e2e

@@ -181,6 +181,21 @@ TEST_F(DeliveryTest, CircuitOpensAfterConsecutiveFailuresAndCloses) {
   EXPECT_NE(r.body.find("\"closed\""), std::string::npos) << r.body;
 }
 
+TEST_F(DeliveryTest, ConcurrencyLimitPerConnectorHolds) {
+  GatewayOptions o;
+  o.concurrency = 2;
+  start(o);
+  setFault(R"({"mode":"slow","delay_ms":100,"count":1000})");
+  std::string body = "[";
+  for (int i = 0; i < 12; ++i) body += std::string(i ? "," : "") + R"({"orderId":"SO-CC)" + std::to_string(i) + "\"}";
+  body += "]";
+  auto ids = ingest(body, "cc-batch");
+  ASSERT_EQ(ids.size(), 12u);
+  for (auto id : ids) waitStatus(id, "delivered");
+  auto stats = simStats();
+  EXPECT_EQ(stats["max_concurrent"], 2) << stats.dump();
+}
+
 TEST_F(DeliveryTest, SigtermDrainsAndRestartDeliversTheRest) {
   start();
   setFault(R"({"mode":"slow","delay_ms":200,"count":1000})");

@@ -44,11 +44,13 @@ struct ReceiverSim::Receiver {
   std::unordered_map<std::string, std::string> keys;  // idempotency key -> id
   std::deque<StoredRecord> records;                   // the last kKeptRecords effects
   std::unordered_set<std::string> connections;        // distinct client ip:port seen
+  int64_t in_flight = 0, max_in_flight = 0;           // concurrent write requests
 
   nlohmann::json stats() const {  // caller holds mu
     return {{"requests", requests},       {"effects", effects},
             {"duplicates", duplicates},   {"unique_keys", keys.size()},
             {"connections", connections.size()}, {"faults_injected", faults_injected},
+            {"max_concurrent", max_in_flight},
             {"faults", faults.describe()}};
   }
   void reset() {  // caller holds mu; keeps the configuration
@@ -59,8 +61,26 @@ struct ReceiverSim::Receiver {
     keys.clear();
     records.clear();
     connections.clear();
+    max_in_flight = in_flight;
   }
 };
+
+namespace {
+// Counts a write request as in flight for as long as it is being answered (faults included).
+class InFlight {
+ public:
+  explicit InFlight(ReceiverSim::Receiver& r) : r_(r) {
+    std::lock_guard lock(r_.mu);
+    r_.max_in_flight = std::max(r_.max_in_flight, ++r_.in_flight);
+  }
+  ~InFlight() {
+    std::lock_guard lock(r_.mu);
+    --r_.in_flight;
+  }
+ private:
+  ReceiverSim::Receiver& r_;
+};
+}  // namespace
 
 ReceiverSim::ReceiverSim() = default;
 ReceiverSim::~ReceiverSim() = default;
@@ -107,6 +127,7 @@ void ReceiverSim::handle(Exchange& ex) {
 }
 
 void ReceiverSim::write(Receiver& r, Exchange& ex) {
+  InFlight counted(r);
   FaultAction fault;
   std::string idem_header;
   bool dedupe = false;
