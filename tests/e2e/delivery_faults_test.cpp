@@ -78,6 +78,16 @@ TEST_F(DeliveryTest, ConnectionResetsAreRetried) {
   EXPECT_EQ(simStats()["effects"], 1);
 }
 
+TEST_F(DeliveryTest, ExpiredSessionIsRetriedAtOnce) {
+  start();
+  setFault(R"({"mode":"status","status":401,"count":1})");
+  int64_t id = ingestOne("SO-401");
+  auto msg = waitStatus(id, "delivered");
+  ASSERT_EQ(msg["attempts"].size(), 2u) << msg.dump(2);
+  EXPECT_EQ(msg["attempts"][0]["error_class"], "auth_expired");
+  EXPECT_EQ(msg["attempts"][1]["status"], "delivered");
+}
+
 TEST_F(DeliveryTest, SlowRepliesWithinTheTimeoutSucceedFirstTime) {
   start();
   setFault(R"({"mode":"slow","delay_ms":300,"count":1})");
