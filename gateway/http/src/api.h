@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,7 +20,7 @@ namespace qiao::http::detail {
 
 enum class Endpoint : uint8_t {
   kIngest, kGetMessage, kListMessages, kListDeadLetters, kGetDeadLetter, kReplayOne,
-  kReplayBulk, kConnectors, kHealthz, kReadyz, kMetrics, kNotFound, kCount
+  kReplayBulk, kConnectors, kHealthz, kReadyz, kMetrics, kWebhook, kNotFound, kCount
 };
 
 struct Request {
@@ -31,12 +32,21 @@ struct Request {
   std::string_view trace_id;
   std::string body;
   bool body_too_large = false;
+  // Only for /hooks/...: every header, names lower-cased (the connector checks its own
+  // signature headers). Other endpoints skip this so the ingest path stays cheap.
+  std::map<std::string, std::string> headers;
 };
+
+// Requests whose headers the transport collects into Request::headers.
+inline bool wantsAllHeaders(std::string_view path) {
+  return path.substr(0, 7) == "/hooks/";
+}
 
 struct Response {
   int status = 200;
   std::string body;
   const char* content_type = "application/json";
+  std::string content_type_text;    // set by a webhook reply; wins over content_type
   const char* allow = nullptr;      // 405: the Allow header
   bool www_authenticate = false;    // 401
   bool retry_after = false;         // 503: Retry-After: 1
@@ -72,6 +82,8 @@ class Api {
   void connectors(Response& resp);
   void readyz(Response& resp);
   void metricsText(Response& resp);
+  // handlers_webhook.cpp
+  void webhook(Request& req, std::string_view connector, Response& resp);
 
   runtime::Gateway& gateway_;
   ApiServerOptions options_;

@@ -11,6 +11,7 @@
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
+#include <Poco/String.h>
 #include <Poco/ThreadPool.h>
 
 #include <mutex>
@@ -82,6 +83,12 @@ class Handler final : public Poco::Net::HTTPRequestHandler {
     req.authorization = request.get("Authorization", kEmpty);
     req.idempotency_key = request.get("Idempotency-Key", kEmpty);
     req.trace_id = request.get("X-Trace-Id", kEmpty);
+    if (detail::wantsAllHeaders(req.path)) {
+      for (const auto& [name, value] : request) {
+        std::string lower = Poco::toLower(name);
+        req.headers.emplace(std::move(lower), value);  // a repeated header: the first wins
+      }
+    }
 
     bool keep_alive = true;
     try {
@@ -102,7 +109,8 @@ class Handler final : public Poco::Net::HTTPRequestHandler {
     }
 
     response.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(resp.status));
-    response.setContentType(resp.content_type);
+    if (resp.content_type_text.empty()) response.setContentType(resp.content_type);
+    else response.setContentType(resp.content_type_text);
     response.setContentLength64(static_cast<Poco::Int64>(resp.body.size()));
     if (resp.allow) response.set("Allow", resp.allow);
     if (resp.www_authenticate) response.set("WWW-Authenticate", "Bearer");

@@ -50,6 +50,7 @@ const char* endpointName(Endpoint e) {
     case Endpoint::kHealthz: return "healthz";
     case Endpoint::kReadyz: return "readyz";
     case Endpoint::kMetrics: return "metrics";
+    case Endpoint::kWebhook: return "webhook";
     case Endpoint::kNotFound:
     case Endpoint::kCount: break;
   }
@@ -134,6 +135,12 @@ Api::Matched Api::match(std::string_view method, std::string_view path) const {
     else if (s[0] == "metrics") set(Endpoint::kMetrics, "GET");
     return m;
   }
+  if (seg.n == 2 && s[0] == "hooks" && !s[1].empty()) {
+    // GET too: some senders verify the URL with a GET before they push.
+    set(Endpoint::kWebhook, "GET, POST", s[1]);
+    m.method_ok = method == "GET" || method == "POST";
+    return m;
+  }
   if (seg.n < 3 || s[0] != "api" || s[1] != "v1") return m;
   if (s[2] == "routes" && seg.n == 5 && s[4] == "messages" && !s[3].empty()) {
     set(Endpoint::kIngest, "POST", s[3]);
@@ -168,7 +175,8 @@ void Api::handle(Request& req, Response& resp) {
   uint8_t allowed = 0;
   switch (m.endpoint) {
     case Endpoint::kHealthz:
-    case Endpoint::kReadyz: break;
+    case Endpoint::kReadyz:
+    case Endpoint::kWebhook: break;  // the connector authenticates the sender its own way
     case Endpoint::kIngest: allowed = kIngestRoles; break;
     case Endpoint::kMetrics: allowed = loopback_ ? 0 : kOperatorRoles; break;
     default: allowed = kOperatorRoles; break;
@@ -219,6 +227,7 @@ void Api::handle(Request& req, Response& resp) {
       return;
     case Endpoint::kReadyz: readyz(resp); return;
     case Endpoint::kMetrics: metricsText(resp); return;
+    case Endpoint::kWebhook: webhook(req, m.arg, resp); return;
     case Endpoint::kNotFound:
     case Endpoint::kCount: break;
   }

@@ -6,7 +6,9 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <functional>
 #include <map>
+#include <mutex>
 #include <memory>
 #include <string>
 #include <vector>
@@ -78,9 +80,32 @@ class FakeGateway final : public runtime::Gateway {
     return store_->ingest(msgs, now);
   }
 
+  // Webhooks go to webhook_fn (set by a test); without one every connector is unknown.
+  using WebhookFn =
+      std::function<Result<sdk::WebhookReply>(const std::string&, const sdk::WebhookRequest&)>;
+  void setWebhook(WebhookFn fn) {
+    std::lock_guard lock(webhook_mu_);
+    webhook_fn_ = std::move(fn);
+  }
+  // The last request handed to webhook() and its connector name; calls so far.
+  sdk::WebhookRequest lastWebhook(std::string* connector = nullptr, int* calls = nullptr) {
+    std::lock_guard lock(webhook_mu_);
+    if (connector) *connector = last_connector_;
+    if (calls) *calls = webhook_calls_;
+    return last_webhook_;
+  }
   Result<sdk::WebhookReply> webhook(const std::string& connector,
-                                    const sdk::WebhookRequest&) override {
-    return Error::permanent(ErrorCode::kNotFound, "no route reads from '" + connector + "'");
+                                    const sdk::WebhookRequest& request) override {
+    WebhookFn fn;
+    {
+      std::lock_guard lock(webhook_mu_);
+      ++webhook_calls_;
+      last_connector_ = connector;
+      last_webhook_ = request;
+      fn = webhook_fn_;
+    }
+    if (!fn) return Error::permanent(ErrorCode::kNotFound, "no route reads from '" + connector + "'");
+    return fn(connector, request);
   }
   Result<int64_t> replay(const store::ReplayRequest& request) override {
     return store_->replay(request);
@@ -108,6 +133,11 @@ class FakeGateway final : public runtime::Gateway {
   std::unique_ptr<store::Store> store_;
   metrics::Registry metrics_;
   std::atomic<int> traces_{0};
+  std::mutex webhook_mu_;
+  WebhookFn webhook_fn_;
+  sdk::WebhookRequest last_webhook_;
+  std::string last_connector_;
+  int webhook_calls_ = 0;
 };
 
 class ApiTest : public ::testing::Test {
