@@ -60,12 +60,12 @@ int freePort() {
 
 std::string binPath(const std::string& name) {
   const char* dir = std::getenv("QIAO_BIN_DIR");
-  return std::string(dir ? dir : "./bin") + "/" + name;
+  return std::string(dir ? dir : QIAO_DEFAULT_BIN_DIR) + "/" + name;
 }
 
 std::string sourcePath(const std::string& rel) {
   const char* dir = std::getenv("QIAO_SOURCE_DIR");
-  return std::string(dir ? dir : ".") + "/" + rel;
+  return std::string(dir ? dir : QIAO_DEFAULT_SOURCE_DIR) + "/" + rel;
 }
 
 Child::Child(const std::string& exe, const std::vector<std::string>& args,

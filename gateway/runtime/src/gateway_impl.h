@@ -1,0 +1,122 @@
+// GatewayImpl: the runtime behind runtime::Gateway. Its methods live in three files:
+// gateway_impl.cpp (building, lifecycle, ingest, status), delivery.cpp (claiming and
+// delivering per lane) and housekeeping.cpp (leases, gauges, scheduled polls).
+#pragma once
+
+#include <atomic>
+#include <boost/asio/thread_pool.hpp>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "completion_queue.h"
+#include "lane.h"
+#include "qiao/core/cron.h"
+#include "qiao/runtime/gateway.h"
+#include "qiao/sdk/connector.h"
+#include "route_metrics.h"
+
+namespace qiao::runtime {
+
+// A cron schedule polling one route's source connector.
+struct Schedule {
+  config::ScheduleConfig cfg;
+  CronExpr cron;
+  int64_t next_ms = 0;
+  std::atomic<bool> running{false};
+};
+
+class GatewayImpl final : public Gateway {
+ public:
+  GatewayImpl(config::Config cfg, std::unique_ptr<store::Store> store);
+  ~GatewayImpl() override { stop(); }
+
+  // Opens nothing: creates the connectors the routes use and prepares lanes and schedules.
+  const config::Config& config() const override { return cfg_; }
+  store::Store& store() override { return *store_; }
+  metrics::Registry& metrics() override { return metrics_; }
+
+  Status build(const sdk::Registry& registry);
+
+  Status start() override;
+  void stop() override;
+  bool ready() const override { return ready_; }
+  Result<std::vector<store::IngestResult>> ingest(const std::string& route_name,
+                                                  std::vector<Record> records) override;
+
+  Result<sdk::WebhookReply> webhook(const std::string& connector,
+                                    const sdk::WebhookRequest& request) override;
+
+  Result<int64_t> replay(const store::ReplayRequest& request) override;
+  std::vector<ConnectorStatus> connectorStatuses() override;
+
+ private:
+  int totalInFlight();
+  // Gives claimed-but-unstarted messages back (attempt not consumed).
+  void releaseReady(Lane& lane);
+
+  // Runs on the completion thread after each committed batch.
+  void onCommitted(const std::vector<store::Completion>& done);
+
+  void wake();
+
+  // Claims for every lane with free capacity and starts workers; returns how many messages
+  // were claimed.
+  int dispatchOnce();
+
+  void startWorkers(Lane& lane, CircuitBreaker::State state);
+
+  // One worker: delivers from the lane's ready queue until it is empty, the circuit stops
+  // it, or the gateway stops.
+  void workerLoop(Lane& lane);
+
+  void dispatchLoop();
+
+  // Delivers one message and queues its outcome; false if stopped before the call started.
+  bool deliver(Lane& lane, const store::Message& msg);
+
+  void classifyFailure(Lane& lane, const config::RouteConfig& route, const store::Message& msg,
+                       const Error& err, store::Completion& c, RouteMetrics& rm);
+
+  // Lease renewal, queue gauges and schedules, once every 100 ms.
+  void timerLoop();
+
+  static int64_t nextFire(const Schedule& s, int64_t now);
+  void renewLeases(int64_t now);
+  void refreshGauges();
+
+  // One scheduled poll of a route's source: records are committed before the watermark moves.
+  void runPoll(const config::ScheduleConfig& sched);
+
+  config::Config cfg_;
+  std::unique_ptr<store::Store> store_;
+  metrics::Registry metrics_;
+  std::map<std::string, std::unique_ptr<Lane>> lanes_;
+  std::map<std::string, std::unique_ptr<sdk::Source>> sources_;
+  std::map<std::string, RouteMetrics> route_metrics_;
+  std::vector<std::unique_ptr<Schedule>> schedules_;
+  std::unique_ptr<boost::asio::thread_pool> pool_;
+  std::thread dispatcher_;
+  std::thread timer_;
+  std::mutex wake_mu_;
+  std::condition_variable wake_cv_;
+  bool wake_ = false;
+  std::atomic<bool> started_{false};
+  std::atomic<bool> stopped_{false};
+  std::atomic<bool> stopping_{false};
+  std::atomic<bool> ready_{false};
+  std::string worker_id_;
+  std::mutex inflight_mu_;
+  std::unordered_map<int64_t, Lane*> inflight_;  // claimed by this process, not yet completed
+  std::unique_ptr<CompletionQueue> completions_;
+  std::mutex rng_mu_;
+  std::mt19937_64 rng_;
+};
+
+}  // namespace qiao::runtime
