@@ -32,8 +32,10 @@ std::vector<FieldSpec> webhookFields() {
                "Header with the sender's event id; it becomes the record's idempotency key, "
                "so a retried webhook is one message (element i of an array: <id>:<i>).",
                "X-Request-Id", {}});
-  f.push_back({"entity", FieldType::kString, false, "record", {},
-               "Record entity of what arrives here.", "order", {}});
+  f.push_back({"entity", FieldType::kString, false, "", {},
+               "Record entity of what arrives here; empty = the route's entity (itself "
+               "\"record\" unless set).",
+               "order", {}});
   f.push_back({"records_pointer", FieldType::kString, false, "", {},
                "JSON pointer to the records inside the body (an array or one object); empty = "
                "the body is one record or an array of records.",

@@ -150,7 +150,7 @@ Result<WebhookConfig> parseWebhookConfig(const std::string& json_text) {
   QIAO_RETURN_IF_ERROR(readHeaderName(j, "signature_header", false, &c.signature_header));
   QIAO_RETURN_IF_ERROR(readHeaderName(j, "timestamp_header", true, &c.timestamp_header));
   QIAO_RETURN_IF_ERROR(readHeaderName(j, "event_id_header", true, &c.event_id_header));
-  QIAO_RETURN_IF_ERROR(readString(j, "entity", false, &c.entity));
+  QIAO_RETURN_IF_ERROR(readString(j, "entity", true, &c.entity));
   QIAO_RETURN_IF_ERROR(readString(j, "records_pointer", true, &c.records_pointer));
   if (auto rt = j.find("require_timestamp"); rt != j.end() && !rt->is_null()) {
     if (!rt->is_boolean()) return configError("'require_timestamp' must be true or false");

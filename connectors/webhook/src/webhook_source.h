@@ -18,7 +18,7 @@ struct WebhookConfig {
   bool require_timestamp = true;
   int64_t tolerance_ms = 300000;
   std::string event_id_header = "X-Event-Id";    // "" = none
-  std::string entity = "record";
+  std::string entity;                            // "" = the route's entity
   std::string records_pointer;                   // "" = the body itself
 };
 

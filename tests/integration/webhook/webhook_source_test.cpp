@@ -71,7 +71,7 @@ TEST(WebhookDescriptor, IsASourceWithItsSettingsTable) {
   EXPECT_EQ(fields.at("tolerance")->type, sdk::FieldType::kDuration);
   EXPECT_EQ(fields.at("tolerance")->default_value, "5m");
   EXPECT_EQ(fields.at("event_id_header")->default_value, "X-Event-Id");
-  EXPECT_EQ(fields.at("entity")->default_value, "record");
+  EXPECT_EQ(fields.at("entity")->default_value, "");  // the route's entity
   EXPECT_TRUE(fields.count("records_pointer"));
 
   // The factory takes the settings the config layer hands over (durations in ms).
@@ -109,7 +109,7 @@ TEST_F(WebhookSourceTest, ASignedRequestBecomesARecord) {
   EXPECT_EQ(r->body, R"({"accepted":1})");
   ASSERT_EQ(r->records.size(), 1u);
   EXPECT_EQ(r->records[0].payload, R"({"orderId":"SO-1","qty":2})");
-  EXPECT_EQ(r->records[0].entity, "record");
+  EXPECT_EQ(r->records[0].entity, "");  // the runtime fills in the route's
   EXPECT_EQ(r->records[0].idempotency_key, "evt-1");
 }
 
