@@ -158,53 +158,72 @@ void GatewayImpl::stop() {
 }
 
 Result<std::vector<store::IngestResult>> GatewayImpl::ingest(const std::string& route_name,
-                                                std::vector<Record> records) {
-  auto it = cfg_.routes.find(route_name);
-  if (it == cfg_.routes.end())
+                                                             std::vector<Record> records) {
+  if (!cfg_.routes.count(route_name))
     return Error::permanent(ErrorCode::kNotFound, "unknown route '" + route_name + "'");
-  if (stopping_) return Error::transient(ErrorCode::kStoreBusy, "the gateway is shutting down");
-  const auto& route = it->second;
-  int64_t now = Clock::system().nowMs();
   std::vector<store::NewMessage> batch;
   batch.reserve(records.size());
-  {
+  int64_t now = Clock::system().nowMs();
+  for (auto& rec : records) batch.push_back(prepare(route_name, std::move(rec), now));
+  return commit(batch, now);
+}
+
+store::NewMessage GatewayImpl::prepare(const std::string& route_name, Record rec, int64_t now) {
+  const auto& route = cfg_.routes.at(route_name);
+  if (rec.trace_id.empty()) {
     std::lock_guard lock(rng_mu_);
-    for (auto& rec : records) {
-      if (rec.trace_id.empty()) rec.trace_id = randomHex(rng_, 8);
-      if (rec.entity.empty()) rec.entity = route.entity;
-      if (rec.business_key.empty()) rec.business_key = extractKey(rec.payload, route.business_key);
-      rec.created_at_ms = rec.updated_at_ms = now;
-      store::NewMessage m{route_name, std::move(rec), ""};
-      if (route.ordered) m.order_key = m.record.business_key;
-      batch.push_back(std::move(m));
-    }
+    rec.trace_id = randomHex(rng_, 8);
   }
+  if (rec.entity.empty()) rec.entity = route.entity;
+  if (rec.business_key.empty()) rec.business_key = extractKey(rec.payload, route.business_key);
+  rec.created_at_ms = rec.updated_at_ms = now;
+  store::NewMessage m{route_name, std::move(rec), ""};
+  if (route.ordered) m.order_key = m.record.business_key;
+  return m;
+}
+
+// One transaction for the whole batch, whatever routes it spans.
+Result<std::vector<store::IngestResult>> GatewayImpl::commit(std::span<const store::NewMessage> batch,
+                                                             int64_t now) {
+  if (stopping_) return Error::transient(ErrorCode::kStoreBusy, "the gateway is shutting down");
   auto res = store_->ingest(batch, now);
   if (!res.ok()) return res;
-  int64_t fresh = 0;
-  for (const auto& r : *res) fresh += r.duplicate ? 0 : 1;
-  auto& rm = route_metrics_.at(route_name);
-  rm.received->inc(fresh);
-  rm.duplicates->inc(static_cast<int64_t>(res->size()) - fresh);
-  if (fresh) wake();
+  bool any_fresh = false;
+  for (size_t i = 0; i < res->size(); ++i) {
+    auto& rm = route_metrics_.at(batch[i].route);
+    if ((*res)[i].duplicate) {
+      rm.duplicates->inc();
+    } else {
+      rm.received->inc();
+      any_fresh = true;
+    }
+  }
+  if (any_fresh) wake();
   return res;
 }
 
 Result<sdk::WebhookReply> GatewayImpl::webhook(const std::string& connector,
-                                  const sdk::WebhookRequest& request) {
+                                               const sdk::WebhookRequest& request) {
   auto src = sources_.find(connector);
   if (src == sources_.end())
     return Error::permanent(ErrorCode::kNotFound, "no route reads from a connector named '" + connector + "'");
   auto reply = src->second->onWebhook(request);
   if (!reply.ok()) return reply;
   if (!reply->records.empty()) {
-    for (auto& r : reply->records)
-      if (r.source_system.empty()) r.source_system = connector;
+    // Every route reading from this connector gets the records, in one transaction: a
+    // failure leaves none of them committed, so the sender's retry cannot double any.
+    std::vector<store::NewMessage> batch;
+    int64_t now = Clock::system().nowMs();
     for (const auto& [name, route] : cfg_.routes) {
       if (route.source != connector) continue;
-      auto res = ingest(name, reply->records);
-      if (!res.ok()) return res.takeError();
+      for (const auto& r : reply->records) {
+        Record rec = r;
+        if (rec.source_system.empty()) rec.source_system = connector;
+        batch.push_back(prepare(name, std::move(rec), now));
+      }
     }
+    auto res = commit(batch, now);
+    if (!res.ok()) return res.takeError();
     reply->records.clear();
   }
   return reply;

@@ -10,6 +10,7 @@
 #include <memory>
 #include <mutex>
 #include <random>
+#include <span>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -57,6 +58,10 @@ class GatewayImpl final : public Gateway {
   std::vector<ConnectorStatus> connectorStatuses() override;
 
  private:
+  // Fills the fields ingest owns (trace id, entity, business key, times, order key).
+  store::NewMessage prepare(const std::string& route_name, Record rec, int64_t now);
+  Result<std::vector<store::IngestResult>> commit(std::span<const store::NewMessage> batch, int64_t now);
+
   int totalInFlight();
   // Gives claimed-but-unstarted messages back (attempt not consumed).
   void releaseReady(Lane& lane);
