@@ -2,7 +2,8 @@
 // claim+complete throughput on a table holding 100k delivered rows. Every row is bounded by
 // a message count and a time budget, so the program always stops by itself.
 //
-//   qiao_store_bench [dir]   (default: a fresh directory under /tmp, removed at the end)
+//   qiao_store_bench [dir [gateway]]   (default: a fresh directory under /tmp, removed at the
+//   end; "gateway" runs only the gateway-shaped row, "gateway-normal" with synchronous=NORMAL)
 #include <unistd.h>
 
 #include <algorithm>
@@ -11,6 +12,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -170,6 +173,115 @@ void ingestBulk(Store& store, int64_t first, int64_t count) {
   }
 }
 
+// CPU seconds used so far by the store's group-commit writer thread ("qiao-writer").
+double writerCpuSeconds() {
+  for (const auto& e : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream comm(e.path() / "comm");
+    std::string name;
+    std::getline(comm, name);
+    if (name != "qiao-writer") continue;
+    std::ifstream stat(e.path() / "stat");
+    std::string line;
+    std::getline(stat, line);
+    std::istringstream in(line.substr(line.rfind(')') + 2));
+    std::string field;
+    long long utime = 0, stime = 0;
+    for (int i = 3; i <= 15 && in >> field; ++i) {
+      if (i == 14) utime = std::atoll(field.c_str());
+      if (i == 15) stime = std::atoll(field.c_str());
+    }
+    return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+  }
+  return 0;
+}
+
+std::string gatewayPayload(int64_t n) {
+  // About 1.5 KB of JSON, like the end-to-end benchmark's order.
+  std::string lines;
+  for (int i = 1; i <= 5; ++i) {
+    if (i > 1) lines += ",";
+    lines += "{\"lineNo\":" + std::to_string(i) + ",\"materialCode\":\"M-30" + std::to_string(i) +
+             "\",\"materialName\":\"precision bearing 6204-2RS model " + std::to_string(i) +
+             "\",\"qty\":\"12\",\"unit\":\"PCS\",\"price\":\"38.50\",\"taxRate\":\"13\","
+             "\"deliveryDate\":\"2026-12-10\",\"warehouse\":\"CK001\"}";
+  }
+  std::string head = "{\"orderId\":\"SO-" + std::to_string(n) + "\",\"orderDate\":\"2026-11-26\",";
+  head += "\"customerCode\":\"C-1001\",\"customerName\":\"Suzhou East China Precision Machinery"
+          " Co Ltd\",\"shipToAddress\":\"Industrial Park, Xinghu Street 328\",\"currency\":\"CNY\","
+          "\"paymentTerms\":\"NET30\",\"status\":\"confirmed\",\"totalAmount\":\"2310.00\","
+          "\"remark\":\"please ship as soon as possible\",\"externalRef\":\"CRM-88812\",\"lines\":[";
+  return head + lines + "]}";
+}
+
+// The gateway's shape: 10 threads ingest one 1.5 KB message per call while 2 dispatchers
+// claim (limit 64) and complete each batch in one call. Reports what was delivered and the
+// writer thread's CPU per delivered message.
+void gatewayRow(const std::string& path, bool full) {
+  auto store = openStore(path, full);
+  constexpr int kIngesters = 10, kClaimers = 2;
+  std::atomic<int64_t> next{0}, delivered{0};
+  std::atomic<bool> stop{false};
+  double cpu0 = writerCpuSeconds();
+  auto start = Clock::now();
+  auto deadline = start + std::chrono::duration<double>(kRowBudgetS);
+  std::vector<std::thread> pool;
+  for (int t = 0; t < kIngesters; ++t) {
+    pool.emplace_back([&] {
+      while (Clock::now() < deadline) {
+        int64_t n = next.fetch_add(1);
+        NewMessage m = makeMessage(n, false);
+        m.route = "orders";
+        m.record.payload = gatewayPayload(n);
+        std::vector<NewMessage> one{std::move(m)};
+        (void)store->ingest(one, kNow);
+      }
+    });
+  }
+  for (int w = 0; w < kClaimers; ++w) {
+    pool.emplace_back([&, w] {
+      ClaimRequest req;
+      req.worker_id = "gw:" + std::to_string(w);
+      req.routes = {"orders"};
+      req.limit = 64;
+      req.now_ms = kNow + 1;
+      while (!stop.load()) {
+        auto r = store->claim(req);
+        if (!r.ok() || r->empty()) {
+          if (Clock::now() > deadline) return;
+          std::this_thread::sleep_for(std::chrono::milliseconds(1));
+          continue;
+        }
+        std::vector<Completion> done;
+        for (const auto& m : *r) {
+          Completion c;
+          c.message_id = m.id;
+          c.attempt = m.attempt;
+          c.remote_id = "R" + std::to_string(m.id);
+          c.worker = req.worker_id;
+          c.latency_us = 900;
+          c.now_ms = kNow + 2;
+          done.push_back(std::move(c));
+        }
+        if (store->complete(done).ok()) delivered += static_cast<int64_t>(done.size());
+      }
+    });
+  }
+  for (int t = 0; t < kIngesters; ++t) pool[static_cast<size_t>(t)].join();
+  // Let the dispatchers drain what is left (bounded), then stop them.
+  auto drain_until = Clock::now() + std::chrono::seconds(10);
+  while (delivered.load() < next.load() - kIngesters && Clock::now() < drain_until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  stop = true;
+  for (size_t t = kIngesters; t < pool.size(); ++t) pool[t].join();
+  double s = seconds(start, Clock::now());
+  double cpu = writerCpuSeconds() - cpu0;
+  int64_t n = delivered.load();
+  std::printf("| gateway mix (%s)    | %4d+%d | %5d | %8lld | %10.0f | %9.1f us/msg writer CPU |\n",
+              full ? "FULL" : "NORM", kIngesters, kClaimers, 64, static_cast<long long>(n), n / s,
+              n > 0 ? cpu * 1e6 / static_cast<double>(n) : 0.0);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -189,6 +301,12 @@ int main(int argc, char** argv) {
               kMaxPerRow, kRowBudgetS);
   std::printf("| operation           | sync | threads | messages |   msgs/s   | p50 ms  | p99 ms  | errors |\n");
   std::printf("|---------------------|------|---------|----------|------------|---------|---------|--------|\n");
+  if (argc > 2 && std::string(argv[2]).rfind("gateway", 0) == 0) {  // only that row
+    std::printf("\n");
+    gatewayRow(path, std::string(argv[2]) != "gateway-normal");
+    if (cleanup) std::filesystem::remove_all(dir);
+    return 0;
+  }
   for (int threads : {1, 8, 32, 64}) ingestRow(path, threads, true);
   ingestRow(path, 32, false);
   ingestBatchRow(path);
@@ -209,6 +327,8 @@ int main(int argc, char** argv) {
     std::printf("\nleft pending: %lld\n", static_cast<long long>((*depths)[0].pending));
   }
   store.reset();
+  std::printf("\ngateway mix: ingest x1 (1.5 KB), claim 64 + complete, synchronous=FULL\n\n");
+  gatewayRow(path, true);
   if (cleanup) std::filesystem::remove_all(dir);
   return 0;
 }
