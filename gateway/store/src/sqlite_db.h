@@ -9,7 +9,6 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
-#include <vector>
 
 #include "qiao/core/error.h"
 #include "qiao/core/result.h"
