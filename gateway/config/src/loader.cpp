@@ -63,7 +63,7 @@ void readEntries(Ctx& c, const YAML::Node& section, const std::string& kind,
     return;
   }
   for (auto it = section.begin(); it != section.end(); ++it) {
-    const YAML::Node& key = it->first;
+    YAML::Node key = it->first;  // it-> yields a temporary: copy the handle
     std::string name = key.IsScalar() ? key.Scalar() : "";
     std::string path = detail::joinPath(section_name, name);
     if (!detail::validName(name)) {
@@ -91,8 +91,8 @@ void readFile(Ctx& c, const YAML::Node& root, State* st, const sdk::Registry& re
   }
   Config& cfg = st->config;
   for (auto it = root.begin(); it != root.end(); ++it) {
-    const YAML::Node& key = it->first;
-    const YAML::Node& value = it->second;
+    YAML::Node key = it->first;  // it-> yields a temporary: copy the handle
+    YAML::Node value = it->second;
     std::string name = key.IsScalar() ? key.Scalar() : "";
     if (std::find(kSections.begin(), kSections.end(), name) == kSections.end()) {
       c.error(key, name, detail::unknownMessage("section", name, kSections));

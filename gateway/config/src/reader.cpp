@@ -307,7 +307,7 @@ std::optional<std::set<std::string>> readMap(Ctx& c, const YAML::Node& node,
   for (const auto& k : keys) names.push_back(k.name);
   std::map<std::string, Where> first;
   for (auto it = node.begin(); it != node.end(); ++it) {
-    const YAML::Node& key = it->first;
+    YAML::Node key = it->first;  // it-> yields a temporary: copy the handle
     if (!key.IsScalar()) {
       c.error(key, path, "expected a key name, got " + kindOf(key));
       continue;
