@@ -285,7 +285,12 @@ Result<int64_t> SqliteStore::replay(const ReplayRequest& req) {
       st.bind(req.now_ms).bind(req.now_ms).bind(message_id);
       if (!st.exec()) return st.error("replay");
     }
+    std::string previous_payload;
     if (req.corrected_payload) {
+      Stmt prev = c.prepare("SELECT payload FROM message_payloads WHERE message_id = ?");
+      prev.bind(message_id);
+      if (prev.step()) previous_payload = prev.text(0);
+      if (!prev.ok()) return prev.error("replay");
       Stmt st = c.prepare("UPDATE message_payloads SET payload = ? WHERE message_id = ?");
       st.bind(*req.corrected_payload).bind(message_id);
       if (!st.exec()) return st.error("replay");
@@ -300,6 +305,12 @@ Result<int64_t> SqliteStore::replay(const ReplayRequest& req) {
                          ",\"payload_changed\":" +
                          (req.corrected_payload ? "true" : "false") + ",\"reason\":";
     log::appendJsonString(detail, req.reason);
+    // What the correction replaced, so the audit log shows the change itself.
+    if (req.corrected_payload) {
+      detail += ",\"previous_payload\":";
+      if (nlohmann::json::accept(previous_payload)) detail += previous_payload;
+      else log::appendJsonString(detail, previous_payload);
+    }
     detail += "}";
     Stmt st = c.prepare(
         "INSERT INTO audit_log (at, actor, action, object, detail) VALUES (?, ?, ?, ?, ?)");

@@ -109,7 +109,8 @@ TEST_F(DeadLetterTest, ReplayWithCorrectedPayload) {
   EXPECT_EQ(e.actor, "key:ops1");
   EXPECT_EQ(e.at_ms, kT0 + 1000);
   EXPECT_EQ(e.detail, "{\"message_id\":" + std::to_string(msg_id_) +
-                          ",\"payload_changed\":true,\"reason\":\"fixed \\\"qty\\\" sign\"}");
+                          ",\"payload_changed\":true,\"reason\":\"fixed \\\"qty\\\" sign\","
+                          "\"previous_payload\":{\"qty\":-1}}");
 
   // The replayed message is claimable again, from attempt 1.
   auto again = claim("w2", {"crm-to-erp"}, 5, kT0 + 1000);
