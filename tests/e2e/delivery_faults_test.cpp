@@ -223,6 +223,26 @@ TEST_F(DeliveryTest, SigtermDrainsAndRestartDeliversTheRest) {
   EXPECT_EQ(simStats()["effects"], 40);
 }
 
+TEST_F(DeliveryTest, SigtermWithADeliveryStuckPastTheDrainTimeoutStillExitsAndLosesNothing) {
+  GatewayOptions o;
+  o.sink_timeout = "10s";
+  o.drain_timeout_ms = 300;
+  start(o);
+  // The receiver records the order, then holds the reply for 4 s: longer than the drain.
+  setFault(R"({"mode":"timeout_after_commit","delay_ms":4000,"count":1})");
+  int64_t id = ingestOne("SO-STUCK");
+  ASSERT_TRUE(testkit::waitFor([&] { return simStats()["effects"].get<int>() == 1; }, 5000));
+  stopGateway(SIGTERM);
+  // It gave up on the stuck call (rather than waiting it out) and said so.
+  EXPECT_NE(gatewayLog().find("\"event\":\"gateway.drain_timeout\",\"in_flight\":\"1\""), std::string::npos)
+      << gatewayLog();
+  EXPECT_NE(gatewayLog().find("\"abandoned\":\"1\""), std::string::npos);
+  // Its lease was released: a new process delivers it again, and the key keeps one effect.
+  startGateway();
+  waitStatus(id, "delivered", 20000);
+  EXPECT_EQ(simStats()["effects"], 1);
+}
+
 TEST_F(DeliveryTest, ConfiguredSecretNeverReachesLogsOrResponses) {
   start();
   int64_t id = ingestOne("SO-SECRET");

@@ -43,7 +43,7 @@ void GatewayFixture::writeConfig(const GatewayOptions& o) {
       "  log_file: " + dir_->file("qiao.log") + "\n"
       "  log_level: info\n"
       "  workers: 8\n"
-      "  drain_timeout_ms: 5000\n" +
+      "  drain_timeout_ms: " + std::to_string(o.drain_timeout_ms) + "\n" +
       (o.plugins_dir.empty() ? "" : "  plugins_dir: " + o.plugins_dir + "\n") +
       "server:\n"
       "  host: 127.0.0.1\n"

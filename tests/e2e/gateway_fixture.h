@@ -19,6 +19,7 @@ struct GatewayOptions {
   int64_t initial_backoff_ms = 50;
   int64_t max_backoff_ms = 400;
   int64_t lease_ms = 3000;
+  int64_t drain_timeout_ms = 5000;
   std::string sink_timeout = "1s";
   int concurrency = 4;
   int failure_threshold = 50;

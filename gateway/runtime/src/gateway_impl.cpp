@@ -128,8 +128,8 @@ Status GatewayImpl::start() {
   return {};
 }
 
-void GatewayImpl::stop() {
-  if (!started_ || stopped_.exchange(true)) return;
+bool GatewayImpl::stop() {
+  if (!started_ || stopped_.exchange(true)) return abandoned_ == 0;
   ready_ = false;
   stopping_ = true;
   wake();
@@ -155,6 +155,8 @@ void GatewayImpl::stop() {
     (void)pool_.release();
   }
   log::info("gateway.stopped", {{"worker", worker_id_}, {"abandoned", left}});
+  abandoned_ = left;
+  return left == 0;
 }
 
 Result<std::vector<store::IngestResult>> GatewayImpl::ingest(const std::string& route_name,

@@ -36,7 +36,7 @@ struct Schedule {
 class GatewayImpl final : public Gateway {
  public:
   GatewayImpl(config::Config cfg, std::unique_ptr<store::Store> store);
-  ~GatewayImpl() override { stop(); }
+  ~GatewayImpl() override { stop(); }  // the app never destroys it with deliveries running
 
   // Opens nothing: creates the connectors the routes use and prepares lanes and schedules.
   const config::Config& config() const override { return cfg_; }
@@ -46,7 +46,7 @@ class GatewayImpl final : public Gateway {
   Status build(const sdk::Registry& registry);
 
   Status start() override;
-  void stop() override;
+  bool stop() override;
   bool ready() const override { return ready_; }
   Result<std::vector<store::IngestResult>> ingest(const std::string& route_name,
                                                   std::vector<Record> records) override;
@@ -116,6 +116,7 @@ class GatewayImpl final : public Gateway {
   std::atomic<bool> stopped_{false};
   std::atomic<bool> stopping_{false};
   std::atomic<bool> ready_{false};
+  int abandoned_ = 0;  // deliveries still running when stop() gave up waiting
   std::string worker_id_;
   std::mutex inflight_mu_;
   std::unordered_map<int64_t, Lane*> inflight_;  // claimed by this process, not yet completed

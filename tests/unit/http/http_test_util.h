@@ -51,7 +51,7 @@ class FakeGateway final : public runtime::Gateway {
   }
 
   Status start() override { return Status::okStatus(); }
-  void stop() override {}
+  bool stop() override { return true; }
   bool ready() const override { return ready_.load(); }
 
   Result<std::vector<store::IngestResult>> ingest(const std::string& route,

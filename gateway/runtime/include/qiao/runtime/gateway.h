@@ -40,7 +40,9 @@ class Gateway {
   // Starts the delivery workers and pollers. Call once.
   virtual Status start() = 0;
   // Stops claiming, waits up to the drain timeout for in-flight deliveries, releases leases.
-  virtual void stop() = 0;
+  // False when deliveries were still running at the drain timeout: their threads still use
+  // the gateway, so the caller must end the process without destroying it.
+  virtual bool stop() = 0;
   virtual bool ready() const = 0;
 
   // Accepts records for a route; durable when it returns. NotFound for an unknown route.
