@@ -173,7 +173,7 @@ TEST_P(SinkConformanceTest, BatchGivesOneResultPerRecordInOrder) {
   ASSERT_EQ(r2.size(), 3u);
   ASSERT_FALSE(r2[0].ok()) << "the faulted first record must fail in position 0";
   noteError(r2[0].error());
-  EXPECT_EQ(r2[0].error().klass, ErrorClass::kPermanent);
+  EXPECT_EQ(toString(r2[0].error().klass), toString(ErrorClass::kPermanent));
   for (size_t i = 1; i < r2.size(); ++i) {
     if (!r2[i].ok()) noteError(r2[i].error());
     EXPECT_TRUE(r2[i].ok()) << "record " << i << ": " << r2[i].error().message;
@@ -191,7 +191,7 @@ TEST_P(SinkConformanceTest, TransientFaultThenRetrySucceeds) {
   c().set_fault(SinkFault::kTransient);
   auto first = deliver(*sink, record("t"));
   ASSERT_FALSE(first.ok()) << "the injected transient fault did not surface";
-  EXPECT_EQ(first.error().klass, ErrorClass::kTransient) << first.error().message;
+  EXPECT_EQ(toString(first.error().klass), toString(ErrorClass::kTransient)) << first.error().message;
   auto retry = deliver(*sink, record("t"));
   ASSERT_TRUE(retry.ok()) << retry.error().message;
   if (c().effects) {
@@ -207,7 +207,7 @@ TEST_P(SinkConformanceTest, PermanentFaultIsPermanentWithAReason) {
   c().set_fault(SinkFault::kPermanent);
   auto d = deliver(*sink, record("p"));
   ASSERT_FALSE(d.ok()) << "the injected permanent fault did not surface";
-  EXPECT_EQ(d.error().klass, ErrorClass::kPermanent) << d.error().message;
+  EXPECT_EQ(toString(d.error().klass), toString(ErrorClass::kPermanent)) << d.error().message;
   EXPECT_FALSE(d.error().message.empty());
   if (c().effects) {
     EXPECT_EQ(effectsSinceStart(), 0);
