@@ -243,6 +243,23 @@ TEST_F(DeliveryTest, SigtermWithADeliveryStuckPastTheDrainTimeoutStillExitsAndLo
   EXPECT_EQ(simStats()["effects"], 1);
 }
 
+TEST_F(DeliveryTest, MessagesOfARouteRemovedFromTheConfigAreReportedAtStart) {
+  GatewayOptions o;
+  o.max_attempts = 50;
+  start(o);
+  setFault(R"({"mode":"status","status":503,"count":100000})");
+  int64_t id = ingestOne("SO-ORPHAN");
+  ASSERT_TRUE(testkit::waitFor([&] { return message(id)["attempts"].size() >= 1; }, 5000));
+  stopGateway(SIGTERM);
+  std::string cfg = testkit::readFile(config_dir_ + "/gateway.yaml");
+  cfg.replace(cfg.find("  orders:\n"), 10, "  orders_v2:\n");
+  testkit::writeFile(config_dir_ + "/gateway.yaml", cfg);
+  startGateway();
+  std::string log = gatewayLog();
+  EXPECT_NE(log.find("\"event\":\"gateway.orphaned_messages\",\"route\":\"orders\",\"pending\":\"1\""),
+            std::string::npos) << log;
+}
+
 TEST_F(DeliveryTest, ConfiguredSecretNeverReachesLogsOrResponses) {
   start();
   int64_t id = ingestOne("SO-SECRET");

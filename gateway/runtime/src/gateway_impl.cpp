@@ -122,10 +122,23 @@ Status GatewayImpl::start() {
     pthread_setname_np(pthread_self(), "qiao-timer");
     timerLoop();
   });
+  warnAboutOrphans();
   ready_ = true;
   log::info("gateway.started", {{"worker", worker_id_}, {"routes", static_cast<long>(cfg_.routes.size())},
                                 {"connectors", static_cast<long>(lanes_.size() + sources_.size())}});
   return {};
+}
+
+// Messages of a route that is no longer configured would wait forever without a word.
+void GatewayImpl::warnAboutOrphans() {
+  auto depths = store_->queueDepths();
+  if (!depths.ok()) return;
+  for (const auto& d : *depths) {
+    if (cfg_.routes.count(d.route) || d.pending + d.inflight == 0) continue;
+    log::warn("gateway.orphaned_messages",
+              {{"route", d.route}, {"pending", static_cast<long long>(d.pending + d.inflight)},
+               {"hint", "the route is not in the configuration; restore it to deliver them"}});
+  }
 }
 
 bool GatewayImpl::stop() {

@@ -70,6 +70,7 @@ class GatewayImpl final : public Gateway {
   void onCommitted(const std::vector<store::Completion>& done);
 
   void wake();
+  void warnAboutOrphans();
 
   // Claims for every lane with free capacity and starts workers; returns how many messages
   // were claimed.
