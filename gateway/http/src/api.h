@@ -100,4 +100,56 @@ void setStoreError(Response& resp, const Error& e, const char* not_found_code);
 const char* endpointName(Endpoint e);
 std::string actorOf(const Principal& who);
 
+
+// The query of a list endpoint: limit and cursor (paging), route and key (the business key)
+// go into the filter; any other parameter goes to `extra(name, value, &error)`, which
+// returns false when it is bad or unknown. False (with resp set) on the first bad one.
+template <typename Filter, typename Extra>
+bool parseListQuery(std::string_view query, Filter* filter, const char* allowed, Extra extra,
+                    Response& resp) {
+  QueryParams params;
+  std::string bad;
+  if (!parseQuery(query, &params, &bad)) {
+    setError(resp, 400, "invalid_parameter", "bad percent-encoding in parameter " + bad.substr(0, 64));
+    return false;
+  }
+  filter->limit = 50;
+  for (const auto& [name, value] : params) {
+    bool handled = false;
+    std::string err;
+    if (!parsePaging(name, value, 500, &filter->limit, &filter->after_id, &handled, &err)) {
+      setError(resp, 400, "invalid_parameter", err);
+      return false;
+    }
+    if (handled) continue;
+    if (name == "route") {
+      filter->route = value;
+    } else if (name == "key") {
+      filter->business_key = value;
+    } else if (!extra(name, value, &err)) {
+      if (err.empty())
+        err = "unknown parameter '" + name.substr(0, 64) + "' (allowed: " + allowed + ")";
+      setError(resp, 400, "invalid_parameter", err);
+      return false;
+    }
+  }
+  return true;
+}
+
+// {"items":[...],"next_cursor":"<last id>"|null}: a cursor only when the page was full.
+template <typename List, typename ToJson>
+void writePage(const List& list, int limit, ToJson to_json, Response& resp) {
+  nlohmann::ordered_json items = nlohmann::ordered_json::array();
+  for (const auto& x : list) items.push_back(to_json(x));
+  nlohmann::ordered_json j = nlohmann::ordered_json::object();
+  j["items"] = std::move(items);
+  if (!list.empty() && static_cast<int>(list.size()) >= limit) {
+    j["next_cursor"] = std::to_string(list.back().id);
+  } else {
+    j["next_cursor"] = nullptr;
+  }
+  resp.status = 200;
+  resp.body = dumpSafe(j);
+}
+
 }  // namespace qiao::http::detail

@@ -175,58 +175,26 @@ void Api::getMessage(std::string_view id_text, Response& resp) {
 }
 
 void Api::listMessages(const Request& req, Response& resp) {
-  QueryParams params;
-  std::string bad;
-  if (!parseQuery(req.query, &params, &bad)) {
-    setError(resp, 400, "invalid_parameter", "bad percent-encoding in parameter " + shortened(bad));
-    return;
-  }
   store::MessageFilter filter;
-  filter.limit = 50;
-  for (const auto& [name, value] : params) {
-    bool handled = false;
-    std::string err;
-    if (!parsePaging(name, value, 500, &filter.limit, &filter.after_id, &handled, &err)) {
-      setError(resp, 400, "invalid_parameter", err);
-      return;
+  auto status = [&](const std::string& name, const std::string& value, std::string* err) {
+    if (name != "status") return false;
+    if (value.empty()) return true;
+    store::MessageStatus st;
+    if (!store::parseMessageStatus(value, &st)) {
+      *err = "status must be one of pending, inflight, delivered, dead";
+      return false;
     }
-    if (handled) continue;
-    if (name == "route") {
-      filter.route = value;
-    } else if (name == "key") {
-      filter.business_key = value;
-    } else if (name == "status") {
-      if (value.empty()) continue;
-      store::MessageStatus st;
-      if (!store::parseMessageStatus(value, &st)) {
-        setError(resp, 400, "invalid_parameter",
-                 "status must be one of pending, inflight, delivered, dead");
-        return;
-      }
-      filter.status = st;
-    } else {
-      setError(resp, 400, "invalid_parameter",
-               "unknown parameter '" + shortened(name) +
-                   "' (allowed: route, status, key, limit, cursor)");
-      return;
-    }
-  }
+    filter.status = st;
+    return true;
+  };
+  if (!parseListQuery(req.query, &filter, "route, status, key, limit, cursor", status, resp)) return;
   auto list = gateway_.store().listMessages(filter);
   if (!list.ok()) {
     setStoreError(resp, list.error(), "not_found");
     return;
   }
-  json items = json::array();
-  for (const auto& m : list.value()) items.push_back(messageJson(m, /*with_payload=*/false));
-  json j = json::object();
-  j["items"] = std::move(items);
-  if (!list.value().empty() && static_cast<int>(list.value().size()) >= filter.limit) {
-    j["next_cursor"] = std::to_string(list.value().back().id);
-  } else {
-    j["next_cursor"] = nullptr;
-  }
-  resp.status = 200;
-  resp.body = dumpSafe(j);
+  writePage(list.value(), filter.limit,
+            [](const store::Message& m) { return messageJson(m, /*with_payload=*/false); }, resp);
 }
 
 }  // namespace qiao::http::detail

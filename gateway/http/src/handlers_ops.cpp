@@ -78,56 +78,25 @@ void setReplayError(Response& resp, const Error& e) {
 }  // namespace
 
 void Api::listDeadLetters(const Request& req, Response& resp) {
-  QueryParams params;
-  std::string bad;
-  if (!parseQuery(req.query, &params, &bad)) {
-    setError(resp, 400, "invalid_parameter", "bad percent-encoding in parameter " + bad.substr(0, 64));
-    return;
-  }
   store::DeadLetterFilter filter;
-  filter.limit = 50;
-  for (const auto& [name, value] : params) {
-    bool handled = false;
-    std::string err;
-    if (!parsePaging(name, value, 500, &filter.limit, &filter.after_id, &handled, &err)) {
-      setError(resp, 400, "invalid_parameter", err);
-      return;
+  auto replayed = [&](const std::string& name, const std::string& value, std::string* err) {
+    if (name != "include_replayed") return false;
+    if (value == "true" || value == "1") filter.include_replayed = true;
+    else if (value == "false" || value == "0" || value.empty()) filter.include_replayed = false;
+    else {
+      *err = "include_replayed must be true or false";
+      return false;
     }
-    if (handled) continue;
-    if (name == "route") {
-      filter.route = value;
-    } else if (name == "key") {
-      filter.business_key = value;
-    } else if (name == "include_replayed") {
-      if (value == "true" || value == "1") filter.include_replayed = true;
-      else if (value == "false" || value == "0" || value.empty()) filter.include_replayed = false;
-      else {
-        setError(resp, 400, "invalid_parameter", "include_replayed must be true or false");
-        return;
-      }
-    } else {
-      setError(resp, 400, "invalid_parameter",
-               "unknown parameter '" + name.substr(0, 64) +
-                   "' (allowed: route, key, limit, cursor, include_replayed)");
-      return;
-    }
-  }
+    return true;
+  };
+  if (!parseListQuery(req.query, &filter, "route, key, limit, cursor, include_replayed", replayed, resp))
+    return;
   auto list = gateway_.store().listDeadLetters(filter);
   if (!list.ok()) {
     setStoreError(resp, list.error(), "not_found");
     return;
   }
-  json items = json::array();
-  for (const auto& d : list.value()) items.push_back(deadLetterJson(d));
-  json j = json::object();
-  j["items"] = std::move(items);
-  if (!list.value().empty() && static_cast<int>(list.value().size()) >= filter.limit) {
-    j["next_cursor"] = std::to_string(list.value().back().id);
-  } else {
-    j["next_cursor"] = nullptr;
-  }
-  resp.status = 200;
-  resp.body = dumpSafe(j);
+  writePage(list.value(), filter.limit, [](const store::DeadLetter& d) { return deadLetterJson(d); }, resp);
 }
 
 void Api::getDeadLetter(std::string_view id_text, Response& resp) {
