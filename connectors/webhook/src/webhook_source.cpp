@@ -1,5 +1,7 @@
 #include "webhook_source.h"
 
+#include "qiao/core/json_depth.h"
+
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -57,26 +59,6 @@ Status readHeaderName(const json& j, const char* key, bool allow_empty, std::str
   if (!out->empty() && !validHeaderName(*out))
     return configError(std::string("'") + key + "' is not a valid header name");
   return {};
-}
-
-// Deepest [ / { nesting (strings skipped), stopping early: guards the recursive parser.
-int nestingDepth(const std::string& text, int stop_at) {
-  int depth = 0, deepest = 0;
-  bool in_string = false, escaped = false;
-  for (char c : text) {
-    if (in_string) {
-      if (escaped) escaped = false;
-      else if (c == '\\') escaped = true;
-      else if (c == '"') in_string = false;
-      continue;
-    }
-    if (c == '"') in_string = true;
-    else if (c == '[' || c == '{') {
-      deepest = std::max(deepest, ++depth);
-      if (deepest > stop_at) return deepest;
-    } else if (c == ']' || c == '}') --depth;
-  }
-  return deepest;
 }
 
 int hexValue(char c) {
@@ -243,7 +225,7 @@ Result<sdk::WebhookReply> WebhookSource::onWebhook(const sdk::WebhookRequest& re
   std::string trace_id;
   if (const std::string* t = header(request, "x-trace-id"); t && validHeaderValue(*t)) trace_id = *t;
 
-  if (nestingDepth(request.body, kMaxNesting) > kMaxNesting)
+  if (jsonNestingDepth(request.body, kMaxNesting) > kMaxNesting)
     return Error::permanent(ErrorCode::kMalformedJson,
                             "JSON nested deeper than " + std::to_string(kMaxNesting) + " levels");
   json doc;

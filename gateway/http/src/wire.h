@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "qiao/core/json_depth.h"
 #include "qiao/store/store.h"
 
 namespace qiao::http::detail {
@@ -43,9 +44,7 @@ namespace qiao::http::detail {
 bool parsePaging(const std::string& name, const std::string& value, int max_limit, int* limit,
                  int64_t* after_id, bool* handled, std::string* error);
 
-// Deepest [ / { nesting in JSON text (strings skipped). Guards the recursive dump() against
-// hostile bodies such as a megabyte of '['.
-int jsonNestingDepth(std::string_view text, int stop_at);
+using qiao::jsonNestingDepth;  // qiao/core/json_depth.h
 
 // "malformed JSON at byte 12 (line 2, column 3): <parser's reason>"
 std::string describeParseError(const nlohmann::ordered_json::parse_error& e);
