@@ -1,11 +1,11 @@
 #include "qiao/core/cron.h"
 
-#include <time.h>
+#include "qiao/core/timezone.h"
 
 #include <cctype>
 #include <cstdlib>
 #include <fstream>
-#include <mutex>
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -146,23 +146,6 @@ struct Civil {
   int y, mon, d, h, mi, s;
 };
 
-bool isLeap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
-int daysInMonth(int y, int m) {
-  static const int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  return m == 2 && isLeap(y) ? 29 : kDays[m - 1];
-}
-
-// 0 = Sunday. Howard Hinnant's days_from_civil.
-int weekday(int y, int m, int d) {
-  y -= m <= 2;
-  const int era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  const long days = era * 146097L + static_cast<long>(doe) - 719468;
-  return static_cast<int>(((days % 7) + 11) % 7);  // 1970-01-01 was a Thursday (4)
-}
-
 void nextDay(Civil* c) {
   c->h = c->mi = c->s = 0;
   if (++c->d > daysInMonth(c->y, c->mon)) {
@@ -187,72 +170,30 @@ void nextSecond(Civil* c) {
 
 bool dayMatches(const CronExpr& e, const Civil& c) {
   bool dom = e.days[c.d];
-  bool dow = e.weekdays[weekday(c.y, c.mon, c.d)];
+  bool dow = e.weekdays[weekdayOf(c.y, c.mon, c.d)];
   if (e.days_star || e.weekdays_star) return dom && dow;
   return dom || dow;
 }
 
-// localtime_r/mktime read the zone from $TZ, which is process-wide: switch it only under
-// this lock and restore it afterwards.
-std::mutex g_tz_mu;
-
-class TzScope {
- public:
-  explicit TzScope(const std::string& tz) {
-    const char* old = std::getenv("TZ");
-    had_old_ = old != nullptr;
-    if (had_old_) old_ = old;
-    std::string value = isValidTimezone(tz) ? ":" + tz : std::string("UTC0");
-    setenv("TZ", value.c_str(), 1);
-    tzset();
-  }
-  ~TzScope() {
-    if (had_old_)
-      setenv("TZ", old_.c_str(), 1);
-    else
-      unsetenv("TZ");
-    tzset();
-  }
-
- private:
-  bool had_old_ = false;
-  std::string old_;
-};
-
-// The earliest UTC instant >= start showing wall clock c; in a repeated hour both offsets
-// are tried, in a DST gap mktime shifts the time forward. Returns -1 if none is >= start.
-int64_t toUtc(const Civil& c, int64_t start) {
+// The earliest UTC second >= start showing wall clock c; in a repeated hour both instants
+// are tried, in a DST gap the time is shifted forward. Returns -1 if none is >= start.
+int64_t toUtc(const TimeZone& zone, const Civil& c, int64_t start) {
+  LocalDateTime want{c.y, c.mon, c.d, c.h, c.mi, c.s, 0};
+  auto earlier = zone.toUtc(want, Disambiguation::kEarlier);
+  auto later = zone.toUtc(want, Disambiguation::kLater);
+  if (!earlier.ok() || !later.ok()) return -1;
   int64_t best = -1;
-  for (int isdst : {0, 1}) {
-    struct tm want {};
-    want.tm_year = c.y - 1900;
-    want.tm_mon = c.mon - 1;
-    want.tm_mday = c.d;
-    want.tm_hour = c.h;
-    want.tm_min = c.mi;
-    want.tm_sec = c.s;
-    want.tm_isdst = isdst;
-    time_t t = mktime(&want);
-    struct tm back {};
-    if (t == static_cast<time_t>(-1) || localtime_r(&t, &back) == nullptr) continue;
-    bool exact = back.tm_hour == c.h && back.tm_min == c.mi && back.tm_mday == c.d;
-    if (exact && t >= start && (best < 0 || t < best)) best = t;
+  bool exists = false;
+  for (int64_t ms : {*earlier, *later}) {
+    if (!(zone.toLocal(ms) == want)) continue;
+    exists = true;
+    int64_t t = ms / 1000;
+    if (t >= start && (best < 0 || t < best)) best = t;
   }
-  if (best >= 0) return best;
-  struct tm want {};
-  want.tm_year = c.y - 1900;
-  want.tm_mon = c.mon - 1;
-  want.tm_mday = c.d;
-  want.tm_hour = c.h;
-  want.tm_min = c.mi;
-  want.tm_sec = c.s;
-  want.tm_isdst = -1;
-  time_t t = mktime(&want);
-  struct tm back {};
+  if (exists) return best;
   // Only a gap (the wall clock does not exist) may shift; an earlier repeat is not a fire.
-  if (t == static_cast<time_t>(-1) || localtime_r(&t, &back) == nullptr) return -1;
-  bool exact = back.tm_hour == c.h && back.tm_min == c.mi && back.tm_mday == c.d;
-  return !exact && t >= start ? static_cast<int64_t>(t) : -1;
+  int64_t shifted = *earlier / 1000;
+  return shifted >= start ? shifted : -1;
 }
 
 }  // namespace
@@ -329,13 +270,14 @@ int64_t nextRunMs(const CronExpr& e, int64_t after_ms, const std::string& tz) {
   int64_t floor_s = after_ms >= 0 ? after_ms / 1000 : -((-after_ms + 999) / 1000);
   const int64_t start = floor_s + 1;
 
-  std::lock_guard<std::mutex> lock(g_tz_mu);
-  TzScope scope(tz);
-  time_t t0 = static_cast<time_t>(start);
-  struct tm lt {};
-  if (localtime_r(&t0, &lt) == nullptr) return -1;
-  Civil c{lt.tm_year + 1900, lt.tm_mon + 1, lt.tm_mday, lt.tm_hour, lt.tm_min, lt.tm_sec};
-  if (c.s > 59) c.s = 59;  // leap second
+  // "" or an unknown zone is UTC (config validation rejects unknown zones earlier).
+  std::shared_ptr<const TimeZone> zone = TimeZone::utc();
+  if (!tz.empty()) {
+    auto loaded = TimeZone::load(tz);
+    if (loaded.ok()) zone = *loaded;
+  }
+  LocalDateTime lt = zone->toLocal(start * 1000);
+  Civil c{lt.year, lt.month, lt.day, lt.hour, lt.minute, lt.second};
   const int last_year = c.y + 10;  // Feb 29 on a given weekday can take years to come round
 
   for (int guard = 0; guard < 2000000 && c.y <= last_year; ++guard) {
@@ -360,7 +302,7 @@ int64_t nextRunMs(const CronExpr& e, int64_t after_ms, const std::string& tz) {
       nextSecond(&c);
       continue;
     }
-    int64_t t = toUtc(c, start);
+    int64_t t = toUtc(*zone, c, start);
     if (t >= start) return t * 1000;
     nextSecond(&c);
   }
