@@ -1,0 +1,146 @@
+// The mapping engine's JSON document model: an arena owns every node, string and number of a
+// document, so parsing or building a record is a handful of bump allocations and clearing a
+// document for the next record frees nothing but resets the arena.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+namespace qiao::mapping {
+
+// Bump allocator. Blocks are kept on reset(), so a document reused per record stops allocating
+// once it has seen its largest record.
+class Arena {
+ public:
+  explicit Arena(size_t first_block = 8 * 1024);
+  Arena(Arena&&) noexcept = default;
+  Arena& operator=(Arena&&) noexcept = default;
+
+  void* allocate(size_t bytes, size_t align = alignof(std::max_align_t));
+  template <typename T>
+  T* allocateArray(size_t n) {
+    return static_cast<T*>(allocate(sizeof(T) * n, alignof(T)));
+  }
+  std::string_view copy(std::string_view s);
+  void reset();
+  size_t bytesReserved() const;
+
+ private:
+  void nextBlock(size_t at_least);
+  struct Block {
+    std::unique_ptr<char[]> data;
+    size_t size;
+  };
+  std::vector<Block> blocks_;
+  size_t current_ = 0;
+  char* ptr_ = nullptr;
+  char* end_ = nullptr;
+  size_t first_block_;
+};
+
+enum class Kind : uint8_t { kNull, kBool, kNumber, kString, kArray, kObject };
+std::string_view toString(Kind k);
+
+namespace detail {
+struct Member;
+struct Node {
+  Kind kind = Kind::kNull;
+  bool flag = false;   // the bool's value
+  uint32_t size = 0;   // bytes of a string/number; elements of an array/object
+  uint32_t cap = 0;    // allocated elements of an array/object
+  union {
+    const char* text;
+    Node* items;
+    Member* members;
+  } u{nullptr};
+};
+struct Member {
+  const char* key;
+  uint32_t key_len;
+  Node value;
+};
+}  // namespace detail
+
+class Document;
+
+// A cheap handle (two pointers) to a node of a Document. A default Value is "missing".
+// Handles to children stay valid until their parent array/object grows (append/add may move
+// the elements): keep a handle to the container and re-fetch children after adding.
+class Value {
+ public:
+  Value() = default;
+  Value(detail::Node* n, Document* doc) : n_(n), doc_(doc) {}
+
+  bool valid() const { return n_ != nullptr; }
+  explicit operator bool() const { return valid(); }
+  Kind kind() const { return n_ ? n_->kind : Kind::kNull; }
+  bool isNull() const { return n_ && n_->kind == Kind::kNull; }
+  bool isBool() const { return n_ && n_->kind == Kind::kBool; }
+  bool isNumber() const { return n_ && n_->kind == Kind::kNumber; }
+  bool isString() const { return n_ && n_->kind == Kind::kString; }
+  bool isArray() const { return n_ && n_->kind == Kind::kArray; }
+  bool isObject() const { return n_ && n_->kind == Kind::kObject; }
+
+  bool asBool() const { return isBool() && n_->flag; }
+  // The number exactly as written in the source ("12.30", "-0", "1E400"); never via double.
+  std::string_view numberText() const;
+  // The number as int64 if it is an integer literal in range (no fraction, no exponent).
+  std::optional<int64_t> asInt64() const;
+  std::string_view asString() const;  // unescaped UTF-8; empty unless a string
+
+  size_t size() const;                // elements of an array or members of an object
+  Value at(size_t i) const;           // array element (missing if out of range)
+  Value operator[](size_t i) const { return at(i); }
+  Value find(std::string_view key) const;  // object member (missing if absent)
+  Value operator[](std::string_view key) const { return find(key); }
+  std::string_view keyAt(size_t i) const;  // i-th member's key, in input order
+  Value valueAt(size_t i) const;           // i-th member's value
+
+  // Mutation: the value's document owns any copied text.
+  void setNull();
+  void setBool(bool b);
+  void setNumberText(std::string_view exact_text);  // caller guarantees JSON number grammar
+  void setInt(int64_t v);
+  void setString(std::string_view utf8);
+  void setArray(size_t reserve = 0);
+  void setObject(size_t reserve = 0);
+  Value append();                       // array: a new null element
+  Value add(std::string_view key);      // object: a new null member (no duplicate check)
+  Value set(std::string_view key);      // object: the member named key, added if absent
+  void copyFrom(Value src);             // deep copy of src (any document) into this value
+
+  Document* document() const { return doc_; }
+  detail::Node* node() const { return n_; }
+  bool operator==(const Value& o) const { return n_ == o.n_; }
+
+ private:
+  detail::Node* n_ = nullptr;
+  Document* doc_ = nullptr;
+};
+
+// Structural equality; numbers compare by exact text.
+bool equal(Value a, Value b);
+
+class Path;
+
+class Document {
+ public:
+  Document();
+  Document(Document&&) noexcept = default;
+  Document& operator=(Document&&) noexcept = default;
+
+  Value root() { return Value(root_, this); }
+  // Forget the content and reuse the arena's memory.
+  void clear();
+  Arena& arena() { return arena_; }
+
+ private:
+  Arena arena_;
+  detail::Node* root_;
+};
+
+}  // namespace qiao::mapping
