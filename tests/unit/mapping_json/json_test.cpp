@@ -242,3 +242,20 @@ TEST(MappingJson, EightThreadsParseConcurrently) {
   for (auto& th : threads) th.join();
   for (int t = 0; t < 8; ++t) EXPECT_EQ(failures[t], 0) << "thread " << t;
 }
+
+TEST(MappingJson, EveryTruncationOfAnOrderIsAnErrorWithAnInRangeOffset) {
+  const std::string order =
+      R"({"orderId":"SO-1","customerName":"广州新世纪","amt":"5768768.12","n":12.30,)"
+      R"("lines":[{"lineNo":1,"qty":"348","ok":true,"x":null},{"lineNo":2,"e":"a\"\\\u4e2d"}]})";
+  JsonParser p;
+  Document d;
+  ASSERT_TRUE(p.parse(order, d).ok());
+  for (size_t n = 0; n < order.size(); ++n) {
+    std::string_view prefix(order.data(), n);
+    if (!p.parse(prefix, d).ok()) {
+      EXPECT_LE(p.lastError().offset, n);
+      continue;
+    }
+    ADD_FAILURE() << "accepted a truncated order: " << prefix;
+  }
+}
