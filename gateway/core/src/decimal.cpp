@@ -1,6 +1,7 @@
 // qiao::Decimal: see the header for what is supported and the rounding modes.
 #include "qiao/core/decimal.h"
 
+#include <array>
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
@@ -10,18 +11,13 @@ namespace {
 
 using UInt128 = unsigned __int128;
 
-constexpr Int128 pow10(int k) {
-  Int128 p = 1;
-  for (int i = 0; i < k; ++i) p *= 10;
+constexpr auto kPow10 = [] {
+  std::array<Int128, 39> p{};
+  p[0] = 1;
+  for (std::size_t i = 1; i < p.size(); ++i) p[i] = p[i - 1] * 10;
   return p;
-}
-constexpr Int128 kPow10[] = {
-    pow10(0),  pow10(1),  pow10(2),  pow10(3),  pow10(4),  pow10(5),  pow10(6),  pow10(7),
-    pow10(8),  pow10(9),  pow10(10), pow10(11), pow10(12), pow10(13), pow10(14), pow10(15),
-    pow10(16), pow10(17), pow10(18), pow10(19), pow10(20), pow10(21), pow10(22), pow10(23),
-    pow10(24), pow10(25), pow10(26), pow10(27), pow10(28), pow10(29), pow10(30), pow10(31),
-    pow10(32), pow10(33), pow10(34), pow10(35), pow10(36), pow10(37), pow10(38)};
-constexpr Int128 kMaxCoef = pow10(38) - 1;
+}();
+constexpr Int128 kMaxCoef = kPow10[38] - 1;
 
 Int128 abs128(Int128 v) { return v < 0 ? -v : v; }
 bool inRange(Int128 v) { return v >= -kMaxCoef && v <= kMaxCoef; }
@@ -131,6 +127,10 @@ std::string render(Int128 coef, int scale, int extra_zeros, char sep,
   std::fprintf(stderr, "qiao::Decimal: overflow in operator%s (use checked%s)\n", op,
                op[0] == '+' ? "Add" : (op[0] == '-' ? "Sub" : "Mul"));
   std::abort();
+}
+Decimal orAbort(Result<Decimal> r, const char* op) {
+  if (!r.ok()) overflowAbort(op);
+  return *r;
 }
 
 // Parts of a number collected by the parsers, made into a Decimal by finish().
@@ -259,16 +259,10 @@ std::string unexpected(char c) {
 }  // namespace
 
 std::string_view toString(RoundingMode mode) {
-  switch (mode) {
-    case RoundingMode::kHalfUp: return "half_up";
-    case RoundingMode::kHalfEven: return "half_even";
-    case RoundingMode::kHalfDown: return "half_down";
-    case RoundingMode::kUp: return "up";
-    case RoundingMode::kDown: return "down";
-    case RoundingMode::kCeiling: return "ceiling";
-    case RoundingMode::kFloor: return "floor";
-  }
-  return "?";
+  static constexpr std::string_view kNames[] = {"half_up", "half_even", "half_down", "up",
+                                                "down",    "ceiling",   "floor"};
+  auto i = static_cast<std::size_t>(mode);
+  return i < std::size(kNames) ? kNames[i] : "?";
 }
 
 Result<RoundingMode> parseRoundingMode(std::string_view text) {
@@ -574,21 +568,9 @@ Result<Decimal> Decimal::divide(const Decimal& divisor, int scale, RoundingMode 
   return Decimal(negative ? -q : q, scale);
 }
 
-Decimal operator+(const Decimal& a, const Decimal& b) {
-  auto r = a.checkedAdd(b);
-  if (!r.ok()) overflowAbort("+");
-  return *r;
-}
-Decimal operator-(const Decimal& a, const Decimal& b) {
-  auto r = a.checkedSub(b);
-  if (!r.ok()) overflowAbort("-");
-  return *r;
-}
-Decimal operator*(const Decimal& a, const Decimal& b) {
-  auto r = a.checkedMul(b);
-  if (!r.ok()) overflowAbort("*");
-  return *r;
-}
+Decimal operator+(const Decimal& a, const Decimal& b) { return orAbort(a.checkedAdd(b), "+"); }
+Decimal operator-(const Decimal& a, const Decimal& b) { return orAbort(a.checkedSub(b), "-"); }
+Decimal operator*(const Decimal& a, const Decimal& b) { return orAbort(a.checkedMul(b), "*"); }
 
 int Decimal::compare(const Decimal& a, const Decimal& b) {
   int sa = a.signum(), sb = b.signum();
