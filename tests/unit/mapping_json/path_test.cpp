@@ -41,7 +41,9 @@ TEST(MappingJsonPath, RejectsBadSyntax) {
   for (const char* bad : {"a..b", "a.", ".a", "a[", "a[x]", "a[-1]", "a[01]", "/a/~2", "a]b[0]x"}) {
     auto p = Path::compile(bad);
     EXPECT_FALSE(p.ok()) << "accepted: " << bad;
-    if (!p.ok()) EXPECT_EQ(p.error().code, qiao::ErrorCode::kInvalidArgument);
+    if (!p.ok()) {
+      EXPECT_EQ(p.error().code, qiao::ErrorCode::kInvalidArgument);
+    }
   }
 }
 
