@@ -1,0 +1,76 @@
+// The field-mapping engine (issue 3): loads a mapping file (docs/design/mapping-format.md) into
+// an immutable plan and applies it to JSON documents, forward (source -> target) or reverse.
+//
+// A plan is read-only after loading: many threads may apply one plan at once. Applying never
+// throws; every field error of a record is collected and returned together.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "qiao/core/result.h"
+#include "qiao/mapping/document.h"
+
+namespace qiao::mapping {
+
+enum class Direction : uint8_t { kForward, kReverse };
+
+struct LoadOptions {
+  // Where `include:` names are looked up (<dir>/<name>.yaml); "" = the mapping file's folder.
+  std::string mappings_dir;
+};
+
+// One field that could not be mapped. All of a record's field errors are reported together.
+struct FieldError {
+  std::string business_key;  // value of the plan's `key:` path in the record ("" if none)
+  std::string source;        // source path ("" for computed rules)
+  std::string target;        // target path
+  std::string rule;          // "file:line:column rules[3]"
+  std::string value;         // offending value as JSON text ("" when absent)
+  std::string message;
+  std::string toString() const;
+};
+using FieldErrors = std::vector<FieldError>;
+
+namespace detail {
+struct PlanData;
+}
+
+class MappingPlan {
+ public:
+  explicit MappingPlan(std::unique_ptr<detail::PlanData> data);
+  ~MappingPlan();
+  MappingPlan(const MappingPlan&) = delete;
+  MappingPlan& operator=(const MappingPlan&) = delete;
+
+  const std::string& name() const;
+  const std::string& file() const;
+  // Target paths the reverse direction cannot produce a source for (no `reverse:` given).
+  const std::vector<std::string>& nonInvertible() const;
+  // Load notes that are not errors: "file:line:col: FReceiveAddress: concat cannot be reversed;
+  // add reverse:", one per non-invertible target.
+  const std::vector<std::string>& warnings() const;
+  const detail::PlanData& data() const { return *data_; }
+
+ private:
+  std::unique_ptr<detail::PlanData> data_;
+};
+
+// Errors are kConfigInvalid; the message holds every diagnostic, one per line, each
+// "file:line:column: rules[3].map.table: message".
+Result<std::shared_ptr<const MappingPlan>> loadMapping(const std::string& path,
+                                                       const LoadOptions& options = {});
+// Same, from text; file_name is quoted in diagnostics.
+Result<std::shared_ptr<const MappingPlan>> loadMappingText(std::string_view yaml,
+                                                           std::string_view file_name,
+                                                           const LoadOptions& options = {});
+
+// Maps in into out (out is cleared first). On field errors returns kMappingError (permanent)
+// whose message lists them all; errors, when given, receives them as records too. out then
+// holds whatever could be mapped.
+Status apply(const MappingPlan& plan, const Value& in, Document& out, Direction direction,
+             FieldErrors* errors = nullptr);
+
+}  // namespace qiao::mapping

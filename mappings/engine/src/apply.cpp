@@ -1,0 +1,407 @@
+// Applies a plan to one record. Never throws; collects every field error of the record.
+#include <algorithm>
+
+#include "plan.h"
+#include "qiao/mapping/json.h"
+
+namespace qiao::mapping {
+namespace detail {
+namespace {
+
+// A value in flight between reading the source and writing the target.
+struct Val {
+  enum K : uint8_t { kMissing, kNull, kBool, kNumber, kString, kJson } k = kMissing;
+  std::string text;
+  bool flag = false;
+  Value json;  // arrays/objects are copied as they are
+};
+
+Val fromValue(Value v) {
+  Val r;
+  if (!v.valid() || v.isNull()) return r;
+  switch (v.kind()) {
+    case Kind::kBool: r.k = Val::kBool, r.flag = v.asBool(); break;
+    case Kind::kNumber: r.k = Val::kNumber, r.text = std::string(v.numberText()); break;
+    case Kind::kString: r.k = Val::kString, r.text = std::string(v.asString()); break;
+    default: r.k = Val::kJson, r.json = v; break;
+  }
+  return r;
+}
+
+Val fromLiteral(const Literal& l) {
+  Val r;
+  switch (l.kind) {
+    case Kind::kNull: r.k = Val::kNull; break;
+    case Kind::kBool: r.k = Val::kBool, r.flag = l.flag; break;
+    case Kind::kNumber: r.k = Val::kNumber, r.text = l.text; break;
+    default: r.k = Val::kString, r.text = l.text; break;
+  }
+  return r;
+}
+
+std::string quote(std::string_view s) {
+  std::string o = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') o += '\\';
+    o += c;
+  }
+  return o + "\"";
+}
+
+std::string show(const Val& v) {
+  switch (v.k) {
+    case Val::kMissing: return "";
+    case Val::kNull: return "null";
+    case Val::kBool: return v.flag ? "true" : "false";
+    case Val::kNumber: return v.text;
+    case Val::kString: return quote(v.text);
+    case Val::kJson: return toJson(v.json);
+  }
+  return "";
+}
+
+void writeVal(Value slot, const Val& v) {
+  switch (v.k) {
+    case Val::kMissing:
+    case Val::kNull: slot.setNull(); break;
+    case Val::kBool: slot.setBool(v.flag); break;
+    case Val::kNumber: slot.setNumberText(v.text); break;
+    case Val::kString: slot.setString(v.text); break;
+    case Val::kJson: slot.copyFrom(v.json); break;
+  }
+}
+
+// setPath relative to a value (the element of an `each`), for key and index steps.
+Result<Value> slotAt(Value base, const Path& p) {
+  for (const auto& st : p.steps()) {
+    if (st.type == Path::Step::kIndex) {
+      if (base.isNull()) base.setArray();
+      if (!base.isArray()) return Error::permanent(ErrorCode::kMappingError, "not an array");
+      while (base.size() <= static_cast<size_t>(st.index)) base.append();
+      base = base.at(static_cast<size_t>(st.index));
+    } else if (st.type == Path::Step::kKey ||
+               (st.type == Path::Step::kPointer && !base.isArray())) {
+      if (base.isNull()) base.setObject();
+      if (!base.isObject()) return Error::permanent(ErrorCode::kMappingError, "not an object");
+      base = base.set(st.key);
+    } else {
+      return Error::permanent(ErrorCode::kMappingError, "a target path cannot have a wildcard");
+    }
+  }
+  return base;
+}
+
+void halfwidth(std::string& s) {
+  std::string o;
+  o.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    auto b = [&](size_t k) { return static_cast<unsigned char>(s[i + k]); };
+    if (i + 2 < s.size() && b(0) == 0xEF && (b(1) == 0xBC || b(1) == 0xBD)) {
+      unsigned cp = ((0xF & b(0)) << 12) | ((b(1) & 0x3F) << 6) | (b(2) & 0x3F);
+      if (cp >= 0xFF01 && cp <= 0xFF5E) {
+        o += static_cast<char>(cp - 0xFF01 + 0x21);
+        i += 2;
+        continue;
+      }
+    }
+    if (i + 2 < s.size() && b(0) == 0xE3 && b(1) == 0x80 && b(2) == 0x80) {
+      o += ' ';
+      i += 2;
+      continue;
+    }
+    o += s[i];
+  }
+  s = std::move(o);
+}
+
+class Applier {
+ public:
+  Applier(FieldErrors& errors, std::string key) : errors_(errors), key_(std::move(key)) {}
+
+  void run(const std::vector<Rule>& rules, Value cur, Value parent, Value out_base) {
+    for (const auto& r : rules) {
+      if (r.is_each) each(r, cur, parent, out_base);
+      else scalarRule(r, cur, parent, out_base);
+    }
+  }
+
+ private:
+  void fail(const Rule& r, const std::string& source, const Val& v, std::string msg) {
+    errors_.push_back(FieldError{key_, source, r.to_text, r.position, show(v), std::move(msg)});
+  }
+
+  Val read(const Source& s, Value cur, Value parent) const {
+    return fromValue(get(s.parent ? parent : cur, s.path));
+  }
+
+  static bool decimalOf(const Val& v, Decimal& d) {
+    Result<Decimal> r = v.k == Val::kNumber   ? Decimal::fromText(v.text)
+                        : v.k == Val::kString ? Decimal::parse(v.text)
+                                              : Result<Decimal>(Error{});
+    if (!r.ok()) return false;
+    d = *r;
+    return true;
+  }
+
+  bool evalExpr(const Rule& r, Value cur, Value parent, Val& out) {
+    std::vector<Decimal> st;
+    for (const auto& op : r.expr.ops) {
+      if (op.type == ExprOp::kPush) {
+        st.push_back(op.constant);
+        continue;
+      }
+      if (op.type == ExprOp::kLoad) {
+        Val v = read(op.source, cur, parent);
+        Decimal d;
+        if (v.k == Val::kMissing) return fail(r, op.source.text, v, "is absent"), false;
+        if (!decimalOf(v, d)) return fail(r, op.source.text, v, "is not a decimal number"), false;
+        st.push_back(d);
+        continue;
+      }
+      if (op.type == ExprOp::kRound) {
+        st.back() = st.back().round(op.digits, RoundingMode::kHalfUp);
+        continue;
+      }
+      Decimal b = st.back();
+      st.pop_back();
+      Decimal a = st.back();
+      auto res = op.type == ExprOp::kAdd   ? a.checkedAdd(b)
+                 : op.type == ExprOp::kSub ? a.checkedSub(b)
+                                           : a.checkedMul(b);
+      if (!res.ok()) return fail(r, "", Val{}, r.expr.text + ": " + res.error().message), false;
+      st.back() = *res;
+    }
+    out.k = Val::kNumber;
+    out.text = st.back().normalized().toString();
+    return true;
+  }
+
+  // Source value of a rule: const, concat, expr or the first present `from`.
+  bool sourceOf(const Rule& r, Value cur, Value parent, Val& v, std::string& src) {
+    if (r.constant) return v = fromLiteral(*r.constant), true;
+    if (r.conv == Conv::kConcat) {
+      v.k = Val::kString;
+      for (size_t i = 0; i < r.parts.size(); ++i) {
+        Val p = read(r.parts[i], cur, parent);
+        if (i) v.text += r.separator;
+        if (p.k == Val::kString || p.k == Val::kNumber) v.text += p.text;
+        else if (p.k != Val::kMissing) return fail(r, r.parts[i].text, p, "cannot concatenate"), false;
+      }
+      return true;
+    }
+    if (r.conv == Conv::kExpr) return evalExpr(r, cur, parent, v);
+    for (const auto& s : r.from) {
+      v = read(s, cur, parent);
+      src = s.text;
+      if (v.k != Val::kMissing) break;
+    }
+    if (!r.unwrap_ref.empty() && v.k != Val::kMissing) {
+      if (v.k != Val::kJson || !v.json.isObject())
+        return fail(r, src, v, "expected an object {\"" + r.unwrap_ref + "\": ...}"), false;
+      v = fromValue(v.json.find(r.unwrap_ref));
+    }
+    return true;
+  }
+
+  bool convert(const Rule& r, const std::string& src, Val& v) {
+    switch (r.conv) {
+      case Conv::kMap: {
+        if (v.k != Val::kString && v.k != Val::kNumber) return fail(r, src, v, "expected a code"), false;
+        auto it = r.table->find(v.text);
+        if (it != r.table->end()) v.k = Val::kString, v.text = it->second;
+        else if (r.map_default) v.k = Val::kString, v.text = *r.map_default;
+        else if (r.strict) return fail(r, src, v, "not in value map '" + r.table_name + "'"), false;
+        return true;
+      }
+      case Conv::kDecimal: {
+        Decimal d;
+        if (!decimalOf(v, d)) return fail(r, src, v, "not a decimal number"), false;
+        if (r.scale >= 0) {
+          auto s = d.rescale(r.scale, r.rounding);
+          if (!s.ok()) return fail(r, src, v, s.error().message), false;
+          d = *s;
+        }
+        if (r.as_string) {
+          Decimal::FormatOptions f;
+          f.scale = r.scale;
+          f.rounding = r.rounding;
+          f.thousands_separator = r.grouping;
+          f.currency_prefix = r.currency;
+          v.k = Val::kString, v.text = d.format(f);
+        } else {
+          // JSON numbers carry no scale: the shortest exact text ("38.50" -> 38.5).
+          v.k = Val::kNumber, v.text = d.normalized().toString();
+        }
+        return true;
+      }
+      case Conv::kNumber: {
+        if (v.k == Val::kNumber) return true;
+        if (v.k != Val::kString || !Decimal::fromText(v.text).ok())
+          return fail(r, src, v, "not a number"), false;
+        v.k = Val::kNumber;
+        return true;
+      }
+      case Conv::kString:
+        if (v.k == Val::kString) return true;
+        if (v.k != Val::kNumber) return fail(r, src, v, "expected a number"), false;
+        v.k = Val::kString;
+        return true;
+      case Conv::kBool: {
+        if (v.k == Val::kBool) return true;
+        if (v.k != Val::kString && v.k != Val::kNumber) return fail(r, src, v, "expected text"), false;
+        bool t = v.text == r.true_text;
+        if (!t && r.false_text && v.text != *r.false_text)
+          return fail(r, src, v, "neither '" + r.true_text + "' nor '" + *r.false_text + "'"), false;
+        v = Val{};
+        v.k = Val::kBool, v.flag = t;
+        return true;
+      }
+      case Conv::kBoolToText:
+        if (v.k != Val::kBool) return fail(r, src, v, "expected true or false"), false;
+        v.k = Val::kString, v.text = v.flag ? r.true_text : r.false_text.value_or("");
+        return true;
+      case Conv::kDate: return date(r, src, v);
+      default: return true;
+    }
+  }
+
+  bool date(const Rule& r, const std::string& src, Val& v) {
+    LocalDateTime local;
+    int offset = 0;
+    if (r.date_parse == Rule::DateParse::kExcel1900 || r.date_parse == Rule::DateParse::kExcel1904) {
+      Decimal d;
+      if (!decimalOf(v, d)) return fail(r, src, v, "not an Excel serial"), false;
+      auto t = fromExcelSerial(d.toDouble(), r.date_parse == Rule::DateParse::kExcel1900
+                                                 ? ExcelDateSystem::k1900
+                                                 : ExcelDateSystem::k1904);
+      if (!t.ok()) return fail(r, src, v, t.error().message), false;
+      local = *t;
+    } else {
+      if (v.k != Val::kString) return fail(r, src, v, "expected a date text"), false;
+      auto p = r.date_parse == Rule::DateParse::kAuto ? parseDateTimeAuto(v.text)
+                                                      : r.parse_pattern->parse(v.text);
+      if (!p.ok()) return fail(r, src, v, p.error().message), false;
+      local = p->local;
+      offset = p->offset_seconds;
+    }
+    v.k = Val::kString;
+    v.text = r.format_pattern->format(local, offset);  // wall time as sent
+    return true;
+  }
+
+  void scalarRule(const Rule& r, Value cur, Value parent, Value out_base) {
+    Val v;
+    std::string src;
+    if (!sourceOf(r, cur, parent, v, src)) return;
+    if (r.default_value && (v.k == Val::kMissing || (v.k == Val::kString && v.text.empty())))
+      v = fromLiteral(*r.default_value);
+    if (v.k == Val::kMissing) {
+      if (r.required) fail(r, src, v, "required value is absent");
+      return;
+    }
+    if (v.k == Val::kString) {
+      if (r.trim) {
+        auto b = v.text.find_first_not_of(" \t\r\n");
+        v.text = b == std::string::npos ? "" : v.text.substr(b, v.text.find_last_not_of(" \t\r\n") - b + 1);
+      }
+      if (r.halfwidth) halfwidth(v.text);
+      if (r.upper) std::transform(v.text.begin(), v.text.end(), v.text.begin(), [](unsigned char c) { return std::toupper(c); });
+      if (r.lower) std::transform(v.text.begin(), v.text.end(), v.text.begin(), [](unsigned char c) { return std::tolower(c); });
+    }
+    if (!convert(r, src, v)) return;
+    auto slot = slotAt(out_base, r.to);
+    if (!slot.ok()) return fail(r, src, v, "cannot write " + r.to_text + ": " + slot.error().message);
+    Value s = *slot;
+    if (!r.wrap_ref.empty()) {
+      s.setObject(1);
+      s = s.set(r.wrap_ref);
+    }
+    writeVal(s, v);
+  }
+
+  bool keep(const Where& w, Value el) const {
+    Val v = fromValue(get(el, w.field.path));
+    Decimal a, b;
+    int c;
+    Val lit;
+    lit.k = Val::kString, lit.text = w.literal;
+    if (decimalOf(v, a) && decimalOf(lit, b)) c = Decimal::compare(a, b);
+    else if (v.k == Val::kString) c = v.text.compare(w.literal), c = c < 0 ? -1 : c > 0;
+    else return false;
+    if (w.op == ">") return c > 0;
+    if (w.op == ">=") return c >= 0;
+    if (w.op == "<") return c < 0;
+    if (w.op == "<=") return c <= 0;
+    if (w.op == "==") return c == 0;
+    return c != 0;
+  }
+
+  void each(const Rule& r, Value cur, Value parent, Value out_base) {
+    (void)parent;
+    Value arr = get(r.each.parent ? parent : cur, r.each.path);
+    if (!arr.valid() || arr.isNull()) {
+      if (r.required) fail(r, r.each.text, Val{}, "required list is absent");
+      return;
+    }
+    if (!arr.isArray()) return fail(r, r.each.text, fromValue(arr), "expected a list");
+    auto slot = slotAt(out_base, r.to);
+    if (!slot.ok()) return fail(r, r.each.text, Val{}, "cannot write " + r.to_text);
+    Value target = *slot;
+    target.setArray(arr.size());
+    for (size_t i = 0; i < arr.size(); ++i) {
+      Value el = arr.at(i);
+      if (r.where && !keep(*r.where, el)) continue;
+      Value o = target.append();
+      o.setObject();
+      size_t before = errors_.size();
+      run(r.rules, el, cur, o);
+      // Name the element in the errors of its rules.
+      for (size_t k = before; k < errors_.size(); ++k) {
+        std::string idx = "[" + std::to_string(i) + "].";
+        if (!errors_[k].source.empty() && errors_[k].source[0] != '^')
+          errors_[k].source = r.each.text + idx + errors_[k].source;
+        errors_[k].target = r.to_text + "[" + std::to_string(target.size() - 1) + "]." + errors_[k].target;
+      }
+    }
+  }
+
+  FieldErrors& errors_;
+  std::string key_;
+};
+
+}  // namespace
+}  // namespace detail
+
+std::string FieldError::toString() const {
+  std::string s;
+  if (!business_key.empty()) s += business_key + ": ";
+  s += target;
+  if (!source.empty()) s += " <- " + source;
+  s += ": " + message;
+  if (!value.empty()) s += " (value " + value + ")";
+  s += " [" + rule + "]";
+  return s;
+}
+
+Status apply(const MappingPlan& plan, const Value& in, Document& out, Direction direction,
+             FieldErrors* errors) {
+  const detail::PlanData& d = plan.data();
+  out.clear();
+  out.root().setObject();
+  std::string key;
+  if (d.key) {
+    Value k = get(in, *d.key);
+    key = k.isString() ? std::string(k.asString()) : k.isNumber() ? std::string(k.numberText()) : "";
+  }
+  FieldErrors local;
+  FieldErrors& errs = errors ? *errors : local;
+  errs.clear();
+  detail::Applier a(errs, key);
+  a.run(direction == Direction::kForward ? d.forward : d.reverse, in, Value(), out.root());
+  if (errs.empty()) return Status::okStatus();
+  std::string msg = plan.name() + ": " + std::to_string(errs.size()) + " field error(s)";
+  for (const auto& e : errs) msg += "\n  " + e.toString();
+  return Error::permanent(ErrorCode::kMappingError, msg);
+}
+
+}  // namespace qiao::mapping
