@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "qiao/core/clock.h"
 #include "qiao/http/api_keys.h"
+#include "qiao/runtime/gateway.h"
 #include "qiao/plugin/plugin_host.h"
 
 namespace qiao::app {
@@ -76,15 +77,10 @@ int cmdValidate(const Args& args) {
   auto loaded = loadAll(args, true);
   if (!loaded) return kExitInvalid;
   const auto& c = loaded->config;
-  // The same refusal `qiao run` makes, so validate never passes a config run rejects.
-  int unsupported = 0;
-  for (const auto& [name, route] : c.routes) {
-    if (route.mapping.empty()) continue;
-    std::fprintf(stderr, "routes.%s.mapping: '%s': this build has no mapping engine yet; use identity\n",
-                 name.c_str(), route.mapping.c_str());
-    ++unsupported;
-  }
-  if (unsupported) return kExitInvalid;
+  // The mapping files, loaded as `qiao run` loads them, so validate never passes what run rejects.
+  auto problems = runtime::checkRouteMappings(c);
+  for (const auto& p : problems) std::fprintf(stderr, "%s\n", p.c_str());
+  if (!problems.empty()) return kExitInvalid;
   std::printf("%s: ok (%zu connectors, %zu routes, %zu schedules)\n", args.get("--config").c_str(),
               c.connectors.size(), c.routes.size(), c.schedules.size());
   return kExitOk;

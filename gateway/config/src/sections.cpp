@@ -135,6 +135,7 @@ void readRoute(Ctx& c, const YAML::Node& key, const YAML::Node& n, const std::st
           meta->mapping = c.where(v);
           if (auto s = readString(c, v, p)) r->mapping = *s == "identity" ? "" : *s;
         }},
+       {"mapping_direction", oneOf(c, &r->mapping_direction, {"auto", "forward", "reverse"})},
        {"entity", nonEmptyStr(c, &r->entity)},
        {"business_key",
         [&](const YAML::Node& v, const std::string& p) {

@@ -164,8 +164,20 @@ bool GatewayImpl::deliver(Lane& lane, const store::Message& msg) {
 
   const Record* rec = &msg.record;
   Record keyed;
-  if (rec->idempotency_key.empty()) {
+  auto mapping = route_mappings_.find(msg.route);
+  if (mapping != route_mappings_.end()) {
+    // The stored payload stays as it came in, so a corrected mapping plus a replay works.
+    auto mapped = applyMapping(mapping->second, msg.record.payload);
+    if (!mapped.ok()) {
+      failMapping(lane, msg, mapped.error(), c, rm);
+      return true;
+    }
     keyed = msg.record;
+    keyed.payload = std::move(mapped).value();
+    rec = &keyed;
+  }
+  if (rec->idempotency_key.empty()) {
+    if (rec != &keyed) keyed = msg.record;
     keyed.idempotency_key = "qiao-" + msg.route + "-" + std::to_string(msg.id);
     rec = &keyed;
   }
@@ -188,6 +200,23 @@ bool GatewayImpl::deliver(Lane& lane, const store::Message& msg) {
   }
   completions_->push(std::move(c));
   return true;
+}
+
+// A record the route's mapping rejects never reaches the target: dead letter at once, with
+// every field error, and no effect on the circuit breaker (the target was not called).
+void GatewayImpl::failMapping(Lane& lane, const store::Message& msg, const Error& err,
+                              store::Completion& c, RouteMetrics& rm) {
+  lane.breaker.cancelProbe();
+  c.now_ms = Clock::system().nowMs();
+  c.kind = store::Completion::Kind::kDead;
+  c.error_class = std::string(toString(ErrorClass::kPermanent));
+  c.error = "mapping: " + err.message;
+  rm.failed(ErrorClass::kPermanent)->inc();
+  rm.dead->inc();
+  log::warn("delivery.mapping_failed", {{"route", msg.route}, {"connector", lane.name},
+                                        {"message_id", static_cast<long long>(msg.id)},
+                                        {"key", msg.record.business_key}, {"error", err.message}});
+  completions_->push(std::move(c));
 }
 
 void GatewayImpl::classifyFailure(Lane& lane, const config::RouteConfig& route, const store::Message& msg,

@@ -61,10 +61,11 @@ GatewayImpl::GatewayImpl(config::Config cfg, std::unique_ptr<store::Store> store
 Status GatewayImpl::build(const sdk::Registry& registry) {
   std::set<std::string> sink_names, source_names;
   for (const auto& [name, route] : cfg_.routes) {
-    if (!route.mapping.empty() && route.mapping != "identity")
-      return Error::permanent(ErrorCode::kConfigInvalid,
-                              "route '" + name + "' names mapping '" + route.mapping +
-                                  "', but this build has no mapping engine yet; use identity");
+    if (!route.mapping.empty()) {
+      auto plan = loadRouteMapping(cfg_, name);
+      if (!plan.ok()) return plan.takeError();
+      route_mappings_[name] = std::move(plan).value();
+    }
     sink_names.insert(route.sink);
     if (route.source != "ingest") source_names.insert(route.source);
   }

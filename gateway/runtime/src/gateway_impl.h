@@ -18,6 +18,7 @@
 
 #include "completion_queue.h"
 #include "lane.h"
+#include "mapping_step.h"
 #include "qiao/core/cron.h"
 #include "qiao/runtime/gateway.h"
 #include "qiao/sdk/connector.h"
@@ -87,6 +88,8 @@ class GatewayImpl final : public Gateway {
   // Delivers one message and queues its outcome; false if stopped before the call started.
   bool deliver(Lane& lane, const store::Message& msg);
 
+  void failMapping(Lane& lane, const store::Message& msg, const Error& err, store::Completion& c,
+                   RouteMetrics& rm);
   void classifyFailure(Lane& lane, const config::RouteConfig& route, const store::Message& msg,
                        const Error& err, store::Completion& c, RouteMetrics& rm);
 
@@ -106,6 +109,7 @@ class GatewayImpl final : public Gateway {
   std::map<std::string, std::unique_ptr<Lane>> lanes_;
   std::map<std::string, std::unique_ptr<sdk::Source>> sources_;
   std::map<std::string, RouteMetrics> route_metrics_;
+  std::map<std::string, RouteMapping> route_mappings_;  // routes with a mapping step
   std::vector<std::unique_ptr<Schedule>> schedules_;
   std::unique_ptr<boost::asio::thread_pool> pool_;
   std::thread dispatcher_;

@@ -52,6 +52,9 @@ struct RouteConfig {
   std::string name;
   std::string source = "ingest";    // "ingest" (HTTP API) or a source connector's name
   std::string mapping;              // "" = identity; else a file under gateway.mappings_dir
+  // auto: forward when records are pushed in (ingest API, webhooks), reverse when a schedule
+  // pulls them from the route's source connector (the same file serves both directions).
+  std::string mapping_direction = "auto";
   std::string sink;                 // a sink connector's name
   std::string entity = "record";    // Record::entity for ingested records
   std::string business_key;         // JSON pointer into the payload, e.g. /orderId; "" = none

@@ -66,6 +66,10 @@ class Gateway {
   virtual metrics::Registry& metrics() = 0;
 };
 
+// Loads every route's mapping file as `qiao run` would; one entry per problem, each holding
+// the file's diagnostics ("file:line:column: rules[3].map.table: ..."). Empty = all good.
+std::vector<std::string> checkRouteMappings(const config::Config& config);
+
 // Opens the store, creates every configured connector through the registry, and prepares
 // the routes. Nothing runs until start().
 Result<std::unique_ptr<Gateway>> createGateway(config::Config config, const sdk::Registry& registry);

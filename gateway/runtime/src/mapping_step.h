@@ -1,0 +1,30 @@
+// The mapping step of a route: the compiled plan and the direction it runs in, and the
+// per-delivery application (parse the payload, map, write) on thread-local documents.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "qiao/config/config.h"
+#include "qiao/core/result.h"
+
+namespace qiao::mapping {
+class MappingPlan;
+}
+
+namespace qiao::runtime {
+
+struct RouteMapping {
+  std::shared_ptr<const mapping::MappingPlan> plan;
+  bool reverse = false;
+};
+
+// Loads <gateway.mappings_dir>/<route.mapping>.yaml (or .yml) and decides the direction:
+// `mapping_direction`, or with `auto` reverse when a schedule polls this route's source.
+// Errors carry every diagnostic of the file.
+Result<RouteMapping> loadRouteMapping(const config::Config& cfg, const std::string& route);
+
+// Maps payload (JSON text); a field error is a permanent kMappingError naming every field.
+Result<std::string> applyMapping(const RouteMapping& m, const std::string& payload);
+
+}  // namespace qiao::runtime
