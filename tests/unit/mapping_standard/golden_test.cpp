@@ -59,7 +59,8 @@ TEST_P(Golden, ForwardMatchesTheHandWrittenExpectation) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Standard, Golden,
-                         ::testing::Values("crm_customer_to_k3_customer", "k3_receivebill_to_crm_payment",
+                         ::testing::Values("crm_customer_to_k3_customer", "crm_order_to_k3_sale_order_finance",
+                                           "k3_receivebill_to_crm_payment",
                                            "excel_customers", "excel_orders"));
 
 TEST(StandardCustomerMapping, EveryRuleIsInvertible) {
@@ -97,6 +98,46 @@ TEST(StandardCustomerMapping, ReverseReadsAK3ModelWithOnlyTheSocialCreditCode) {
             R"({"customerCode":"C200001","name":"杭州西湖茶业有限公司",)"
             R"("taxRegisterCode":"91330106MA2B3C4D5E","currency":"HKD","status":"forbidden",)"
             R"("contacts":[{"name":"钱先生","mobile":"13700000000"}]})");
+}
+
+TEST(StandardOrderFinanceMapping, EveryRuleIsInvertibleAndFinanceIsASubHeader) {
+  auto plan = loadStandard("crm_order_to_k3_sale_order_finance");
+  ASSERT_TRUE(plan);
+  EXPECT_TRUE(plan->nonInvertible().empty());
+  Document in, fwd;
+  ASSERT_TRUE(readFixture("crm_order_to_k3_sale_order_finance", "input.json", in));
+  ASSERT_TRUE(apply(*plan, in.root().at(0), fwd, Direction::kForward).ok());
+  Value model = fwd.root()["data"]["Model"];
+  EXPECT_FALSE(model["FSettleCurrId"]);
+  EXPECT_EQ(toJson(model["FSaleOrderFinance"]["FSettleCurrId"]), R"({"FNumber":"PRE001"})");
+}
+
+// Reverse gives back every mapped field; the differences from the source are the documented
+// ones: the default exchange rate appears, the address comes back joined, a line's fallback
+// delivery date becomes its own, and decimals keep their value but not trailing zeros.
+TEST(StandardOrderFinanceMapping, ReverseOfForward) {
+  auto plan = loadStandard("crm_order_to_k3_sale_order_finance");
+  ASSERT_TRUE(plan);
+  Document in, want, fwd, back;
+  ASSERT_TRUE(readFixture("crm_order_to_k3_sale_order_finance", "input.json", in));
+  ASSERT_TRUE(readFixture("crm_order_to_k3_sale_order_finance", "reverse_expected.json", want));
+  ASSERT_EQ(in.root().size(), want.root().size());
+  for (size_t i = 0; i < in.root().size(); ++i) {
+    ASSERT_TRUE(apply(*plan, in.root().at(i), fwd, Direction::kForward).ok());
+    Status s = apply(*plan, fwd.root(), back, Direction::kReverse);
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    EXPECT_TRUE(equal(back.root(), want.root().at(i)))
+        << "record " << i << "\n got: " << toJson(back.root()) << "\nwant: " << toJson(want.root().at(i));
+    for (const char* f : {"orderId", "orderDate", "customerCode", "currency", "status", "paymentTerms",
+                          "externalRef", "lines[0].materialCode", "lines[0].unit", "lines[0].taxRate"}) {
+      auto p = Path::compile(f).value();
+      EXPECT_TRUE(equal(get(in.root().at(i), p), get(back.root(), p))) << "record " << i << " " << f;
+    }
+    Value line = in.root().at(i)["lines"].at(0);
+    Value back_line = back.root()["lines"].at(0);
+    for (const char* f : {"qty", "price"})
+      EXPECT_EQ(Decimal::parse(line[f].asString()).value(), Decimal::parse(back_line[f].asString()).value()) << f;
+  }
 }
 
 TEST(StandardReceiveBillMapping, IsOneWayAndSaysWhichTargetsCannotBeReversed) {
