@@ -116,7 +116,8 @@ void halfwidth(std::string& s) {
 
 class Applier {
  public:
-  Applier(FieldErrors& errors, std::string key) : errors_(errors), key_(std::move(key)) {}
+  Applier(FieldErrors& errors, std::string key, Trace* trace = nullptr)
+      : errors_(errors), key_(std::move(key)), trace_(trace) {}
 
   void run(const std::vector<Rule>& rules, Value cur, Value parent, Value out_base) {
     for (const auto& r : rules) {
@@ -130,8 +131,17 @@ class Applier {
     errors_.push_back(FieldError{key_, source, r.to_text, r.position, show(v), std::move(msg)});
   }
 
-  Val read(const Source& s, Value cur, Value parent) const {
-    return fromValue(get(s.parent ? parent : cur, s.path));
+  Val read(const Source& s, Value cur, Value parent) {
+    Val v = fromValue(get(s.parent ? parent : cur, s.path));
+    if (rec_) rec_->sources.push_back({s.parent ? s.text : sprefix_ + s.text, show(v)});
+    return v;
+  }
+
+  // Trace only: how the value came about ("const", "default", "map currency", ...).
+  void note(std::string_view step) {
+    if (!rec_) return;
+    if (!rec_->how.empty()) rec_->how += ", ";
+    rec_->how += step;
   }
 
   static bool decimalOf(const Val& v, Decimal& d) {
@@ -178,8 +188,9 @@ class Applier {
 
   // Source value of a rule: const, concat, expr or the first present `from`.
   bool sourceOf(const Rule& r, Value cur, Value parent, Val& v, std::string& src) {
-    if (r.constant) return v = fromLiteral(*r.constant), true;
+    if (r.constant) return note("const"), v = fromLiteral(*r.constant), true;
     if (r.conv == Conv::kConcat) {
+      note("concat");
       v.k = Val::kString;
       for (size_t i = 0; i < r.parts.size(); ++i) {
         Val p = read(r.parts[i], cur, parent);
@@ -189,7 +200,7 @@ class Applier {
       }
       return true;
     }
-    if (r.conv == Conv::kExpr) return evalExpr(r, cur, parent, v);
+    if (r.conv == Conv::kExpr) return note("expr " + r.expr.text), evalExpr(r, cur, parent, v);
     for (const auto& s : r.from) {
       v = read(s, cur, parent);
       src = s.text;
@@ -199,11 +210,13 @@ class Applier {
       if (v.k != Val::kJson || !v.json.isObject())
         return fail(r, src, v, "expected an object {\"" + r.unwrap_ref + "\": ...}"), false;
       v = fromValue(v.json.find(r.unwrap_ref));
+      note("unwrap " + r.unwrap_ref);
     }
     return true;
   }
 
   bool convert(const Rule& r, const std::string& src, Val& v) {
+    if (rec_ && !convName(r).empty()) note(convName(r));
     switch (r.conv) {
       case Conv::kMap: {
         if (v.k != Val::kString && v.k != Val::kNumber) return fail(r, src, v, "expected a code"), false;
@@ -289,15 +302,47 @@ class Applier {
     return true;
   }
 
+  static std::string convName(const Rule& r) {
+    switch (r.conv) {
+      case Conv::kMap: return "map " + r.table_name;
+      case Conv::kDecimal: return "decimal";
+      case Conv::kNumber: return "number";
+      case Conv::kString: return "string";
+      case Conv::kBool:
+      case Conv::kBoolToText: return "bool";
+      case Conv::kDate: return "date";
+      default: return "";
+    }
+  }
+
   void scalarRule(const Rule& r, Value cur, Value parent, Value out_base) {
+    if (!trace_) {
+      mapScalar(r, cur, parent, out_base);
+      return;
+    }
+    TraceEntry te;
+    te.target = tprefix_ + r.to_text;
+    te.rule = r.position;
+    size_t before = errors_.size();
+    rec_ = &te;
+    Value written = mapScalar(r, cur, parent, out_base);
+    rec_ = nullptr;
+    if (written.valid()) te.value = toJson(written);
+    for (size_t k = before; k < errors_.size(); ++k)
+      te.error += (te.error.empty() ? "" : "; ") + errors_[k].message;
+    trace_->push_back(std::move(te));
+  }
+
+  // Maps one scalar rule; returns the target slot written (missing if nothing was).
+  Value mapScalar(const Rule& r, Value cur, Value parent, Value out_base) {
     Val v;
     std::string src;
-    if (!sourceOf(r, cur, parent, v, src)) return;
+    if (!sourceOf(r, cur, parent, v, src)) return {};
     if (r.default_value && (v.k == Val::kMissing || (v.k == Val::kString && v.text.empty())))
-      v = fromLiteral(*r.default_value);
+      v = fromLiteral(*r.default_value), note("default");
     if (v.k == Val::kMissing) {
       if (r.required) fail(r, src, v, "required value is absent");
-      return;
+      return {};
     }
     if (v.k == Val::kString) {
       if (r.trim) {
@@ -308,15 +353,17 @@ class Applier {
       if (r.upper) std::transform(v.text.begin(), v.text.end(), v.text.begin(), [](unsigned char c) { return std::toupper(c); });
       if (r.lower) std::transform(v.text.begin(), v.text.end(), v.text.begin(), [](unsigned char c) { return std::tolower(c); });
     }
-    if (!convert(r, src, v)) return;
+    if (!convert(r, src, v)) return {};
     auto slot = slotAt(out_base, r.to);
-    if (!slot.ok()) return fail(r, src, v, "cannot write " + r.to_text + ": " + slot.error().message);
+    if (!slot.ok())
+      return fail(r, src, v, "cannot write " + r.to_text + ": " + slot.error().message), Value();
     Value s = *slot;
     if (!r.wrap_ref.empty()) {
       s.setObject(1);
       s = s.set(r.wrap_ref);
     }
     writeVal(s, v);
+    return *slot;
   }
 
   bool keep(const Where& w, Value el) const {
@@ -348,13 +395,24 @@ class Applier {
     if (!slot.ok()) return fail(r, r.each.text, Val{}, "cannot write " + r.to_text);
     Value target = *slot;
     target.setArray(arr.size());
+    size_t entry = 0;
+    const std::string saved_t = tprefix_, saved_s = sprefix_;
+    if (trace_) {
+      entry = trace_->size();
+      trace_->push_back({saved_t + r.to_text, r.position, {}, "each", "", ""});
+    }
     for (size_t i = 0; i < arr.size(); ++i) {
       Value el = arr.at(i);
       if (r.where && !keep(*r.where, el)) continue;
       Value o = target.append();
       o.setObject();
       size_t before = errors_.size();
+      if (trace_) {
+        tprefix_ = saved_t + r.to_text + "[" + std::to_string(target.size() - 1) + "].";
+        sprefix_ = (r.each.parent ? std::string() : saved_s) + r.each.text + "[" + std::to_string(i) + "].";
+      }
       run(r.rules, el, cur, o);
+      tprefix_ = saved_t, sprefix_ = saved_s;
       // Name the element in the errors of its rules.
       for (size_t k = before; k < errors_.size(); ++k) {
         std::string idx = "[" + std::to_string(i) + "].";
@@ -363,10 +421,21 @@ class Applier {
         errors_[k].target = r.to_text + "[" + std::to_string(target.size() - 1) + "]." + errors_[k].target;
       }
     }
+    if (trace_) {
+      TraceEntry& e = (*trace_)[entry];
+      e.sources.push_back({saved_s + r.each.text, "[" + std::to_string(arr.size()) + " elements]"});
+      e.how = "each: " + std::to_string(target.size()) + " of " + std::to_string(arr.size()) +
+              " elements kept" + (r.where ? " by where " + r.where->text : "");
+      e.value = "[" + std::to_string(target.size()) + " elements]";
+    }
   }
 
   FieldErrors& errors_;
   std::string key_;
+  // Tracing (null when not asked for): the entry being built and the element path prefixes.
+  Trace* trace_ = nullptr;
+  TraceEntry* rec_ = nullptr;
+  std::string tprefix_, sprefix_;
 };
 
 }  // namespace
@@ -383,20 +452,29 @@ std::string FieldError::toString() const {
   return s;
 }
 
+std::string businessKey(const MappingPlan& plan, const Value& record) {
+  const detail::PlanData& d = plan.data();
+  if (!d.key) return "";
+  Value k = get(record, *d.key);
+  return k.isString() ? std::string(k.asString()) : k.isNumber() ? std::string(k.numberText()) : "";
+}
+
 Status apply(const MappingPlan& plan, const Value& in, Document& out, Direction direction,
              FieldErrors* errors) {
+  return apply(plan, in, out, direction, errors, nullptr);
+}
+
+Status apply(const MappingPlan& plan, const Value& in, Document& out, Direction direction,
+             FieldErrors* errors, Trace* trace) {
   const detail::PlanData& d = plan.data();
   out.clear();
   out.root().setObject();
-  std::string key;
-  if (d.key) {
-    Value k = get(in, *d.key);
-    key = k.isString() ? std::string(k.asString()) : k.isNumber() ? std::string(k.numberText()) : "";
-  }
+  std::string key = businessKey(plan, in);
   FieldErrors local;
   FieldErrors& errs = errors ? *errors : local;
   errs.clear();
-  detail::Applier a(errs, key);
+  if (trace) trace->clear();
+  detail::Applier a(errs, key, trace);
   a.run(direction == Direction::kForward ? d.forward : d.reverse, in, Value(), out.root());
   if (errs.empty()) return Status::okStatus();
   std::string msg = plan.name() + ": " + std::to_string(errs.size()) + " field error(s)";

@@ -67,10 +67,34 @@ Result<std::shared_ptr<const MappingPlan>> loadMappingText(std::string_view yaml
                                                            std::string_view file_name,
                                                            const LoadOptions& options = {});
 
+// What apply did for one target field (`qiao map --explain`): one entry per rule applied,
+// in rule order; rules inside `each` once per element, with element indexes in the paths.
+struct TraceSource {
+  std::string path;   // source path as read ("lines[0].qty", "^requestedDeliveryDate")
+  std::string value;  // the value found, as JSON text; "" when absent
+};
+struct TraceEntry {
+  std::string target;  // "data.Model.FSaleOrderEntry[0].FQty"
+  std::string rule;    // "file:line:column rules[24].rules[3]"
+  std::vector<TraceSource> sources;  // every source read, in order (fallbacks included)
+  std::string how;     // "const", "default", "concat", "expr ...", "each", "" for a plain read
+  std::string value;   // what was written, as JSON text; "" when nothing was written
+  std::string error;   // the field error(s) of this rule, "" if none
+};
+using Trace = std::vector<TraceEntry>;
+
+// The record's business key (the value at the plan's `key:` path) as text; "" when the plan
+// has no key or the record lacks it.
+std::string businessKey(const MappingPlan& plan, const Value& record);
+
 // Maps in into out (out is cleared first). On field errors returns kMappingError (permanent)
 // whose message lists them all; errors, when given, receives them as records too. out then
 // holds whatever could be mapped.
 Status apply(const MappingPlan& plan, const Value& in, Document& out, Direction direction,
              FieldErrors* errors = nullptr);
+// Same, also recording into trace (cleared first) how each target field was produced. Slower:
+// for inspecting mappings, not for the hot path.
+Status apply(const MappingPlan& plan, const Value& in, Document& out, Direction direction,
+             FieldErrors* errors, Trace* trace);
 
 }  // namespace qiao::mapping
