@@ -20,6 +20,7 @@ constexpr int kExitInvalid = 1;   // invalid configuration or input
 constexpr int kExitUsage = 2;     // bad command line
 constexpr int kExitRuntime = 3;   // store or runtime failure
 constexpr int kExitNotFound = 4;  // the named object does not exist
+constexpr int kExitRecordsFailed = 5;  // qiao map: some records not mapped (others printed)
 
 // --flag value / --flag=value / positionals.
 struct Args {
@@ -54,5 +55,6 @@ int cmdMessages(const Args& args);
 int cmdDlq(const Args& args);
 int cmdKeys(const Args& args);
 int cmdConnectors(const Args& args);
+int cmdMap(const Args& args);
 
 }  // namespace qiao::app

@@ -26,10 +26,14 @@ void usage(FILE* out) {
       "  keys create --role admin|operator|finance|ingest --config DIR [--name NAME]\n"
       "  keys list --config DIR\n"
       "  connectors list [--config DIR] [--plugins DIR]\n"
+      "  map --mapping FILE --input FILE.json|FILE.ndjson|- [--reverse] [--explain] [--pretty]\n"
+      "                                   map records (- = NDJSON on stdin); --explain adds '#'\n"
+      "                                   lines: per target field its value, sources and rule\n"
       "  version\n"
       "\n"
       "common options: --plugins DIR (third-party connector plugins), --data-dir DIR\n"
-      "exit codes: 0 ok, 1 invalid config or input, 2 usage, 3 runtime error, 4 not found\n",
+      "exit codes: 0 ok, 1 invalid config or input, 2 usage, 3 runtime error, 4 not found,\n"
+      "            5 some records not mapped (qiao map; the others are printed)\n",
       out);
 }
 
@@ -50,13 +54,14 @@ int main(int argc, char** argv) {
     usage(stdout);
     return kExitOk;
   }
-  Args args = parseArgs(argc, argv, 2, {"--all", "--include-replayed", "--json"});
+  Args args = parseArgs(argc, argv, 2, {"--all", "--include-replayed", "--json", "--reverse", "--explain", "--pretty"});
   if (cmd == "run") return cmdRun(args);
   if (cmd == "validate") return cmdValidate(args);
   if (cmd == "messages") return cmdMessages(args);
   if (cmd == "dlq") return cmdDlq(args);
   if (cmd == "keys") return cmdKeys(args);
   if (cmd == "connectors") return cmdConnectors(args);
+  if (cmd == "map") return cmdMap(args);
   std::fprintf(stderr, "qiao: unknown command '%s'\n\n", cmd.c_str());
   usage(stderr);
   return kExitUsage;
