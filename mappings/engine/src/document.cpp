@@ -111,7 +111,8 @@ Value Value::find(std::string_view key) const {
   // Linear: records have small objects and the key length check rejects most members.
   Member* m = n_->u.members;
   for (uint32_t i = 0; i < n_->size; ++i) {
-    if (m[i].key_len == key.size() && std::memcmp(m[i].key, key.data(), key.size()) == 0)
+    // key.empty(): an empty key is stored as a null pointer, and memcmp(nullptr, ..., 0) is UB.
+    if (m[i].key_len == key.size() && (key.empty() || std::memcmp(m[i].key, key.data(), key.size()) == 0))
       return Value(&m[i].value, doc_);
   }
   return {};

@@ -211,7 +211,8 @@ bool JsonParser::Impl::parseObject(od::value& v, Node& out, uint32_t depth) {
     Member* dup = nullptr;
     if (n < 32) {
       for (size_t i = mark; i < ms.size(); ++i)
-        if (ms[i].key_len == key.size() && std::memcmp(ms[i].key, key.data(), key.size()) == 0) {
+        if (ms[i].key_len == key.size() &&
+            (key.empty() || std::memcmp(ms[i].key, key.data(), key.size()) == 0)) {
           dup = &ms[i];
           break;
         }
