@@ -1,5 +1,6 @@
 // Applies a plan to one record. Never throws; collects every field error of the record.
 #include <algorithm>
+#include <cstring>
 
 #include "plan.h"
 #include "qiao/mapping/json.h"
@@ -114,6 +115,55 @@ void halfwidth(std::string& s) {
   s = std::move(o);
 }
 
+// Member lookup that starts after the previous hit in the same object: rules mostly read a
+// record's fields in the order the record lists them, so most lookups match at once instead of
+// scanning ~25 members. Keys are unique in parsed and built objects: same result as find().
+struct Hint {
+  const Node* obj = nullptr;
+  uint32_t next = 0;
+};
+Value findFrom(Value obj, std::string_view key, Hint& h) {
+  const Node* n = obj.node();
+  if (!n || n->kind != Kind::kObject) return {};
+  if (h.obj != n) h.obj = n, h.next = 0;
+  const uint32_t size = n->size;
+  uint32_t i = h.next < size ? h.next : 0;
+  Member* m = n->u.members;
+  for (uint32_t k = 0; k < size; ++k, i = i + 1 == size ? 0 : i + 1) {
+    if (m[i].key_len == key.size() &&
+        (key.empty() || (m[i].key[0] == key[0] && std::memcmp(m[i].key, key.data(), key.size()) == 0))) {
+      h.next = i + 1;
+      return Value(&m[i].value, obj.document());
+    }
+  }
+  return {};
+}
+
+// decimal: {} on a plain decimal ("-12.50", "100"): the normalized JSON number is the text
+// without trailing fraction zeros, the same as Decimal::normalized().toString() but without
+// parsing and formatting. Anything else (grouping, currency, exponent, leading zeros, zero,
+// many digits) takes the Decimal path.
+bool plainDecimal(Val& v) {
+  if (v.k != Val::kString && v.k != Val::kNumber) return false;
+  const std::string& t = v.text;
+  size_t i = t.size() && t[0] == '-' ? 1 : 0, digits = 0, dot = std::string::npos;
+  if (i >= t.size() || t[i] < '1' || t[i] > '9') return false;  // also rejects 0.x: slow path
+  for (; i < t.size(); ++i) {
+    if (t[i] >= '0' && t[i] <= '9') ++digits;
+    else if (t[i] == '.' && dot == std::string::npos && i + 1 < t.size()) dot = i;
+    else return false;
+  }
+  if (digits > 30) return false;
+  if (dot != std::string::npos) {
+    size_t end = t.size();
+    while (t[end - 1] == '0') --end;
+    if (end == dot + 1) --end;
+    v.text.resize(end);
+  }
+  v.k = Val::kNumber;
+  return true;
+}
+
 class Applier {
  public:
   Applier(FieldErrors& errors, std::string key, Trace* trace = nullptr)
@@ -132,7 +182,7 @@ class Applier {
   }
 
   Val read(const Source& s, Value cur, Value parent) {
-    Val v = fromValue(get(s.parent ? parent : cur, s.path));
+    Val v = fromValue(lookup(s.parent ? parent : cur, s.path, hint_[s.parent]));
     if (rec_) rec_->sources.push_back({s.parent ? s.text : sprefix_ + s.text, show(v)});
     return v;
   }
@@ -227,6 +277,7 @@ class Applier {
         return true;
       }
       case Conv::kDecimal: {
+        if (r.scale < 0 && !r.as_string && plainDecimal(v)) return true;
         Decimal d;
         if (!decimalOf(v, d)) return fail(r, src, v, "not a decimal number"), false;
         if (r.scale >= 0) {
@@ -335,6 +386,10 @@ class Applier {
 
   // Maps one scalar rule; returns the target slot written (missing if nothing was).
   Value mapScalar(const Rule& r, Value cur, Value parent, Value out_base) {
+    if (!rec_) {
+      Value written;
+      if (copyDirect(r, cur, parent, out_base, written)) return written;
+    }
     Val v;
     std::string src;
     if (!sourceOf(r, cur, parent, v, src)) return {};
@@ -354,7 +409,7 @@ class Applier {
       if (r.lower) std::transform(v.text.begin(), v.text.end(), v.text.begin(), [](unsigned char c) { return std::tolower(c); });
     }
     if (!convert(r, src, v)) return {};
-    auto slot = slotAt(out_base, r.to);
+    auto slot = slotCached(out_base, r.to);
     if (!slot.ok())
       return fail(r, src, v, "cannot write " + r.to_text + ": " + slot.error().message), Value();
     Value s = *slot;
@@ -391,7 +446,7 @@ class Applier {
       return;
     }
     if (!arr.isArray()) return fail(r, r.each.text, fromValue(arr), "expected a list");
-    auto slot = slotAt(out_base, r.to);
+    auto slot = slotCached(out_base, r.to);
     if (!slot.ok()) return fail(r, r.each.text, Val{}, "cannot write " + r.to_text);
     Value target = *slot;
     target.setArray(arr.size());
@@ -430,12 +485,86 @@ class Applier {
     }
   }
 
+  // A plain rename (optionally ref-wrapped) of a present value: copied node to node, without
+  // the Val round trip (a string copy, often a malloc). Absent or null values, and any rule
+  // with a default, transform or conversion, go the general way.
+  bool copyDirect(const Rule& r, Value cur, Value parent, Value out_base, Value& written) {
+    if (r.from.size() != 1 || r.constant || r.conv != Conv::kNone || r.default_value || r.trim ||
+        r.upper || r.lower || r.halfwidth || !r.unwrap_ref.empty())
+      return false;
+    const Source& s = r.from[0];
+    Value src = lookup(s.parent ? parent : cur, s.path, hint_[s.parent]);
+    if (!src.valid() || src.isNull()) return false;
+    auto slot = slotCached(out_base, r.to);
+    if (!slot.ok()) return false;  // the general way reports it
+    written = *slot;
+    Value t = written;
+    if (!r.wrap_ref.empty()) {
+      t.setObject(1);
+      t = t.set(r.wrap_ref);
+    }
+    t.copyFrom(src);
+    return true;
+  }
+
+  static Value lookup(Value base, const Path& p, Hint& h) {
+    const auto& st = p.steps();
+    if (st.size() == 1 && st[0].type == Path::Step::kKey) return findFrom(base, st[0].key, h);
+    return get(base, p);
+  }
+
+  // slotAt, remembering the container of the last target: consecutive rules mostly write
+  // siblings (data.Model.*), found then with one member lookup. The handle stays valid because
+  // the only writes since it was taken were into that container, never into its ancestors.
+  Result<Value> slotCached(Value base, const Path& p) {
+    const auto& st = p.steps();
+    if (st.size() < 2 || st.back().type != Path::Step::kKey) {
+      parent_ = {};  // this write may replace the cached container
+      return slotAt(base, p);
+    }
+    bool same = parent_ && parent_base_ == base.node() && parent_path_->size() == st.size();
+    for (size_t i = 0; same && i + 1 < st.size(); ++i) {
+      const auto& a = (*parent_path_)[i];
+      same = a.type == st[i].type && a.index == st[i].index && a.key == st[i].key;
+    }
+    if (!same) {
+      parent_ = {};
+      Value c = base;
+      for (size_t i = 0; i + 1 < st.size(); ++i) {
+        const Path::Step& s = st[i];
+        if (s.type == Path::Step::kIndex) {
+          if (c.isNull()) c.setArray();
+          if (!c.isArray()) return slotAt(base, p);  // its error
+          while (c.size() <= static_cast<size_t>(s.index)) c.append();
+          c = c.at(static_cast<size_t>(s.index));
+        } else if (s.type == Path::Step::kKey || (s.type == Path::Step::kPointer && !c.isArray())) {
+          if (c.isNull()) c.setObject();
+          if (!c.isObject()) return slotAt(base, p);
+          c = c.set(s.key);
+        } else {
+          return slotAt(base, p);
+        }
+      }
+      if (c.isNull()) c.setObject();
+      if (!c.isObject()) return slotAt(base, p);
+      parent_ = c, parent_base_ = base.node(), parent_path_ = &st;
+    }
+    Value existing = findFrom(parent_, st.back().key, out_hint_);
+    return existing ? existing : parent_.add(st.back().key);
+  }
+
   FieldErrors& errors_;
   std::string key_;
   // Tracing (null when not asked for): the entry being built and the element path prefixes.
   Trace* trace_ = nullptr;
   TraceEntry* rec_ = nullptr;
   std::string tprefix_, sprefix_;
+  // Lookup hints for reading (the current record / element, and the enclosing record) and
+  // writing, and the cached target container (see slotCached).
+  Hint hint_[2], out_hint_;
+  Value parent_;
+  const Node* parent_base_ = nullptr;
+  const std::vector<Path::Step>* parent_path_ = nullptr;
 };
 
 }  // namespace
