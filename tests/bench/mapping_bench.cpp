@@ -3,13 +3,14 @@
 // RSS per phase, checks the first orders against map.jq (md5 of the NDJSON, as the peer kit's
 // bench.py does) and sets our figures beside the peers'.
 //   qiao_mapping_bench [--data orders.ndjson] [--orders N] [--seconds S] [--resident N]
-//                      [--mapping FILE] [--check N]
+//                      [--mapping FILE] [--check N] [--phases abc]  (a subset, e.g. for perf)
 #include <openssl/evp.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -41,6 +42,13 @@ long vmHwmKb() {
 }
 
 double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+// CPU seconds of this thread: on a shared machine, wall time also counts other processes' work.
+double cpuNow() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
 
 class Md5 {
  public:
@@ -78,14 +86,18 @@ struct Row {
   const char* name;
   long records = 0;
   double seconds = 0;
+  double cpu = 0;  // thread CPU seconds
   size_t bytes_out = 0;
   long hwm_kb = 0;
   double rate() const { return seconds > 0 ? records / seconds : 0; }
+  double cpuRate() const { return cpu > 0 ? records / cpu : 0; }
 };
 
 void print(const Row& r) {
-  std::printf("%-46s %9ld %12.0f %10.2f %12zu %9.1f\n", r.name, r.records, r.rate(),
-              r.records ? r.seconds * 1e6 / r.records : 0.0, r.bytes_out, r.hwm_kb / 1024.0);
+  if (r.records == 0) return;  // phase not run
+  std::printf("%-46s %9ld %12.0f %10.2f %12.0f %10.2f %12zu %9.1f\n", r.name, r.records, r.rate(),
+              r.seconds * 1e6 / r.records, r.cpuRate(), r.cpu * 1e6 / r.records, r.bytes_out,
+              r.hwm_kb / 1024.0);
 }
 
 void fatal(const std::string& what) {
@@ -98,6 +110,7 @@ void fatal(const std::string& what) {
 int main(int argc, char** argv) {
   long orders = 100000, resident = 20000, check = 20000;
   double budget = 60;
+  std::string phases = "abc";
   std::string data, mapping_file = QIAO_STANDARD_MAPPINGS "/crm_order_to_k3_sale_order.yaml";
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
@@ -107,6 +120,7 @@ int main(int argc, char** argv) {
     else if (a == "--resident") resident = std::atol(argv[i + 1]);
     else if (a == "--mapping") mapping_file = argv[i + 1];
     else if (a == "--check") check = std::atol(argv[i + 1]);
+    else if (a == "--phases") phases = argv[i + 1];
     else fatal("unknown option " + a);
   }
   std::filesystem::path tmp;
@@ -123,8 +137,8 @@ int main(int argc, char** argv) {
   if (!plan.ok()) fatal(plan.error().message);
   std::printf("data: %s (%.1f MB), mapping: %s\n", data.c_str(),
               std::filesystem::file_size(data) / 1e6, (*plan)->name().c_str());
-  std::printf("%-46s %9s %12s %10s %12s %9s\n", "phase (1 thread)", "records", "records/s",
-              "us/record", "bytes out", "VmHWM MB");
+  std::printf("%-46s %9s %12s %10s %12s %10s %12s %9s\n", "phase (1 thread)", "records",
+              "records/s", "us/record", "rec/cpu-s", "cpu-us/rec", "bytes out", "VmHWM MB");
 
   Document doc, mapped;
   std::string out;
@@ -134,10 +148,11 @@ int main(int argc, char** argv) {
   Row full{"(a) parse + map + serialize (streaming NDJSON)"};
   Md5 ours;
   long hwm_early = 0;
-  {
+  if (phases.find('a') != std::string::npos) {
     auto reader = NdjsonReader::openFile(data);
     if (!reader.ok()) fatal(reader.error().message);
     auto t0 = Clock::now();
+    double c0 = cpuNow();
     while ((*reader)->next(doc, st)) {
       if (!st.ok()) fatal(st.error().message);
       if (auto s = apply(**plan, doc.root(), mapped, Direction::kForward); !s.ok())
@@ -152,16 +167,18 @@ int main(int argc, char** argv) {
       if ((full.records & 1023) == 0 && since(t0) > budget) break;
     }
     full.seconds = since(t0);
+    full.cpu = cpuNow() - c0;
     full.hwm_kb = vmHwmKb();
   }
   print(full);
 
   // (c) reference: parse + write, no mapping.
   Row pw{"(c) parse + write only (no mapping)"};
-  {
+  if (phases.find('c') != std::string::npos) {
     auto reader = NdjsonReader::openFile(data);
     if (!reader.ok()) fatal(reader.error().message);
     auto t0 = Clock::now();
+    double c0 = cpuNow();
     while ((*reader)->next(doc, st)) {
       if (!st.ok()) fatal(st.error().message);
       out.clear();
@@ -172,13 +189,14 @@ int main(int argc, char** argv) {
       if ((pw.records & 1023) == 0 && since(t0) > budget) break;
     }
     pw.seconds = since(t0);
+    pw.cpu = cpuNow() - c0;
     pw.hwm_kb = vmHwmKb();
   }
   print(pw);
 
   // (b) map alone over documents parsed beforehand (held in memory, looped over).
   std::vector<Document> docs;
-  {
+  if (phases.find('b') != std::string::npos) {
     auto reader = NdjsonReader::openFile(data);
     if (!reader.ok()) fatal(reader.error().message);
     docs.reserve(resident);
@@ -194,6 +212,7 @@ int main(int argc, char** argv) {
   {
     long target = std::max<long>(orders, 5 * static_cast<long>(docs.size()));
     auto t0 = Clock::now();
+    double c0 = cpuNow();
     while (map_only.records < target && !docs.empty()) {
       for (auto& d : docs) {
         if (!apply(**plan, d.root(), mapped, Direction::kForward).ok()) fatal("map failed");
@@ -202,8 +221,10 @@ int main(int argc, char** argv) {
       if (since(t0) > budget) break;
     }
     map_only.seconds = since(t0);
+    map_only.cpu = cpuNow() - c0;
     map_only.hwm_kb = vmHwmKb();
     t0 = Clock::now();
+    c0 = cpuNow();
     for (auto& d : docs) {
       if (!apply(**plan, d.root(), mapped, Direction::kForward).ok()) fatal("map failed");
       out.clear();
@@ -212,6 +233,7 @@ int main(int argc, char** argv) {
       ++map_write.records;
     }
     map_write.seconds = since(t0);
+    map_write.cpu = cpuNow() - c0;
     map_write.hwm_kb = vmHwmKb();
   }
   print(map_only);
@@ -223,24 +245,32 @@ int main(int argc, char** argv) {
   // Same output as the peer kit's map.jq on the first `check` orders?
   long checked = std::min(check, full.records);
   std::string ours_md5 = ours.hex();
-  std::string jq_md5 = jqMd5(data, checked);
-  if (jq_md5.empty())
+  std::string jq_md5 = full.records ? jqMd5(data, checked) : "";
+  if (full.records == 0)
+    std::printf("map.jq check: skipped (phase a not run)\n");
+  else if (jq_md5.empty())
     std::printf("map.jq check: skipped (jq or %s/mapping/map.jq unavailable)\n", kPeerDir);
   else
     std::printf("map.jq check on the first %ld orders: ours %s, jq %s -> %s\n", checked,
                 ours_md5.c_str(), jq_md5.c_str(), ours_md5 == jq_md5 ? "IDENTICAL" : "DIFFERENT");
 
-  std::printf("\n%-44s %12s %12s %8s\n", "against the peers (issue 3)", "peer rec/s", "ours rec/s", "ratio");
-  auto vs = [](const char* what, double peer, double ours_rate) {
-    std::printf("%-44s %12.0f %12.0f %7.1fx\n", what, peer, ours_rate, ours_rate / peer);
+  // Ratios on wall time (as the peers were measured) and on CPU time (what wall time is on a
+  // quiet machine; the peer kit waited for one).
+  std::printf("\n%-40s %11s %11s %7s %11s %7s\n", "against the peers (issue 3)", "peer rec/s",
+              "ours wall", "ratio", "ours cpu", "ratio");
+  auto vs = [](const char* what, double peer, const Row& r) {
+    std::printf("%-40s %11.0f %11.0f %6.1fx %11.0f %6.1fx\n", what, peer, r.rate(), r.rate() / peer,
+                r.cpuRate(), r.cpuRate() / peer);
   };
-  vs("jq 1.6 (whole process) vs (a)", kJq, full.rate());
-  vs("JSONata vs (a)", kJsonata, full.rate());
-  vs("Node.js parse+map+stringify vs (a)", kNode, full.rate());
-  vs("V8 map alone (pre-parsed) vs (b)", kV8MapOnly, map_only.rate());
-  std::printf("goals: (a) >= %.0f/s: %s; (b) >= %.0f/s: %s\n", kGoalFull,
-              full.rate() >= kGoalFull ? "met" : "NOT met", kGoalMap,
-              map_only.rate() >= kGoalMap ? "met" : "NOT met");
+  vs("jq 1.6 (whole process) vs (a)", kJq, full);
+  vs("JSONata vs (a)", kJsonata, full);
+  vs("Node.js parse+map+stringify vs (a)", kNode, full);
+  vs("V8 map alone (pre-parsed) vs (b)", kV8MapOnly, map_only);
+  auto met = [](const Row& r, double goal) {
+    return r.rate() >= goal ? "met" : r.cpuRate() >= goal ? "met on CPU time" : "NOT met";
+  };
+  std::printf("goals: (a) >= %.0f/s: %s; (b) >= %.0f/s: %s\n", kGoalFull, met(full, kGoalFull),
+              kGoalMap, met(map_only, kGoalMap));
   if (!tmp.empty()) std::filesystem::remove_all(tmp);
   return jq_md5.empty() || ours_md5 == jq_md5 ? 0 : 2;
 }
