@@ -27,8 +27,8 @@ struct MapRun {
 MapRun qiaoMap(const testkit::TempDir& dir, const std::string& args) {
   MapRun r;
   std::string err_file = dir.file("stderr.txt");
-  r.rc = testkit::runCommand("( " + testkit::binPath("qiao") + " map " + args + " 2>" + err_file + " )",
-                             &r.out);
+  r.rc = testkit::runCommand(
+      "( " + testkit::binPath("qiao") + " map " + args + " 2>" + err_file + " )", &r.out);
   r.err = testkit::readFile(err_file);
   return r;
 }
@@ -46,7 +46,8 @@ std::vector<std::string> orders() {
   return lines(testkit::readFile(testkit::sourcePath("mappings/standard/fixtures/orders.ndjson")));
 }
 std::vector<std::string> expected() {
-  return lines(testkit::readFile(testkit::sourcePath("mappings/standard/fixtures/expected.ndjson")));
+  return lines(
+      testkit::readFile(testkit::sourcePath("mappings/standard/fixtures/expected.ndjson")));
 }
 
 // "file:line:column" of the rule whose text contains needle in the standard mapping, as the
@@ -64,10 +65,11 @@ std::string rulePosition(const std::string& needle) {
 TEST(MapCli, StandardMappingOverFixturesMatchesExpectedByteForByte) {
   testkit::TempDir dir;
   MapRun r = qiaoMap(dir, "--mapping " + mapping() + " --input " +
-                           testkit::sourcePath("mappings/standard/fixtures/orders.ndjson"));
+                              testkit::sourcePath("mappings/standard/fixtures/orders.ndjson"));
   EXPECT_EQ(r.rc, 0) << r.err;
   EXPECT_EQ(r.err, "");
-  EXPECT_EQ(r.out, testkit::readFile(testkit::sourcePath("mappings/standard/fixtures/expected.ndjson")));
+  EXPECT_EQ(r.out,
+            testkit::readFile(testkit::sourcePath("mappings/standard/fixtures/expected.ndjson")));
 }
 
 TEST(MapCli, StdinAndJsonArrayInputs) {
@@ -85,7 +87,8 @@ TEST(MapCli, StdinAndJsonArrayInputs) {
   EXPECT_EQ(a.out, want[0] + "\n" + want[2] + "\n");
 
   testkit::writeFile(dir.file("one.json"), in[1]);
-  MapRun p = qiaoMap(dir, "--mapping " + mapping() + " --input " + dir.file("one.json") + " --pretty");
+  MapRun p =
+      qiaoMap(dir, "--mapping " + mapping() + " --input " + dir.file("one.json") + " --pretty");
   EXPECT_EQ(p.rc, 0) << p.err;
   EXPECT_GT(lines(p.out).size(), 20u);
   EXPECT_EQ(json::parse(p.out), json::parse(want[1]));
@@ -95,12 +98,14 @@ TEST(MapCli, ReverseOfAMappedRecordGivesBackTheInvertibleFields) {
   testkit::TempDir dir;
   json order = json::parse(orders().at(0));
   testkit::writeFile(dir.file("k3.json"), expected().at(0));
-  MapRun r = qiaoMap(dir, "--mapping " + mapping() + " --input " + dir.file("k3.json") + " --reverse");
+  MapRun r =
+      qiaoMap(dir, "--mapping " + mapping() + " --input " + dir.file("k3.json") + " --reverse");
   ASSERT_EQ(r.rc, 0) << r.err;
   ASSERT_EQ(lines(r.out).size(), 1u) << r.out;
   json back = json::parse(r.out);
-  for (const char* f : {"orderId", "orderDate", "customerCode", "customerName", "currency", "status",
-                        "totalAmount", "taxAmount", "paymentTerms", "remark", "externalRef"})
+  for (const char* f :
+       {"orderId", "orderDate", "customerCode", "customerName", "currency", "status", "totalAmount",
+        "taxAmount", "paymentTerms", "remark", "externalRef"})
     EXPECT_EQ(back.value(f, json()), order[f]) << f;
   ASSERT_EQ(back["lines"].size(), order["lines"].size());
   for (size_t i = 0; i < order["lines"].size(); ++i) {
@@ -126,13 +131,24 @@ TEST(MapCli, RecordWithABadFieldExitsFiveNamingLineKeyPathRuleAndValue) {
                      ": lines[1].qty -> data.Model.FSaleOrderEntry[1].FQty (" +
                      rulePosition("to: FQty") + " rules[";
   EXPECT_NE(r.err.find(line), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("rules[3]): value \"abc\": not a decimal number\n"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("rules[3]): value \"abc\": not a decimal number\n"), std::string::npos)
+      << r.err;
   // The computed amount reading the same qty fails too: every field error is listed.
-  EXPECT_NE(r.err.find(":3: " + key + ": lines[1].qty -> data.Model.FSaleOrderEntry[1].FAllAmount ("),
-            std::string::npos)
+  EXPECT_NE(
+      r.err.find(":3: " + key + ": lines[1].qty -> data.Model.FSaleOrderEntry[1].FAllAmount ("),
+      std::string::npos)
       << r.err;
   // Only record 3 failed; the others are on stdout, in order.
   EXPECT_EQ(r.out, want[0] + "\n" + want[1] + "\n" + want[3] + "\n" + want[4] + "\n");
+
+  // --explain marks the failed fields of the failed record.
+  MapRun x =
+      qiaoMap(dir, "--mapping " + mapping() + " --input " + dir.file("bad.ndjson") + " --explain");
+  EXPECT_EQ(x.rc, 5);
+  EXPECT_NE(x.out.find("\n#   data.Model.FSaleOrderEntry[1].FQty !! not a decimal number  <- "
+                       "lines[1].qty=\"abc\""),
+            std::string::npos)
+      << x.out.substr(0, 3000);
 }
 
 TEST(MapCli, BrokenMappingFileExitsOneWithEveryPositionedDiagnostic) {
@@ -143,16 +159,19 @@ TEST(MapCli, BrokenMappingFileExitsOneWithEveryPositionedDiagnostic) {
                      "  - {to: a, from: b, map: {table: nope}}\n"
                      "  - {from: c}\n");
   testkit::writeFile(dir.file("in.ndjson"), orders().at(0) + "\n");
-  MapRun r = qiaoMap(dir, "--mapping " + dir.file("broken.yaml") + " --input " + dir.file("in.ndjson"));
+  MapRun r =
+      qiaoMap(dir, "--mapping " + dir.file("broken.yaml") + " --input " + dir.file("in.ndjson"));
   EXPECT_EQ(r.rc, 1) << r.err;
   EXPECT_EQ(r.out, "");
-  EXPECT_NE(r.err.find(dir.file("broken.yaml") + ":3:35: rules[0].map.table: no value map 'nope'\n"),
-            std::string::npos)
+  EXPECT_NE(
+      r.err.find(dir.file("broken.yaml") + ":3:35: rules[0].map.table: no value map 'nope'\n"),
+      std::string::npos)
       << r.err;
   EXPECT_NE(r.err.find(dir.file("broken.yaml") + ":4:5: rules[1]: missing 'to'"), std::string::npos)
       << r.err;
 
-  MapRun missing = qiaoMap(dir, "--mapping " + mapping() + " --input " + dir.file("nothere.ndjson"));
+  MapRun missing =
+      qiaoMap(dir, "--mapping " + mapping() + " --input " + dir.file("nothere.ndjson"));
   EXPECT_EQ(missing.rc, 1);
   EXPECT_NE(missing.err.find("nothere.ndjson"), std::string::npos) << missing.err;
 
@@ -182,7 +201,8 @@ TEST(MapCli, ExplainListsEveryTargetFieldWithRulePositionAndSourceValues) {
   testkit::TempDir dir;
   auto in = orders(), want = expected();
   testkit::writeFile(dir.file("one.ndjson"), in[0] + "\n");
-  MapRun r = qiaoMap(dir, "--mapping " + mapping() + " --input " + dir.file("one.ndjson") + " --explain");
+  MapRun r =
+      qiaoMap(dir, "--mapping " + mapping() + " --input " + dir.file("one.ndjson") + " --explain");
   ASSERT_EQ(r.rc, 0) << r.err;
   auto out = lines(r.out);
   ASSERT_GE(out.size(), 3u);
@@ -191,7 +211,8 @@ TEST(MapCli, ExplainListsEveryTargetFieldWithRulePositionAndSourceValues) {
   EXPECT_EQ(out[1], "# " + dir.file("one.ndjson") + ":1: " + order["orderId"].get<std::string>());
 
   // Every explain line names a rule position in the mapping file.
-  std::regex shape("^#   \\S+ (= .+|\\(not written\\)|!! .+)  @ " + std::regex_replace(mapping(), std::regex("[.]"), "\\.") +
+  std::regex shape("^#   \\S+ (= .+|\\(not written\\)|!! .+)  @ " +
+                   std::regex_replace(mapping(), std::regex("[.]"), "\\.") +
                    ":[0-9]+:[0-9]+ rules\\[[0-9]+\\](\\.rules\\[[0-9]+\\])?$");
   std::map<std::string, std::string> by_target;
   for (size_t i = 2; i < out.size(); ++i) {
@@ -222,11 +243,13 @@ TEST(MapCli, ExplainListsEveryTargetFieldWithRulePositionAndSourceValues) {
                 0),
             0u)
       << by_target["data.Model.FSaleOrderEntry[0].FQty"];
-  EXPECT_NE(by_target["data.Model.FBillNo"].find("<- orderId=\"" + order["orderId"].get<std::string>() + "\"  @ " +
-                                                 rulePosition("to: data.Model.FBillNo") + " rules["),
+  EXPECT_NE(by_target["data.Model.FBillNo"].find(
+                "<- orderId=\"" + order["orderId"].get<std::string>() + "\"  @ " +
+                rulePosition("to: data.Model.FBillNo") + " rules["),
             std::string::npos)
       << by_target["data.Model.FBillNo"];
-  EXPECT_NE(by_target["data.Model.FSaleOrderEntry[0].FAllAmount"].find("lines[0].qty=\"" + qty + "\", lines[0].price="),
+  EXPECT_NE(by_target["data.Model.FSaleOrderEntry[0].FAllAmount"].find("lines[0].qty=\"" + qty +
+                                                                       "\", lines[0].price="),
             std::string::npos);
   // A fallback source: the line has no deliveryDate, so the order's is used.
   ASSERT_FALSE(order["lines"][1].contains("deliveryDate"));

@@ -33,7 +33,8 @@ constexpr const char* kMapUsage =
     "            2 usage, 5 some records not mapped (field errors or malformed lines)\n";
 
 bool endsWith(const std::string& s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 class Mapper {
@@ -85,12 +86,16 @@ class Mapper {
     out_ += "# " + where + (key.empty() ? "" : ": " + key) + "\n";
     for (const auto& t : trace_) {
       out_ += "#   " + t.target;
-      if (!t.error.empty()) out_ += " !! " + t.error;
-      else if (t.value.empty()) out_ += " (not written)";
-      else out_ += " = " + t.value;
+      if (!t.error.empty())
+        out_ += " !! " + t.error;
+      else if (t.value.empty())
+        out_ += " (not written)";
+      else
+        out_ += " = " + t.value;
       std::string from;
       for (const auto& s : t.sources)
-        from += (from.empty() ? "" : ", ") + s.path + "=" + (s.value.empty() ? "(absent)" : s.value);
+        from +=
+            (from.empty() ? "" : ", ") + s.path + "=" + (s.value.empty() ? "(absent)" : s.value);
       if (!t.how.empty()) from += (from.empty() ? "" : " | ") + t.how;
       if (!from.empty()) out_ += "  <- " + from;
       out_ += "  @ " + t.rule + "\n";
@@ -113,8 +118,10 @@ int streamNdjson(Mapper& mapper, m::NdjsonReader& reader, const std::string& nam
   Status st = Status::okStatus();
   while (reader.next(doc, st)) {
     std::string where = name + ":" + std::to_string(reader.lineNumber());
-    if (!st.ok()) mapper.malformed(where, st.error().message);
-    else mapper.record(where, doc.root());
+    if (!st.ok())
+      mapper.malformed(where, st.error().message);
+    else
+      mapper.record(where, doc.root());
   }
   return kExitOk;
 }
@@ -138,7 +145,8 @@ int mapJsonFile(Mapper& mapper, const std::string& path) {
     mapper.record(path, root);
     return kExitOk;
   }
-  for (size_t i = 0; i < root.size(); ++i) mapper.record(path + "[" + std::to_string(i) + "]", root.at(i));
+  for (size_t i = 0; i < root.size(); ++i)
+    mapper.record(path + "[" + std::to_string(i) + "]", root.at(i));
   return kExitOk;
 }
 

@@ -54,7 +54,8 @@ int main(int argc, char** argv) {
     usage(stdout);
     return kExitOk;
   }
-  Args args = parseArgs(argc, argv, 2, {"--all", "--include-replayed", "--json", "--reverse", "--explain", "--pretty"});
+  Args args = parseArgs(argc, argv, 2,
+                        {"--all", "--include-replayed", "--json", "--reverse", "--explain", "--pretty"});
   if (cmd == "run") return cmdRun(args);
   if (cmd == "validate") return cmdValidate(args);
   if (cmd == "messages") return cmdMessages(args);
