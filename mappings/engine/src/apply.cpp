@@ -204,7 +204,8 @@ class Applier {
   }
 
   bool evalExpr(const Rule& r, Value cur, Value parent, Val& out) {
-    std::vector<Decimal> st;
+    std::vector<Decimal>& st = stack_;  // reused: no allocation per line once grown
+    st.clear();
     for (const auto& op : r.expr.ops) {
       if (op.type == ExprOp::kPush) {
         st.push_back(op.constant);
@@ -460,7 +461,7 @@ class Applier {
       Value el = arr.at(i);
       if (r.where && !keep(*r.where, el)) continue;
       Value o = target.append();
-      o.setObject();
+      o.setObject(r.rules.size());
       size_t before = errors_.size();
       if (trace_) {
         tprefix_ = saved_t + r.to_text + "[" + std::to_string(target.size() - 1) + "].";
@@ -520,6 +521,10 @@ class Applier {
     const auto& st = p.steps();
     if (st.size() < 2 || st.back().type != Path::Step::kKey) {
       parent_ = {};  // this write may replace the cached container
+      if (st.size() == 1 && st[0].type == Path::Step::kKey && base.isObject()) {
+        Value existing = findFrom(base, st[0].key, out_hint_);
+        return existing ? existing : base.add(st[0].key);
+      }
       return slotAt(base, p);
     }
     bool same = parent_ && parent_base_ == base.node() && parent_path_->size() == st.size();
@@ -562,6 +567,7 @@ class Applier {
   // Lookup hints for reading (the current record / element, and the enclosing record) and
   // writing, and the cached target container (see slotCached).
   Hint hint_[2], out_hint_;
+  std::vector<Decimal> stack_;  // evalExpr's
   Value parent_;
   const Node* parent_base_ = nullptr;
   const std::vector<Path::Step>* parent_path_ = nullptr;
@@ -598,7 +604,7 @@ Status apply(const MappingPlan& plan, const Value& in, Document& out, Direction 
   const detail::PlanData& d = plan.data();
   out.clear();
   out.root().setObject();
-  std::string key = businessKey(plan, in);
+  std::string key;  // only needed for errors: looked up when there are some
   FieldErrors local;
   FieldErrors& errs = errors ? *errors : local;
   errs.clear();
@@ -606,6 +612,8 @@ Status apply(const MappingPlan& plan, const Value& in, Document& out, Direction 
   detail::Applier a(errs, key, trace);
   a.run(direction == Direction::kForward ? d.forward : d.reverse, in, Value(), out.root());
   if (errs.empty()) return Status::okStatus();
+  key = businessKey(plan, in);
+  for (auto& e : errs) e.business_key = key;
   std::string msg = plan.name() + ": " + std::to_string(errs.size()) + " field error(s)";
   for (const auto& e : errs) msg += "\n  " + e.toString();
   return Error::permanent(ErrorCode::kMappingError, msg);
