@@ -122,6 +122,12 @@ struct Hint {
   const Node* obj = nullptr;
   uint32_t next = 0;
 };
+// Keys are short: an inline loop beats a call to memcmp.
+inline bool sameBytes(const char* a, const char* b, size_t n) {
+  for (size_t i = 0; i < n; ++i)
+    if (a[i] != b[i]) return false;
+  return true;
+}
 Value findFrom(Value obj, std::string_view key, Hint& h) {
   const Node* n = obj.node();
   if (!n || n->kind != Kind::kObject) return {};
@@ -131,7 +137,7 @@ Value findFrom(Value obj, std::string_view key, Hint& h) {
   Member* m = n->u.members;
   for (uint32_t k = 0; k < size; ++k, i = i + 1 == size ? 0 : i + 1) {
     if (m[i].key_len == key.size() &&
-        (key.empty() || (m[i].key[0] == key[0] && std::memcmp(m[i].key, key.data(), key.size()) == 0))) {
+        (key.empty() || sameBytes(m[i].key, key.data(), key.size()))) {
       h.next = i + 1;
       return Value(&m[i].value, obj.document());
     }
