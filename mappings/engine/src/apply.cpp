@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "plan.h"
+#include "text_ops.h"
 #include "qiao/mapping/json.h"
 
 namespace qiao::mapping {
@@ -90,29 +91,6 @@ Result<Value> slotAt(Value base, const Path& p) {
     }
   }
   return base;
-}
-
-void halfwidth(std::string& s) {
-  std::string o;
-  o.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    auto b = [&](size_t k) { return static_cast<unsigned char>(s[i + k]); };
-    if (i + 2 < s.size() && b(0) == 0xEF && (b(1) == 0xBC || b(1) == 0xBD)) {
-      unsigned cp = ((0xF & b(0)) << 12) | ((b(1) & 0x3F) << 6) | (b(2) & 0x3F);
-      if (cp >= 0xFF01 && cp <= 0xFF5E) {
-        o += static_cast<char>(cp - 0xFF01 + 0x21);
-        i += 2;
-        continue;
-      }
-    }
-    if (i + 2 < s.size() && b(0) == 0xE3 && b(1) == 0x80 && b(2) == 0x80) {
-      o += ' ';
-      i += 2;
-      continue;
-    }
-    o += s[i];
-  }
-  s = std::move(o);
 }
 
 // Member lookup that starts after the previous hit in the same object: rules mostly read a
@@ -332,6 +310,19 @@ class Applier {
         v.k = Val::kString, v.text = v.flag ? r.true_text : r.false_text.value_or("");
         return true;
       case Conv::kDate: return date(r, src, v);
+      case Conv::kSplit:
+      case Conv::kSubstring:
+      case Conv::kRegex: {
+        if (v.k != Val::kString && v.k != Val::kNumber) return fail(r, src, v, "expected text"), false;
+        std::string part;
+        bool found = r.conv == Conv::kSplit ? splitPart(v.text, r.separator, r.part, part)
+                     : r.conv == Conv::kRegex
+                         ? regexGroup(*r.regex, r.group, v.text, part)
+                         : (part = substringCodePoints(v.text, r.start, r.length), true);
+        v = Val{};  // no such part / no match: absent, like a missing source
+        if (found) v.k = Val::kString, v.text = std::move(part);
+        return true;
+      }
       default: return true;
     }
   }
@@ -339,6 +330,7 @@ class Applier {
   bool date(const Rule& r, const std::string& src, Val& v) {
     LocalDateTime local;
     int offset = 0;
+    bool has_offset = false;
     if (r.date_parse == Rule::DateParse::kExcel1900 || r.date_parse == Rule::DateParse::kExcel1904) {
       Decimal d;
       if (!decimalOf(v, d)) return fail(r, src, v, "not an Excel serial"), false;
@@ -354,6 +346,15 @@ class Applier {
       if (!p.ok()) return fail(r, src, v, p.error().message), false;
       local = p->local;
       offset = p->offset_seconds;
+      has_offset = p->has_offset;
+    }
+    if (r.zone) {  // to an instant (no offset: a wall time in the zone), shown in the zone
+      ParsedDateTime pd{local, has_offset, offset};
+      auto ms = toUtcMs(pd, *r.zone);
+      if (!ms.ok()) return fail(r, src, v, ms.error().message), false;
+      v.k = Val::kString;
+      v.text = r.format_pattern->format(*ms, *r.zone);
+      return true;
     }
     v.k = Val::kString;
     v.text = r.format_pattern->format(local, offset);  // wall time as sent
@@ -393,29 +394,14 @@ class Applier {
 
   // Maps one scalar rule; returns the target slot written (missing if nothing was).
   Value mapScalar(const Rule& r, Value cur, Value parent, Value out_base) {
-    if (!rec_) {
-      Value written;
-      if (copyDirect(r, cur, parent, out_base, written)) return written;
-    }
     Val v;
     std::string src;
-    if (!sourceOf(r, cur, parent, v, src)) return {};
-    if (r.default_value && (v.k == Val::kMissing || (v.k == Val::kString && v.text.empty())))
-      v = fromLiteral(*r.default_value), note("default");
-    if (v.k == Val::kMissing) {
-      if (r.required) fail(r, src, v, "required value is absent");
-      return {};
+    if (r.when && !test(*r.when, cur, parent)) {
+      if (!r.otherwise) return note("when is false"), Value();
+      v = fromLiteral(*r.otherwise), note("otherwise");
+    } else if (!mapValue(r, cur, parent, out_base, v, src)) {
+      return written_;  // copied directly, or nothing to write
     }
-    if (v.k == Val::kString) {
-      if (r.trim) {
-        auto b = v.text.find_first_not_of(" \t\r\n");
-        v.text = b == std::string::npos ? "" : v.text.substr(b, v.text.find_last_not_of(" \t\r\n") - b + 1);
-      }
-      if (r.halfwidth) halfwidth(v.text);
-      if (r.upper) std::transform(v.text.begin(), v.text.end(), v.text.begin(), [](unsigned char c) { return std::toupper(c); });
-      if (r.lower) std::transform(v.text.begin(), v.text.end(), v.text.begin(), [](unsigned char c) { return std::tolower(c); });
-    }
-    if (!convert(r, src, v)) return {};
     auto slot = slotCached(out_base, r.to);
     if (!slot.ok())
       return fail(r, src, v, "cannot write " + r.to_text + ": " + slot.error().message), Value();
@@ -428,8 +414,41 @@ class Applier {
     return *slot;
   }
 
-  bool keep(const Where& w, Value el) const {
-    Val v = fromValue(get(el, w.field.path));
+  // Source, default, transforms and conversion of a rule into v. False: nothing more to write
+  // (copied directly into written_, an error was reported, or the value is absent).
+  bool mapValue(const Rule& r, Value cur, Value parent, Value out_base, Val& v, std::string& src) {
+    written_ = Value();
+    if (!rec_ && copyDirect(r, cur, parent, out_base, written_)) return false;
+    if (!sourceOf(r, cur, parent, v, src)) return false;
+    if (r.default_value && (v.k == Val::kMissing || (v.k == Val::kString && v.text.empty())))
+      v = fromLiteral(*r.default_value), note("default");
+    if (v.k == Val::kMissing) {
+      if (r.required) fail(r, src, v, "required value is absent");
+      return false;
+    }
+    if (v.k == Val::kString) {
+      if (r.trim) {
+        auto b = v.text.find_first_not_of(" \t\r\n");
+        v.text = b == std::string::npos ? "" : v.text.substr(b, v.text.find_last_not_of(" \t\r\n") - b + 1);
+      }
+      if (r.halfwidth) halfwidth(v.text);
+      if (r.upper) std::transform(v.text.begin(), v.text.end(), v.text.begin(), [](unsigned char c) { return std::toupper(c); });
+      if (r.lower) std::transform(v.text.begin(), v.text.end(), v.text.begin(), [](unsigned char c) { return std::tolower(c); });
+    }
+    if (!convert(r, src, v)) return false;
+    if (v.k == Val::kMissing) {  // split/regex found no such part
+      if (r.required) fail(r, src, v, "required value is absent");
+      return false;
+    }
+    return true;
+  }
+
+  // A `where`/`when` condition on cur (or parent for ^field). A compared field that is absent
+  // or not a string/number is false.
+  bool test(const Where& w, Value cur, Value parent) const {
+    Val v = fromValue(get(w.field.parent ? parent : cur, w.field.path));
+    if (w.test == Where::kPresent) return v.k != Val::kMissing;
+    if (w.test == Where::kEmpty) return v.k == Val::kMissing || (v.k == Val::kString && v.text.empty());
     Decimal a, b;
     int c;
     Val lit;
@@ -446,7 +465,7 @@ class Applier {
   }
 
   void each(const Rule& r, Value cur, Value parent, Value out_base) {
-    (void)parent;
+    if (r.when && !test(*r.when, cur, parent)) return note("when is false");
     Value arr = get(r.each.parent ? parent : cur, r.each.path);
     if (!arr.valid() || arr.isNull()) {
       if (r.required) fail(r, r.each.text, Val{}, "required list is absent");
@@ -465,7 +484,7 @@ class Applier {
     }
     for (size_t i = 0; i < arr.size(); ++i) {
       Value el = arr.at(i);
-      if (r.where && !keep(*r.where, el)) continue;
+      if (r.where && !test(*r.where, el, cur)) continue;
       Value o = target.append();
       o.setObject(r.rules.size());
       size_t before = errors_.size();
@@ -574,6 +593,7 @@ class Applier {
   // writing, and the cached target container (see slotCached).
   Hint hint_[2], out_hint_;
   std::vector<Decimal> stack_;  // evalExpr's
+  Value written_;               // mapValue's direct copy
   Value parent_;
   const Node* parent_base_ = nullptr;
   const std::vector<Path::Step>* parent_path_ = nullptr;

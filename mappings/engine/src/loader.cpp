@@ -18,7 +18,8 @@ const std::vector<std::string> kTopKeys = {"mapping", "description", "source", "
 const std::vector<std::string> kRuleKeys = {
     "to",    "from",   "const",  "default", "required", "trim",      "upper", "lower",
     "halfwidth", "lossless", "number", "string", "decimal", "date", "map", "concat",
-    "separator", "expr", "ref",  "each",    "where",    "rules",     "reverse", "bool"};
+    "separator", "expr", "ref",  "each",    "where",    "rules",     "reverse", "bool",
+    "when",  "otherwise", "split", "substring", "regex"};
 const std::vector<std::string> kDecimalKeys = {"scale", "rounding", "grouping", "currency", "as"};
 const std::vector<std::string> kDateKeys = {"parse", "format", "zone"};
 const std::vector<std::string> kMapKeys = {"table", "default", "strict"};
@@ -145,7 +146,13 @@ class Loader {
     }
     if (auto f = n["format"]) r.format_pattern = pattern(f, w + ".format");
     else r.format_pattern = DateTimePattern::compile("yyyy-MM-dd'T'HH:mm:ss").value();
-    if (auto z = n["zone"]) diag(z.Mark(), w + ".zone", "time zone conversion is not supported yet");
+    if (auto z = n["zone"]) {
+      auto tz = z.IsScalar() ? TimeZone::load(z.Scalar())
+                             : Result<std::shared_ptr<const TimeZone>>(Error::permanent(
+                                   ErrorCode::kInvalidArgument, "expected a zone name"));
+      if (!tz.ok()) diag(z.Mark(), w + ".zone", tz.error().message);
+      else r.zone = *tz;
+    }
   }
 
   void parseMap(const YAML::Node& n, const std::string& w, Rule& r) {
@@ -269,6 +276,9 @@ class Loader {
           if (auto s = source(c[i], w + ".concat[" + std::to_string(i) + "]")) r.parts.push_back(*s);
       if (auto sep = n["separator"]) r.separator = sep.Scalar();
     }
+    if (auto c = conv("split")) parseSplit(c, w + ".split", r);
+    if (auto c = conv("substring")) parseSubstring(c, w + ".substring", r);
+    if (auto c = conv("regex")) parseRegex(c, w + ".regex", r);
     if (auto c = conv("expr")) {
       r.conv = Conv::kExpr;
       auto e = compileExpr(c.Scalar());
@@ -292,6 +302,15 @@ class Loader {
     } else if (n["rules"] || n["where"]) {
       diag(n.Mark(), w, "'rules' and 'where' need 'each'");
     }
+    if (auto c = n["when"]) {
+      if (auto wh = condition(c, w + ".when", true)) r.when = std::move(*wh);
+    }
+    if (auto o = n["otherwise"]) {
+      if (!n["when"]) diag(o.Mark(), w + ".otherwise", "'otherwise' needs 'when'");
+      else if (r.is_each) diag(o.Mark(), w + ".otherwise", "'otherwise' cannot be used with 'each'");
+      else if (!o.IsScalar() && !o.IsNull()) diag(o.Mark(), w + ".otherwise", "expected a scalar");
+      else r.otherwise = literal(o);
+    }
     if (!fwd_to && !r.is_each && r.from.empty() && !r.constant && r.conv != Conv::kConcat &&
         r.conv != Conv::kExpr && !r.default_value)
       diag(n.Mark(), w, "needs one of from, const, default, concat, expr or each");
@@ -299,20 +318,88 @@ class Loader {
   }
 
   void parseWhere(const YAML::Node& n, const std::string& w, Rule& r) {
-    std::istringstream in(n.Scalar());
+    if (auto wh = condition(n, w, false)) r.where = std::move(*wh);
+  }
+
+  // `field op value` (op: > >= < <= == !=), or `present(field)` / `empty(field)`. `^field`
+  // (the enclosing record) is allowed in `when` only.
+  std::optional<Where> condition(const YAML::Node& n, const std::string& w, bool is_when) {
+    const std::string usage = "expected 'field op value' with op one of > >= < <= == !=" +
+                              std::string(is_when ? ", or present(field) / empty(field)" : "");
+    if (!n.IsScalar()) return diag(n.Mark(), w, usage), std::nullopt;
     Where wh;
+    wh.text = n.Scalar();
     std::string field;
-    in >> field >> wh.op >> wh.literal;
-    static const std::set<std::string> ops = {">", ">=", "<", "<=", "==", "!="};
-    auto path = Path::compile(field);
-    if (field.empty() || !ops.count(wh.op) || wh.literal.empty() || !path.ok()) {
-      diag(n.Mark(), w, "expected 'field op value' with op one of > >= < <= == !=");
-      return;
+    std::string_view t = wh.text;
+    while (!t.empty() && t.front() == ' ') t.remove_prefix(1);
+    while (!t.empty() && t.back() == ' ') t.remove_suffix(1);
+    for (auto [name, test] : {std::pair{"present(", Where::kPresent}, {"empty(", Where::kEmpty}}) {
+      std::string_view nm = name;
+      if (is_when && t.size() > nm.size() && t.substr(0, nm.size()) == nm && t.back() == ')') {
+        wh.test = test;
+        field = std::string(t.substr(nm.size(), t.size() - nm.size() - 1));
+      }
     }
+    if (wh.test == Where::kCompare) {
+      std::istringstream in(wh.text);
+      std::string extra;
+      in >> field >> wh.op >> wh.literal >> extra;
+      static const std::set<std::string> ops = {">", ">=", "<", "<=", "==", "!="};
+      if (field.empty() || !ops.count(wh.op) || wh.literal.empty() || !extra.empty())
+        return diag(n.Mark(), w, usage), std::nullopt;
+    }
+    std::string_view p = field;
+    if (is_when && !p.empty() && p[0] == '^') wh.field.parent = true, p.remove_prefix(1);
+    auto path = Path::compile(p);
+    if (p.empty() || !path.ok()) return diag(n.Mark(), w, usage), std::nullopt;
     wh.field.path = std::move(path).value();
     wh.field.text = field;
-    wh.text = n.Scalar();
-    r.where = std::move(wh);
+    return wh;
+  }
+
+  std::optional<int> integer(const YAML::Node& n, const std::string& w, int lo, int hi) {
+    int v = 0;
+    if (!n.IsScalar() || !YAML::convert<int>::decode(n, v) || v < lo || v > hi) {
+      diag(n.Mark(), w, "expected an integer " + std::to_string(lo) + ".." + std::to_string(hi));
+      return std::nullopt;
+    }
+    return v;
+  }
+
+  void parseSplit(const YAML::Node& n, const std::string& w, Rule& r) {
+    r.conv = Conv::kSplit;
+    if (!n.IsMap() || !n["separator"] || !n["index"])
+      return diag(n.Mark(), w, "expected a map {separator, index}");
+    checkKeys(n, w, {"separator", "index"});
+    r.separator = n["separator"].Scalar();
+    if (r.separator.empty()) diag(n["separator"].Mark(), w + ".separator", "must not be empty");
+    r.part = integer(n["index"], w + ".index", -1000, 1000).value_or(0);
+  }
+
+  void parseSubstring(const YAML::Node& n, const std::string& w, Rule& r) {
+    r.conv = Conv::kSubstring;
+    if (!n.IsMap() || !n["start"]) return diag(n.Mark(), w, "expected a map {start, length}");
+    checkKeys(n, w, {"start", "length"});
+    r.start = integer(n["start"], w + ".start", 0, 1 << 20).value_or(0);
+    if (auto l = n["length"]) r.length = integer(l, w + ".length", 0, 1 << 20).value_or(0);
+  }
+
+  void parseRegex(const YAML::Node& n, const std::string& w, Rule& r) {
+    r.conv = Conv::kRegex;
+    if (!n.IsMap() || !n["pattern"]) return diag(n.Mark(), w, "expected a map {pattern, group}");
+    checkKeys(n, w, {"pattern", "group"});
+    r.regex_text = n["pattern"].Scalar();
+    try {
+      auto re = std::make_shared<const std::regex>(r.regex_text, std::regex::ECMAScript);
+      r.group = re->mark_count() > 0 ? 1 : 0;
+      if (auto g = n["group"]) {
+        int max = static_cast<int>(re->mark_count());
+        if (auto v = integer(g, w + ".group", 0, max)) r.group = *v;
+      }
+      r.regex = std::move(re);
+    } catch (const std::regex_error& e) {
+      diag(n["pattern"].Mark(), w + ".pattern", "bad regular expression '" + r.regex_text + "': " + e.what());
+    }
   }
 
   void loadIncludes(const YAML::Node& inc) {

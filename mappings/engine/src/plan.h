@@ -3,12 +3,14 @@
 
 #include <memory>
 #include <optional>
+#include <regex>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "qiao/core/datetime.h"
 #include "qiao/core/decimal.h"
+#include "qiao/core/timezone.h"
 #include "qiao/mapping/mapping.h"
 #include "qiao/mapping/path.h"
 
@@ -39,8 +41,10 @@ struct Expr {
   std::string text;
 };
 
-// `where:` filter: `field op literal`, compared as decimals when both parse, else as text.
+// `where:` filter / `when:` condition: `field op literal`, compared as decimals when both
+// parse, else as text; or `present(field)` / `empty(field)`.
 struct Where {
+  enum Test : uint8_t { kCompare, kPresent, kEmpty } test = kCompare;
   Source field;
   std::string op;  // > >= < <= == !=
   std::string literal;
@@ -60,6 +64,9 @@ enum class Conv : uint8_t {
   kDate,
   kConcat,
   kExpr,
+  kSplit,
+  kSubstring,
+  kRegex,
 };
 
 struct Rule {
@@ -94,6 +101,17 @@ struct Rule {
       DateParse::kPattern;
   std::optional<DateTimePattern> parse_pattern;
   std::optional<DateTimePattern> format_pattern;
+  std::shared_ptr<const TimeZone> zone;  // date.zone: local times are in this zone
+  // split / substring / regex
+  int part = 0;           // split index (negative counts from the end)
+  int start = 0;          // substring start, in code points
+  int length = -1;        // substring length (-1: to the end)
+  std::shared_ptr<const std::regex> regex;
+  std::string regex_text;
+  int group = 0;
+  // when / otherwise
+  std::optional<Where> when;
+  std::optional<Literal> otherwise;
   // concat
   std::vector<Source> parts;
   std::string separator;

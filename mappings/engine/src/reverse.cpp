@@ -8,6 +8,10 @@ namespace qiao::mapping::detail {
 std::string invertRule(const Rule& r, Rule& out) {
   if (r.conv == Conv::kConcat) return "concat";
   if (r.conv == Conv::kExpr) return "expr";
+  if (r.when) return "when";
+  if (r.conv == Conv::kSplit) return "split";
+  if (r.conv == Conv::kSubstring) return "substring";
+  if (r.conv == Conv::kRegex) return "regex";
   if ((r.trim || r.upper || r.lower || r.halfwidth) && !r.lossless) return "a text transform";
   if (r.from.empty() && !r.is_each) return "a rule without 'from'";
   out.label = r.label + ".reverse";
@@ -74,6 +78,7 @@ std::string invertRule(const Rule& r, Rule& out) {
       out.date_parse = Rule::DateParse::kPattern;
       out.parse_pattern = r.format_pattern;
       out.format_pattern = r.parse_pattern;
+      out.zone = r.zone;
       break;
     default:
       return "this rule";
