@@ -30,12 +30,19 @@ struct Source {
 };
 
 // Tiny expression program over decimals: postfix ops.
+// kDiv divides to `digits` places (half-up); comparisons push a boolean; kJumpIfFalse pops a
+// boolean and kJump always jumps, both to op index `digits` (if(c, a, b) evaluates one branch).
 struct ExprOp {
-  enum Type : uint8_t { kPush, kLoad, kAdd, kSub, kMul, kRound } type;
+  enum Type : uint8_t {
+    kPush, kLoad, kAdd, kSub, kMul, kRound, kDiv,
+    kEq, kNe, kLt, kLe, kGt, kGe, kJumpIfFalse, kJump
+  } type;
   Decimal constant;
   Source source;
   int digits = 0;
 };
+// Places a bare `a / b` is divided to; round(a / b, n) divides to n places directly.
+constexpr int kDivisionScale = 10;
 struct Expr {
   std::vector<ExprOp> ops;
   std::string text;

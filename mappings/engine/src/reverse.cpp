@@ -88,8 +88,9 @@ std::string invertRule(const Rule& r, Rule& out) {
 
 namespace {
 
-// Recursive descent: sum := prod (('+'|'-') prod)*; prod := atom ('*' atom)*;
-// atom := number | path | round '(' sum ',' int ')' | '(' sum ')'.
+// Recursive descent: cmp := sum (('=='|'!='|'<'|'<='|'>'|'>=') sum)?;
+// sum := prod (('+'|'-') prod)*; prod := atom (('*'|'/') atom)*; atom := number | path |
+// round '(' cmp ',' int ')' | if '(' cmp ',' cmp ',' cmp ')' | '(' cmp ')'.
 class ExprParser {
  public:
   explicit ExprParser(std::string_view t) : t_(t) {}
@@ -97,7 +98,7 @@ class ExprParser {
   Result<Expr> run() {
     Expr e;
     e.text = std::string(t_);
-    if (!sum(e)) return err();
+    if (!cmp(e)) return err();
     skip();
     if (i_ != t_.size()) return fail("unexpected '" + std::string(1, t_[i_]) + "'"), err();
     return e;
@@ -116,6 +117,21 @@ class ExprParser {
   void skip() {
     while (i_ < t_.size() && t_[i_] == ' ') ++i_;
   }
+  bool cmp(Expr& e) {
+    if (!sum(e)) return false;
+    skip();
+    static const std::pair<std::string_view, ExprOp::Type> kOps[] = {
+        {"==", ExprOp::kEq}, {"!=", ExprOp::kNe}, {"<=", ExprOp::kLe},
+        {">=", ExprOp::kGe}, {"<", ExprOp::kLt},  {">", ExprOp::kGt}};
+    for (auto [text, type] : kOps) {
+      if (t_.substr(i_, text.size()) != text) continue;
+      i_ += text.size();
+      if (!sum(e)) return false;
+      e.ops.push_back({type, {}, {}, 0});
+      return true;
+    }
+    return true;
+  }
   bool sum(Expr& e) {
     if (!prod(e)) return false;
     for (;;) {
@@ -130,10 +146,11 @@ class ExprParser {
     if (!atom(e)) return false;
     for (;;) {
       skip();
-      if (i_ >= t_.size() || t_[i_] != '*') return true;
-      ++i_;
+      if (i_ >= t_.size() || (t_[i_] != '*' && t_[i_] != '/')) return true;
+      char op = t_[i_++];
       if (!atom(e)) return false;
-      e.ops.push_back({ExprOp::kMul, {}, {}, 0});
+      if (op == '*') e.ops.push_back({ExprOp::kMul, {}, {}, 0});
+      else e.ops.push_back({ExprOp::kDiv, {}, {}, kDivisionScale});
     }
   }
   static bool identChar(char c) {
@@ -145,7 +162,7 @@ class ExprParser {
     char c = t_[i_];
     if (c == '(') {
       ++i_;
-      if (!sum(e)) return false;
+      if (!cmp(e)) return false;
       skip();
       if (i_ >= t_.size() || t_[i_] != ')') return fail("expected ')'");
       ++i_;
@@ -165,9 +182,11 @@ class ExprParser {
     std::string_view name = t_.substr(s, i_ - s);
     skip();
     if (i_ < t_.size() && t_[i_] == '(') {
-      if (name != "round") return i_ = s, fail("unknown function '" + std::string(name) + "'");
+      if (name == "if") return ++i_, ifCall(e);
+      if (name != "round")
+        return i_ = s, fail("unknown function '" + std::string(name) + "' (round, if)");
       ++i_;
-      if (!sum(e)) return false;
+      if (!cmp(e)) return false;
       skip();
       if (i_ >= t_.size() || t_[i_] != ',') return fail("round needs 2 arguments");
       ++i_;
@@ -180,6 +199,8 @@ class ExprParser {
       skip();
       if (i_ >= t_.size() || t_[i_] != ')') return fail("expected ')'");
       ++i_;
+      // round(a / b, n): divide straight to n places (one rounding, not two).
+      if (e.ops.back().type == ExprOp::kDiv) e.ops.back().digits = digits;
       e.ops.push_back({ExprOp::kRound, {}, {}, digits});
       return true;
     }
@@ -190,6 +211,28 @@ class ExprParser {
     if (!p.ok()) return i_ = s, fail("bad path '" + src.text + "'");
     src.path = std::move(p).value();
     e.ops.push_back({ExprOp::kLoad, {}, std::move(src), 0});
+    return true;
+  }
+
+  // After "if(": cond, jump-if-false to the else branch, then-branch, jump to the end, else.
+  bool ifCall(Expr& e) {
+    auto comma = [&] {
+      skip();
+      if (i_ >= t_.size() || t_[i_] != ',') return fail("if needs 3 arguments");
+      return ++i_, true;
+    };
+    if (!cmp(e)) return false;
+    size_t to_else = e.ops.size();
+    e.ops.push_back({ExprOp::kJumpIfFalse, {}, {}, 0});
+    if (!comma() || !cmp(e)) return false;
+    size_t to_end = e.ops.size();
+    e.ops.push_back({ExprOp::kJump, {}, {}, 0});
+    e.ops[to_else].digits = static_cast<int>(e.ops.size());
+    if (!comma() || !cmp(e)) return false;
+    e.ops[to_end].digits = static_cast<int>(e.ops.size());
+    skip();
+    if (i_ >= t_.size() || t_[i_] != ')') return fail("expected ')'");
+    ++i_;
     return true;
   }
 

@@ -147,3 +147,70 @@ TEST(MappingText, LoadErrors) {
 
 }  // namespace
 }  // namespace qiao::mapping::test
+
+namespace qiao::mapping::test {
+namespace {
+
+std::string expr(const std::string& e) {
+  return "mapping: t\nrules:\n  - {to: r, expr: \"" + e + "\"}\n";
+}
+
+TEST(MappingExpr, DivisionRoundsOnceAndDivideByZeroIsAFieldError) {
+  auto p = plan(expr("round(amount / qty, 2)"));
+  EXPECT_EQ(run(*p, R"({"amount":"10","qty":3})"), R"({"r":3.33})");
+  EXPECT_EQ(run(*p, R"({"amount":"2","qty":"3"})"), R"({"r":0.67})");
+  EXPECT_EQ(run(*p, R"({"amount":"-1.005","qty":1})"), R"({"r":-1.01})");  // half-up, away from 0
+  FieldErrors errs;
+  EXPECT_EQ(run(*p, R"({"amount":"1","qty":"0.00"})", Direction::kForward, &errs).substr(0, 3), "ERR");
+  ASSERT_EQ(errs.size(), 1u);
+  EXPECT_NE(errs[0].message.find("round(amount / qty, 2): "), std::string::npos) << errs[0].message;
+  auto bare = plan(expr("1 / 3 * 3"));
+  EXPECT_EQ(run(*bare, "{}"), R"({"r":0.9999999999})");  // a bare / keeps 10 places
+  auto prec = plan(expr("a - b / 2"));
+  EXPECT_EQ(run(*prec, R"({"a":5,"b":4})"), R"({"r":3})");
+}
+
+TEST(MappingExpr, ComparisonsGiveBooleans) {
+  auto p = plan("mapping: t\nrules:\n  - {to: big, expr: \"qty * price >= 1000\"}\n"
+                "  - {to: same, expr: \"a == 1.50\"}\n  - {to: ne, expr: \"(a < 1) != (b > 1)\"}\n");
+  EXPECT_EQ(run(*p, R"({"qty":10,"price":"100","a":"1.5","b":2})"),
+            R"({"big":true,"same":true,"ne":true})");
+  EXPECT_EQ(run(*p, R"({"qty":1,"price":"999.99","a":0,"b":0})"),
+            R"({"big":false,"same":false,"ne":true})");
+  EXPECT_EQ(p->nonInvertible().size(), 3u);
+}
+
+TEST(MappingExpr, IfEvaluatesOnlyTheChosenBranch) {
+  auto p = plan(expr("round(if(qty > 0, amount / qty, 0), 2)"));
+  EXPECT_EQ(run(*p, R"({"qty":4,"amount":"10"})"), R"({"r":2.5})");
+  EXPECT_EQ(run(*p, R"({"qty":0,"amount":"10"})"), R"({"r":0})");  // no division by zero
+  auto q = plan(expr("if(present > 0, 1, missing)"));
+  EXPECT_EQ(run(*q, R"({"present":1})"), R"({"r":1})");  // the else path is never read
+  FieldErrors errs;
+  EXPECT_EQ(run(*q, R"({"present":0})", Direction::kForward, &errs).substr(0, 3), "ERR");
+  ASSERT_EQ(errs.size(), 1u);
+  EXPECT_EQ(errs[0].message, "is absent");
+  auto nested = plan(expr("if(a > 1, if(a > 2, 3, 2), 1)"));
+  EXPECT_EQ(run(*nested, R"({"a":5})"), R"({"r":3})");
+  EXPECT_EQ(run(*nested, R"({"a":2})"), R"({"r":2})");
+  EXPECT_EQ(run(*nested, R"({"a":0})"), R"({"r":1})");
+}
+
+TEST(MappingExpr, TypeAndSyntaxErrors) {
+  FieldErrors errs;
+  auto p = plan(expr("if(a, 1, 2)"));
+  EXPECT_EQ(run(*p, R"({"a":1})", Direction::kForward, &errs).substr(0, 3), "ERR");
+  ASSERT_EQ(errs.size(), 1u);
+  EXPECT_EQ(errs[0].message, "if(a, 1, 2): the condition of if() is not a comparison");
+  auto q = plan(expr("(a > 1) + 1"));
+  EXPECT_EQ(run(*q, R"({"a":1})", Direction::kForward, &errs).substr(0, 3), "ERR");
+  EXPECT_EQ(errs[0].message, "(a > 1) + 1: arithmetic on a comparison");
+  EXPECT_EQ(loadError(expr("if(a > 1, 2)")),
+            "t.yaml:3:19: rules[0].expr: bad expression 'if(a > 1, 2)' at column 12: if needs 3 "
+            "arguments");
+  EXPECT_NE(loadError(expr("max(a, b)")).find("unknown function 'max' (round, if)"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace qiao::mapping::test
