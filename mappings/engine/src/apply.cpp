@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "plan.h"
+#include "expr_eval.h"
 #include "text_ops.h"
 #include "qiao/mapping/json.h"
 
@@ -187,75 +188,22 @@ class Applier {
     return true;
   }
 
-  // One slot of the expression stack: a decimal or (from a comparison) a boolean.
-  struct Num {
-    Decimal d;
-    bool is_bool = false, flag = false;
-  };
-
   bool evalExpr(const Rule& r, Value cur, Value parent, Val& out) {
-    std::vector<Num>& st = stack_;  // reused: no allocation per line once grown
-    st.clear();
-    auto bad = [&](const std::string& why) { return fail(r, "", Val{}, r.expr.text + ": " + why), false; };
-    const auto& ops = r.expr.ops;
-    for (size_t pc = 0; pc < ops.size(); ++pc) {
-      const ExprOp& op = ops[pc];
-      switch (op.type) {
-        case ExprOp::kPush: st.push_back({op.constant}); continue;
-        case ExprOp::kLoad: {
-          Val v = read(op.source, cur, parent);
-          Decimal d;
-          if (v.k == Val::kMissing) return fail(r, op.source.text, v, "is absent"), false;
-          if (!decimalOf(v, d)) return fail(r, op.source.text, v, "is not a decimal number"), false;
-          st.push_back({d});
-          continue;
-        }
-        case ExprOp::kJump: pc = static_cast<size_t>(op.digits) - 1; continue;
-        case ExprOp::kJumpIfFalse: {
-          Num c = st.back();
-          st.pop_back();
-          if (!c.is_bool) return bad("the condition of if() is not a comparison");
-          if (!c.flag) pc = static_cast<size_t>(op.digits) - 1;
-          continue;
-        }
-        case ExprOp::kRound:
-          if (st.back().is_bool) return bad("cannot round a comparison");
-          st.back().d = st.back().d.round(op.digits, RoundingMode::kHalfUp);
-          continue;
-        default: break;
-      }
-      Num b = st.back();
-      st.pop_back();
-      Num& a = st.back();
-      if (op.type >= ExprOp::kEq) {  // comparisons
-        int c;
-        if (a.is_bool != b.is_bool || (a.is_bool && op.type != ExprOp::kEq && op.type != ExprOp::kNe))
-          return bad("cannot compare a comparison with a number");
-        c = a.is_bool ? (a.flag != b.flag) : Decimal::compare(a.d, b.d);
-        bool t = op.type == ExprOp::kEq   ? c == 0
-                 : op.type == ExprOp::kNe ? c != 0
-                 : op.type == ExprOp::kLt ? c < 0
-                 : op.type == ExprOp::kLe ? c <= 0
-                 : op.type == ExprOp::kGt ? c > 0
-                                          : c >= 0;
-        a = Num{Decimal(), true, t};
-        continue;
-      }
-      if (a.is_bool || b.is_bool) return bad("arithmetic on a comparison");
-      auto res = op.type == ExprOp::kAdd   ? a.d.checkedAdd(b.d)
-                 : op.type == ExprOp::kSub ? a.d.checkedSub(b.d)
-                 : op.type == ExprOp::kMul ? a.d.checkedMul(b.d)
-                                           : a.d.divide(b.d, op.digits, RoundingMode::kHalfUp);
-      if (!res.ok()) return bad(res.error().message);
-      a.d = *res;
-    }
-    if (st.back().is_bool) {
-      out = Val{};
-      out.k = Val::kBool, out.flag = st.back().flag;
+    auto load = [&](const Source& src, Decimal& d) {
+      Val v = read(src, cur, parent);
+      if (v.k == Val::kMissing) return fail(r, src.text, v, "is absent"), false;
+      if (!decimalOf(v, d)) return fail(r, src.text, v, "is not a decimal number"), false;
       return true;
+    };
+    std::string why;
+    ExprNum res;
+    if (!detail::evalExpr(r.expr, stack_, load, why, res)) {
+      if (!why.empty()) fail(r, "", Val{}, r.expr.text + ": " + why);
+      return false;
     }
-    out.k = Val::kNumber;
-    out.text = st.back().d.normalized().toString();
+    out = Val{};
+    if (res.is_bool) out.k = Val::kBool, out.flag = res.flag;
+    else out.k = Val::kNumber, out.text = res.d.normalized().toString();
     return true;
   }
 
@@ -630,7 +578,7 @@ class Applier {
   // Lookup hints for reading (the current record / element, and the enclosing record) and
   // writing, and the cached target container (see slotCached).
   Hint hint_[2], out_hint_;
-  std::vector<Num> stack_;  // evalExpr's
+  std::vector<ExprNum> stack_;  // evalExpr's
   Value written_;               // mapValue's direct copy
   Value parent_;
   const Node* parent_base_ = nullptr;
