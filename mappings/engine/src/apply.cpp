@@ -300,6 +300,9 @@ class Applier {
       case Conv::kSubstring:
       case Conv::kRegex: {
         if (v.k != Val::kString && v.k != Val::kNumber) return fail(r, src, v, "expected text"), false;
+        // std::regex matches recursively: a long text can exhaust the stack.
+        if (r.conv == Conv::kRegex && v.text.size() > kRegexMaxText)
+          return fail(r, src, Val{}, "text too long for regex (over 4096 bytes)"), false;
         std::string part;
         bool found = r.conv == Conv::kSplit ? splitPart(v.text, r.separator, r.part, part)
                      : r.conv == Conv::kRegex

@@ -64,6 +64,8 @@ inline std::string substringCodePoints(std::string_view s, int start, int length
   return std::string(s.substr(b, e - b));
 }
 
+constexpr size_t kRegexMaxText = 4096;
+
 // The first match's group; false when nothing matches or the group did not take part.
 inline bool regexGroup(const std::regex& re, int group, const std::string& s, std::string& out) {
   std::smatch m;

@@ -126,6 +126,11 @@ TEST(MappingText, RegexGroup) {
   EXPECT_EQ(run(*p, R"({"s":"客户 [C1001] 100"})"), R"({"code":"C1001","all":"1001"})");
   EXPECT_EQ(run(*p, R"({"s":"none"})"), "{}");
   EXPECT_EQ(p->nonInvertible().size(), 2u);
+  FieldErrors errs;
+  std::string big = R"({"s":")" + std::string(5000, 'a') + R"("})";
+  EXPECT_EQ(run(*p, big, Direction::kForward, &errs).substr(0, 3), "ERR");
+  ASSERT_EQ(errs.size(), 2u);
+  EXPECT_EQ(errs[0].message, "text too long for regex (over 4096 bytes)");
 }
 
 TEST(MappingText, LoadErrors) {
