@@ -389,6 +389,8 @@ class Loader {
     if (!n.IsMap() || !n["pattern"]) return diag(n.Mark(), w, "expected a map {pattern, group}");
     checkKeys(n, w, {"pattern", "group"});
     r.regex_text = n["pattern"].Scalar();
+    if (r.regex_text.size() > 500)  // std::regex compiles and matches recursively
+      return diag(n["pattern"].Mark(), w + ".pattern", "a pattern longer than 500 characters");
     try {
       auto re = std::make_shared<const std::regex>(r.regex_text, std::regex::ECMAScript);
       r.group = re->mark_count() > 0 ? 1 : 0;

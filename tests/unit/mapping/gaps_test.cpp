@@ -138,6 +138,8 @@ TEST(MappingText, LoadErrors) {
   EXPECT_NE(e.find("t.yaml:3:39: rules[0].regex.pattern: bad regular expression '([a-z':"),
             std::string::npos)
       << e;
+  EXPECT_EQ(loadError(one("{to: a, from: s, regex: {pattern: " + std::string(501, 'a') + "}}")),
+            "t.yaml:3:39: rules[0].regex.pattern: a pattern longer than 500 characters");
   EXPECT_EQ(loadError(one("{to: a, from: s, regex: {pattern: \"(a)\", group: 2}}")),
             "t.yaml:3:53: rules[0].regex.group: expected an integer 0..1");
   EXPECT_EQ(loadError(one("{to: a, from: s, split: {separator: \",\"}}")),
