@@ -322,10 +322,10 @@ class Loader {
   }
 
   // `field op value` (op: > >= < <= == !=), or `present(field)` / `empty(field)`. `^field`
-  // (the enclosing record) is allowed in `when` only.
+  // (the enclosing record) is allowed in `when` only: `where` reads the element.
   std::optional<Where> condition(const YAML::Node& n, const std::string& w, bool is_when) {
-    const std::string usage = "expected 'field op value' with op one of > >= < <= == !=" +
-                              std::string(is_when ? ", or present(field) / empty(field)" : "");
+    const std::string usage =
+        "expected 'field op value' with op one of > >= < <= == !=, or present(field) / empty(field)";
     if (!n.IsScalar()) return diag(n.Mark(), w, usage), std::nullopt;
     Where wh;
     wh.text = n.Scalar();
@@ -335,7 +335,7 @@ class Loader {
     while (!t.empty() && t.back() == ' ') t.remove_suffix(1);
     for (auto [name, test] : {std::pair{"present(", Where::kPresent}, {"empty(", Where::kEmpty}}) {
       std::string_view nm = name;
-      if (is_when && t.size() > nm.size() && t.substr(0, nm.size()) == nm && t.back() == ')') {
+      if (t.size() > nm.size() && t.substr(0, nm.size()) == nm && t.back() == ')') {
         wh.test = test;
         field = std::string(t.substr(nm.size(), t.size() - nm.size() - 1));
       }

@@ -60,10 +60,14 @@ TEST(MappingWhen, LoadErrors) {
   EXPECT_EQ(loadError(one("{to: a, from: x, otherwise: 1}")),
             "t.yaml:3:33: rules[0].otherwise: 'otherwise' needs 'when'");
   EXPECT_NE(loadError(one("{to: a, from: x, when: \"x > 1 2\"}")), "OK");
-  // present() is a `when` form only; `where` keeps its grammar
-  EXPECT_NE(loadError("mapping: t\nrules:\n  - to: L\n    each: l\n    where: \"present(x)\"\n"
-                      "    rules:\n      - {to: q, from: q}\n"),
-            "OK");
+}
+
+TEST(MappingWhen, WhereTakesPresentAndEmptyToo) {
+  auto p = plan("mapping: t\nrules:\n  - to: L\n    each: l\n    where: \"present(x)\"\n"
+                "    rules:\n      - {to: q, from: x}\n"
+                "  - to: E\n    each: l\n    where: \"empty(x)\"\n    rules:\n      - {to: i, from: i}\n");
+  EXPECT_EQ(run(*p, R"({"l":[{"x":1,"i":1},{"x":null,"i":2},{"x":"","i":3},{"i":4}]})"),
+            R"({"L":[{"q":1},{"q":""}],"E":[{"i":2},{"i":3},{"i":4}]})");
 }
 
 TEST(MappingDateZone, LocalShanghaiToIsoAndBack) {
