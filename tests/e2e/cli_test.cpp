@@ -140,11 +140,8 @@ TEST_F(CliGatewayTest, PluginConnectorLoadsAtStartAndDelivers) {
       "    sink: echo\n"
       "    entity: order\n"
       "    business_key: /orderId\n";
+  o.extra_connectors_yaml = "  echo:\n    type: echo_sink\n    prefix: t\n";
   writeConfig(o);
-  // The plugin's connector goes under connectors:, before routes: in the file.
-  std::string cfg = testkit::readFile(config_dir_ + "/gateway.yaml");
-  cfg.replace(cfg.find("routes:\n"), 8, "  echo:\n    type: echo_sink\n    prefix: t\nroutes:\n");
-  testkit::writeFile(config_dir_ + "/gateway.yaml", cfg);
   startGateway();
   auto r = api("POST", "/api/v1/routes/plugged/messages", R"({"orderId":"SO-PLUG"})");
   ASSERT_EQ(r.status, 202) << r.body;

@@ -64,7 +64,8 @@ void GatewayFixture::writeConfig(const GatewayOptions& o) {
       "    concurrency: " + std::to_string(o.concurrency) + "\n"
       "    circuit_breaker:\n"
       "      failure_threshold: " + std::to_string(o.failure_threshold) + "\n"
-      "      open_ms: " + std::to_string(o.open_ms) + "\n"
+      "      open_ms: " + std::to_string(o.open_ms) + "\n" +
+      o.extra_connectors_yaml +
       "routes:\n"
       "  orders:\n"
       "    sink: erp\n"

@@ -25,7 +25,8 @@ struct GatewayOptions {
   int failure_threshold = 50;
   int64_t open_ms = 1000;
   bool ordered = false;
-  std::string extra_yaml;  // appended to the config (more connectors/routes)
+  std::string extra_connectors_yaml;  // more entries under connectors: (indented two spaces)
+  std::string extra_yaml;  // appended to the config (more routes, schedules)
   std::string plugins_dir;
 };
 

@@ -31,10 +31,8 @@ TEST_F(ScheduleTest, CronPollsTheSourceOnceEachRecordAcrossPollsAndRestarts) {
       "  pull_echo:\n"
       "    cron: \"* * * * * *\"\n"
       "    route: pulled\n";
+  o.extra_connectors_yaml = "  echo_src:\n    type: echo_sink\n    prefix: s\n";
   writeConfig(o);
-  std::string cfg = testkit::readFile(config_dir_ + "/gateway.yaml");
-  cfg.replace(cfg.find("routes:\n"), 8, "  echo_src:\n    type: echo_sink\n    prefix: s\nroutes:\n");
-  testkit::writeFile(config_dir_ + "/gateway.yaml", cfg);
   startGateway();
 
   ASSERT_TRUE(testkit::waitFor([&] { return simStats()["effects"].get<int>() >= 2; }, 10000)) << gatewayLog();

@@ -1,5 +1,6 @@
 // Dead letters, replay, connectors, readiness and metrics.
 #include <algorithm>
+#include <optional>
 #include <string>
 
 #include "api.h"
@@ -8,6 +9,20 @@
 
 namespace qiao::http::detail {
 namespace {
+
+// The dead letter with this id, or nullopt with resp set (503 store error, 404 unknown).
+std::optional<store::DeadLetter> findDeadLetter(store::Store& store, int64_t id, Response& resp) {
+  auto found = store.getDeadLetter(id);
+  if (!found.ok()) {
+    setStoreError(resp, found.error(), "dead_letter_not_found");
+    return std::nullopt;
+  }
+  if (!found.value().has_value()) {
+    setError(resp, 404, "dead_letter_not_found", "no dead letter with id " + std::to_string(id));
+    return std::nullopt;
+  }
+  return std::move(found).value();
+}
 
 using json = nlohmann::ordered_json;
 
@@ -102,17 +117,10 @@ void Api::listDeadLetters(const Request& req, Response& resp) {
 void Api::getDeadLetter(std::string_view id_text, Response& resp) {
   int64_t id = 0;
   if (!parseId(id_text, &id, resp)) return;
-  auto found = gateway_.store().getDeadLetter(id);
-  if (!found.ok()) {
-    setStoreError(resp, found.error(), "dead_letter_not_found");
-    return;
-  }
-  if (!found.value().has_value()) {
-    setError(resp, 404, "dead_letter_not_found", "no dead letter with id " + std::to_string(id));
-    return;
-  }
+  auto found = findDeadLetter(gateway_.store(), id, resp);
+  if (!found) return;
   resp.status = 200;
-  resp.body = dumpSafe(deadLetterJson(*found.value()));
+  resp.body = dumpSafe(deadLetterJson(*found));
 }
 
 void Api::replayOne(const Request& req, std::string_view id_text, const Principal& who,
@@ -136,19 +144,12 @@ void Api::replayOne(const Request& req, std::string_view id_text, const Principa
     rr.corrected_payload = p->dump(-1, ' ', false, json::error_handler_t::replace);
   }
 
-  auto found = gateway_.store().getDeadLetter(id);
-  if (!found.ok()) {
-    setStoreError(resp, found.error(), "dead_letter_not_found");
-    return;
-  }
-  if (!found.value().has_value()) {
-    setError(resp, 404, "dead_letter_not_found", "no dead letter with id " + std::to_string(id));
-    return;
-  }
-  if (found.value()->replayed_at_ms > 0) {
+  auto found = findDeadLetter(gateway_.store(), id, resp);
+  if (!found) return;
+  if (found->replayed_at_ms > 0) {
     setError(resp, 409, "already_replayed",
              "dead letter " + std::to_string(id) + " was already replayed by " +
-                 found.value()->replayed_by);
+                 found->replayed_by);
     return;
   }
   rr.now_ms = Clock::system().nowMs();

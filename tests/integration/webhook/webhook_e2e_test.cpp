@@ -39,16 +39,12 @@ class WebhookE2eTest : public GatewayFixture {
         "    sink: erp\n"
         "    entity: order\n"
         "    business_key: /orderId\n";
+    o.extra_connectors_yaml =
+        "  crm_hook:\n"
+        "    type: webhook\n"
+        "    secret: ${file:" + dir_->file("secrets/crm_hook") + "}\n"
+        "    tolerance: 5m\n";
     writeConfig(o);
-    // The connector goes under connectors:, before routes: in the file.
-    std::string cfg = testkit::readFile(config_dir_ + "/gateway.yaml");
-    cfg.replace(cfg.find("routes:\n"), 8,
-                "  crm_hook:\n"
-                "    type: webhook\n"
-                "    secret: ${file:" + dir_->file("secrets/crm_hook") + "}\n"
-                "    tolerance: 5m\n"
-                "routes:\n");
-    testkit::writeFile(config_dir_ + "/gateway.yaml", cfg);
     startGateway();
   }
 
