@@ -93,6 +93,7 @@ Message readMessage(const Stmt& st) {
   m.order_key = st.text(8);
   parseMessageStatus(st.text(9), &m.status);
   m.attempt = st.i32(10);
+  m.record.attempt = m.attempt;
   m.next_attempt_at_ms = st.i64(11);
   m.claimed_by = st.text(12);
   m.lease_until_ms = st.i64(13);

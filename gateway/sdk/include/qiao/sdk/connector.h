@@ -26,6 +26,10 @@ struct Health {
 // What a sink returns for a delivered record.
 struct Delivery {
   std::string remote_id;  // the target's id for the written record ("" if it has none)
+  // What the target answered that is worth keeping, as a JSON object text (K/3: {"Id":
+  // "100123","Number":"XSDD000123"}); "" = nothing. Routes use it for the ID cross-reference
+  // and write-backs (`on_delivered:` in routes.yaml).
+  std::string result_json;
 };
 
 class Sink {
