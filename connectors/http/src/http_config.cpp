@@ -1,5 +1,7 @@
 #include "http_config.h"
 
+#include "url_template.h"
+
 #include <cctype>
 #include <nlohmann/json.hpp>
 
@@ -142,6 +144,8 @@ Result<HttpSinkConfig> parseHttpSinkConfig(const std::string& text) {
                        ")");
   if (hasCrLf(cfg.url) || cfg.url.find(' ') != std::string::npos)
     return configError("'url' contains white space");
+  if (auto tmpl = UrlTemplate::parse(cfg.url); !tmpl.ok())
+    return configError(tmpl.error().message);
   QIAO_RETURN_IF_ERROR(readString(j, "method", &cfg.method));
   for (auto& c : cfg.method) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   if (cfg.method != "POST" && cfg.method != "PUT")

@@ -115,8 +115,11 @@ struct HttpSink::Handle {
 };
 
 HttpSink::HttpSink(HttpSinkConfig cfg, std::string instance_name)
-    : cfg_(std::move(cfg)), instance_name_(std::move(instance_name)) {
+    : cfg_(std::move(cfg)),
+      instance_name_(std::move(instance_name)) {
   ensureCurlGlobalInit();
+  if (auto t = UrlTemplate::parse(cfg_.url); t.ok()) url_ = std::move(t).value();  // else:
+  // parseHttpSinkConfig refused it already
   display_url_ = displayUrl(cfg_.url);
   if (!cfg_.auth_token.empty()) log::registerSecret(cfg_.auth_token);
   if (!userSets(cfg_, "Content-Type")) static_headers_.push_back("Content-Type: application/json");
@@ -147,6 +150,16 @@ void HttpSink::release(std::unique_ptr<Handle> handle) {
 }
 
 Result<sdk::Delivery> HttpSink::deliver(const Record& record) {
+  std::string url;
+  std::string display_url = display_url_;
+  if (url_.hasPlaceholders()) {
+    auto expanded = url_.expand(record.payload);
+    if (!expanded.ok()) return expanded.takeError();
+    url = std::move(expanded).value();
+    display_url = displayUrl(url);
+  } else {
+    url = cfg_.url;
+  }
   auto handle = acquire();
   CURL* c = handle->easy;
   if (!c) return Error::transient(ErrorCode::kConnectorError, "http sink: curl_easy_init failed");
@@ -164,7 +177,7 @@ Result<sdk::Delivery> HttpSink::deliver(const Record& record) {
 
   Capture cap;
   char errbuf[CURL_ERROR_SIZE] = {0};
-  curl_easy_setopt(c, CURLOPT_URL, cfg_.url.c_str());
+  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
   curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
@@ -195,11 +208,11 @@ Result<sdk::Delivery> HttpSink::deliver(const Record& record) {
   release(std::move(handle));
 
   if (rc != CURLE_OK) {
-    std::string detail = replaceAll(errbuf, cfg_.url, display_url_);
-    return classifyTransportError(rc, detail, display_url_, cfg_);
+    std::string detail = replaceAll(errbuf, url, display_url);
+    return classifyTransportError(rc, detail, display_url, cfg_);
   }
   cap.reply.status = status;
-  return classifyReply(cap.reply, cfg_, display_url_, Clock::system().nowMs());
+  return classifyReply(cap.reply, cfg_, display_url, Clock::system().nowMs());
 }
 
 sdk::Health HttpSink::health() {
@@ -207,7 +220,8 @@ sdk::Health HttpSink::health() {
   if (!h.easy) return {false, "curl_easy_init failed"};
   char errbuf[CURL_ERROR_SIZE] = {0};
   CURL* c = h.easy;
-  curl_easy_setopt(c, CURLOPT_URL, cfg_.url.c_str());
+  const std::string& url = url_.fixedPrefix();  // a templated URL: its fixed part
+  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
   curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(c, CURLOPT_CONNECT_ONLY, 1L);
@@ -221,7 +235,7 @@ sdk::Health HttpSink::health() {
   CURLcode rc = curl_easy_perform(c);
   int64_t ms = (steadyNowUs() - start) / 1000;
   if (rc != CURLE_OK) {
-    auto err = classifyTransportError(rc, replaceAll(errbuf, cfg_.url, display_url_),
+    auto err = classifyTransportError(rc, replaceAll(errbuf, url, display_url_),
                                       display_url_, cfg_);
     return {false, err.message};
   }

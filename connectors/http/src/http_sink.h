@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "http_config.h"
+#include "url_template.h"
 #include "qiao/sdk/connector.h"
 
 namespace qiao::connectors::http {
@@ -28,6 +29,7 @@ class HttpSink final : public sdk::Sink {
   void release(std::unique_ptr<Handle> handle);
 
   HttpSinkConfig cfg_;
+  UrlTemplate url_;  // cfg_.url, placeholders resolved per record
   std::string instance_name_;
   std::string display_url_;
   std::vector<std::string> static_headers_;  // "Name: value" lines sent on every request

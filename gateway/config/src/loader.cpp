@@ -141,6 +141,45 @@ bool isFile(const std::string& path) {
   return fs::is_regular_file(path, ec);
 }
 
+// on_delivered.then: the named route exists, takes records from ingest (not from a source
+// connector of its own), and following `then` never comes back to where it started.
+void checkChains(Ctx& c, State* st, const std::vector<std::string>& route_names) {
+  Config& cfg = st->config;
+  for (auto& [name, r] : cfg.routes) {
+    const std::string& next = r.on_delivered.then;
+    const detail::RouteMeta& m = st->routes[name];
+    if (m.then.line == 0) continue;
+    const std::string path = "routes." + name + ".on_delivered.then";
+    auto it = cfg.routes.find(next);
+    if (next.empty()) {
+      c.errorAt(m.then, path, "must name a route");
+      continue;
+    }
+    if (it == cfg.routes.end()) {
+      c.errorAt(m.then, path, dangling("route", next, route_names));
+      continue;
+    }
+    if (it->second.source != "ingest") {
+      c.errorAt(m.then, path,
+                "route '" + next + "' reads from connector '" + it->second.source +
+                    "'; a route fed by on_delivered.then takes records from \"ingest\"");
+      continue;
+    }
+    std::set<std::string> seen{name};
+    std::string at = next;
+    std::string chain = name;
+    while (!at.empty()) {
+      chain += " -> " + at;
+      if (!seen.insert(at).second) {  // each route of a loop reports it once
+        if (at == name) c.errorAt(m.then, path, "routes chain in a loop: " + chain);
+        break;
+      }
+      auto nx = cfg.routes.find(at);
+      at = nx == cfg.routes.end() ? "" : nx->second.on_delivered.then;
+    }
+  }
+}
+
 // References between sections, checked once everything is read.
 void checkReferences(Ctx& c, State* st) {
   Config& cfg = st->config;
@@ -181,6 +220,7 @@ void checkReferences(Ctx& c, State* st) {
     }
   }
   const std::vector<std::string> route_names = keysOf(cfg.routes);
+  checkChains(c, st, route_names);
   for (auto& [name, s] : cfg.schedules) {
     const detail::ScheduleMeta& m = st->schedules[name];
     if (!m.has_timezone) s.timezone = cfg.gateway.timezone;

@@ -115,6 +115,67 @@ void readSecurity(Ctx& c, const YAML::Node& n, SecurityConfig* s) {
            {"require_auth", boolean(c, &s->require_auth)}});
 }
 
+namespace {
+
+std::optional<std::string> readPointer(Ctx& c, const YAML::Node& v, const std::string& p,
+                                       const char* example) {
+  auto s = readString(c, v, p);
+  if (!s) return std::nullopt;
+  if (!s->empty() && (*s)[0] != '/') {
+    c.error(v, p, "must be a JSON pointer starting with '/', e.g. " + std::string(example) +
+                      "; got '" + v.Scalar() + "'");
+    return std::nullopt;
+  }
+  return s;
+}
+
+void readXrefRule(Ctx& c, const YAML::Node& n, const std::string& path, XrefRule* x) {
+  auto seen = readMap(
+      c, n, path,
+      {{"entity", [&](const YAML::Node& v, const std::string& p) {
+          if (auto s = readString(c, v, p)) x->entity = *s;
+        }},
+       {"system", [&](const YAML::Node& v, const std::string& p) {
+          if (auto s = readString(c, v, p)) x->system = *s;
+        }},
+       {"local", [&](const YAML::Node& v, const std::string& p) {
+          if (auto s = readPointer(c, v, p, "/orderId")) x->local = *s;
+        }},
+       {"remote_id", [&](const YAML::Node& v, const std::string& p) {
+          if (auto s = readPointer(c, v, p, "/Id")) x->remote_id = *s;
+        }},
+       {"remote_number", [&](const YAML::Node& v, const std::string& p) {
+          if (auto s = readPointer(c, v, p, "/Number")) x->remote_number = *s;
+        }}});
+  if (!seen) return;
+  if (x->entity.empty()) c.error(n, path + ".entity", "required: the entity, e.g. order");
+  if (x->system.empty()) c.error(n, path + ".system", "required: the other system, e.g. k3cloud");
+  if (x->remote_id.empty()) c.error(n, path + ".remote_id", "must not be empty");
+}
+
+void readOnDelivered(Ctx& c, const YAML::Node& n, const std::string& path, OnDelivered* od,
+                     RouteMeta* meta) {
+  readMap(c, n, path,
+          {{"xref",
+            [&](const YAML::Node& v, const std::string& p) {
+              if (v.IsSequence()) {
+                for (size_t i = 0; i < v.size(); ++i) {
+                  od->xref.emplace_back();
+                  readXrefRule(c, v[i], p + "[" + std::to_string(i) + "]", &od->xref.back());
+                }
+              } else {
+                od->xref.emplace_back();
+                readXrefRule(c, v, p, &od->xref.back());
+              }
+            }},
+           {"then", [&](const YAML::Node& v, const std::string& p) {
+              meta->then = c.where(v);
+              if (auto s = readString(c, v, p)) od->then = *s;
+            }}});
+}
+
+}  // namespace
+
 void readRoute(Ctx& c, const YAML::Node& key, const YAML::Node& n, const std::string& path,
                RouteConfig* r, RouteMeta* meta) {
   meta->entry = c.where(key);
@@ -148,6 +209,10 @@ void readRoute(Ctx& c, const YAML::Node& key, const YAML::Node& n, const std::st
             r->business_key = *s;
         }},
        {"ordered", boolean(c, &r->ordered)},
+       {"on_delivered",
+        [&](const YAML::Node& v, const std::string& p) {
+          readOnDelivered(c, v, p, &r->on_delivered, meta);
+        }},
        {"retry", [&](const YAML::Node& v, const std::string& p) {
           bool max_given = false;
           auto keys = readMap(c, v, p,

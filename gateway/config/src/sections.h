@@ -21,6 +21,7 @@ struct RouteMeta {
   Where source;   // line 0 when not given
   Where sink;
   Where mapping;
+  Where then;     // on_delivered.then
 };
 
 struct ScheduleMeta {

@@ -193,6 +193,7 @@ bool GatewayImpl::deliver(Lane& lane, const store::Message& msg) {
     lane.delivered++;
     c.kind = store::Completion::Kind::kDelivered;
     c.remote_id = result->remote_id;
+    afterDelivery(route, msg, rec->idempotency_key, *result, c);
     rm.delivered->inc();
     rm.e2e_latency->observe(static_cast<double>(c.now_ms - msg.record.created_at_ms) / 1e3);
   } else {

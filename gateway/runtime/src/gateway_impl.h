@@ -88,6 +88,10 @@ class GatewayImpl final : public Gateway {
   // Delivers one message and queues its outcome; false if stopped before the call started.
   bool deliver(Lane& lane, const store::Message& msg);
 
+  // Adds route.on_delivered's xref rows and follow-up message to a delivered completion.
+  void afterDelivery(const config::RouteConfig& route, const store::Message& msg,
+                     const std::string& idempotency_key, const sdk::Delivery& delivery,
+                     store::Completion& c);
   void failMapping(Lane& lane, const store::Message& msg, const Error& err, store::Completion& c,
                    RouteMetrics& rm);
   void classifyFailure(Lane& lane, const config::RouteConfig& route, const store::Message& msg,

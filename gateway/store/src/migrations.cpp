@@ -121,8 +121,16 @@ CREATE TABLE api_keys (
 );
 )sql";
 
+// K/3 and most ERPs give a record two identities: an internal id (FID, what updates need)
+// and a number people and reference fields use (FBillNo, FNumber).
+constexpr const char* kV2 = R"sql(
+ALTER TABLE xref ADD COLUMN remote_number TEXT NOT NULL DEFAULT '';
+CREATE INDEX xref_remote_number ON xref (entity, system, remote_number) WHERE remote_number <> '';
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "initial schema", kV1},
+    {2, "xref remote_number", kV2},
 };
 
 constexpr const char* kCreateMigrationsTable =

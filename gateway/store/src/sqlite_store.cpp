@@ -63,7 +63,7 @@ DeadLetter readDeadLetter(const Stmt& st) {
 }
 
 XrefEntry readXref(const Stmt& st) {
-  return XrefEntry{st.text(0), st.text(1), st.text(2), st.text(3), st.i64(4)};
+  return XrefEntry{st.text(0), st.text(1), st.text(2), st.text(3), st.i64(4), st.text(5)};
 }
 
 ApiKey readApiKey(const Stmt& st) {
@@ -298,7 +298,7 @@ Result<std::optional<XrefEntry>> SqliteStore::findXrefByLocal(const std::string&
                                                               const std::string& local_id) {
   QIAO_ASSIGN_OR_RETURN(auto conn, reads_.acquire());
   Stmt st = conn->prepare(
-      "SELECT entity, system, local_id, remote_id, updated_at FROM xref"
+      "SELECT entity, system, local_id, remote_id, updated_at, remote_number FROM xref"
       " WHERE entity = ? AND system = ? AND local_id = ?");
   st.bind(entity).bind(system).bind(local_id);
   if (st.step()) return std::optional<XrefEntry>(readXref(st));
@@ -312,8 +312,9 @@ Result<std::optional<XrefEntry>> SqliteStore::findXrefByRemote(const std::string
   QIAO_ASSIGN_OR_RETURN(auto conn, reads_.acquire());
   // Several local ids may map to one remote id; the most recently written wins.
   Stmt st = conn->prepare(
-      "SELECT entity, system, local_id, remote_id, updated_at FROM xref"
-      " WHERE entity = ? AND system = ? AND remote_id = ? ORDER BY updated_at DESC LIMIT 1");
+      "SELECT entity, system, local_id, remote_id, updated_at, remote_number FROM xref"
+      " WHERE entity = ?1 AND system = ?2 AND (remote_id = ?3 OR remote_number = ?3)"
+      " ORDER BY updated_at DESC LIMIT 1");
   st.bind(entity).bind(system).bind(remote_id);
   if (st.step()) return std::optional<XrefEntry>(readXref(st));
   if (!st.ok()) return st.error("findXrefByRemote");

@@ -39,6 +39,58 @@ const std::string& claimSql() {
   return sql;
 }
 
+Status upsertXref(Conn& c, const XrefEntry& e) {
+  Stmt st = c.prepare(
+      "INSERT INTO xref (entity, system, local_id, remote_id, remote_number, updated_at)"
+      " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (entity, system, local_id)"
+      " DO UPDATE SET remote_id = excluded.remote_id, remote_number = excluded.remote_number,"
+      " updated_at = excluded.updated_at");
+  st.bind(e.entity).bind(e.system).bind(e.local_id).bind(e.remote_id).bind(e.remote_number)
+      .bind(e.updated_at_ms);
+  if (!st.exec()) return st.error("putXref");
+  return Status::okStatus();
+}
+
+// Inserts one message unless its (route, idempotency_key) is known; then res names the first.
+Status insertMessage(Conn& c, const NewMessage& m, int64_t now_ms, IngestResult* res) {
+  const Record& r = m.record;
+  {
+    Stmt ins = c.prepare(
+        "INSERT INTO messages (route, entity, source_system, business_key, idempotency_key,"
+        " trace_id, order_key, status, attempt, next_attempt_at, created_at,"
+        " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)"
+        " ON CONFLICT (route, idempotency_key) WHERE idempotency_key <> '' DO NOTHING"
+        " RETURNING id");
+    ins.bind(m.route).bind(r.entity).bind(r.source_system).bind(r.business_key)
+        .bind(r.idempotency_key).bind(r.trace_id).bind(m.order_key)
+        .bind(now_ms).bind(now_ms).bind(now_ms);
+    if (ins.step()) {
+      res->id = ins.i64(0);
+    } else if (!ins.ok()) {
+      return ins.error("ingest");
+    }
+  }
+  if (res->id != 0) {
+    Stmt pay = c.prepare("INSERT INTO message_payloads (message_id, payload) VALUES (?, ?)");
+    pay.bind(res->id).bindStatic(r.payload);  // r outlives the statement
+    if (!pay.exec()) return pay.error("ingest");
+    return Status::okStatus();
+  }
+  // The idempotency key is known (possibly from this same batch).
+  Stmt sel = c.prepare(
+      "SELECT id FROM messages WHERE route = ? AND idempotency_key = ?"
+      " AND idempotency_key <> ''");
+  sel.bind(m.route).bind(r.idempotency_key);
+  if (!sel.step()) {
+    return sel.ok() ? Error::permanent(ErrorCode::kStoreError,
+                                       "store: ingest: conflicting row vanished")
+                    : sel.error("ingest");
+  }
+  res->id = sel.i64(0);
+  res->duplicate = true;
+  return Status::okStatus();
+}
+
 Status journal(Conn& c, const Completion& done, const char* status) {
   Stmt st = c.prepare(
       "INSERT INTO attempts (message_id, attempt, status, error_class, error, latency_us,"
@@ -99,7 +151,14 @@ Status applyCompletion(Conn& c, const Completion& d, bool* applied) {
   if (c.changes() == 0) return Status::okStatus();
   *applied = true;
   switch (d.kind) {
-    case Kind::kDelivered: return journal(c, d, "delivered");
+    case Kind::kDelivered: {
+      for (const XrefEntry& x : d.xrefs) QIAO_RETURN_IF_ERROR(upsertXref(c, x));
+      for (const NewMessage& m : d.follow_ups) {
+        IngestResult ignored;
+        QIAO_RETURN_IF_ERROR(insertMessage(c, m, d.now_ms, &ignored));
+      }
+      return journal(c, d, "delivered");
+    }
     case Kind::kRetry: return journal(c, d, "failed");
     case Kind::kRelease: return Status::okStatus();
     case Kind::kDead: {
@@ -130,42 +189,8 @@ Result<std::vector<IngestResult>> SqliteStore::ingest(std::span<const NewMessage
     out.clear();
     out.reserve(messages.size());
     for (const NewMessage& m : messages) {
-      const Record& r = m.record;
       IngestResult res;
-      {
-        Stmt ins = c.prepare(
-            "INSERT INTO messages (route, entity, source_system, business_key, idempotency_key,"
-            " trace_id, order_key, status, attempt, next_attempt_at, created_at,"
-            " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)"
-            " ON CONFLICT (route, idempotency_key) WHERE idempotency_key <> '' DO NOTHING"
-            " RETURNING id");
-        ins.bind(m.route).bind(r.entity).bind(r.source_system).bind(r.business_key)
-            .bind(r.idempotency_key).bind(r.trace_id).bind(m.order_key)
-            .bind(now_ms).bind(now_ms).bind(now_ms);
-        if (ins.step()) {
-          res.id = ins.i64(0);
-        } else if (!ins.ok()) {
-          return ins.error("ingest");
-        }
-      }
-      if (res.id != 0) {
-        Stmt pay = c.prepare("INSERT INTO message_payloads (message_id, payload) VALUES (?, ?)");
-        pay.bind(res.id).bindStatic(r.payload);  // r outlives the statement
-        if (!pay.exec()) return pay.error("ingest");
-      }
-      if (res.id == 0) {  // the idempotency key is known (possibly from this same batch)
-        Stmt sel = c.prepare(
-            "SELECT id FROM messages WHERE route = ? AND idempotency_key = ?"
-            " AND idempotency_key <> ''");
-        sel.bind(m.route).bind(r.idempotency_key);
-        if (!sel.step()) {
-          return sel.ok() ? Error::permanent(ErrorCode::kStoreError,
-                                             "store: ingest: conflicting row vanished")
-                          : sel.error("ingest");
-        }
-        res.id = sel.i64(0);
-        res.duplicate = true;
-      }
+      QIAO_RETURN_IF_ERROR(insertMessage(c, m, now_ms, &res));
       out.push_back(res);
     }
     return Status::okStatus();
@@ -324,15 +349,7 @@ Result<int64_t> SqliteStore::replay(const ReplayRequest& req) {
 }
 
 Status SqliteStore::putXref(const XrefEntry& e) {
-  return writer_.run("putXref", [&](Conn& c) -> Status {
-    Stmt st = c.prepare(
-        "INSERT INTO xref (entity, system, local_id, remote_id, updated_at)"
-        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (entity, system, local_id)"
-        " DO UPDATE SET remote_id = excluded.remote_id, updated_at = excluded.updated_at");
-    st.bind(e.entity).bind(e.system).bind(e.local_id).bind(e.remote_id).bind(e.updated_at_ms);
-    if (!st.exec()) return st.error("putXref");
-    return Status::okStatus();
-  });
+  return writer_.run("putXref", [&](Conn& c) -> Status { return upsertXref(c, e); });
 }
 
 Status SqliteStore::setWatermark(const std::string& name, const std::string& value,

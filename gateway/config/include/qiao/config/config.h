@@ -48,6 +48,24 @@ struct ConnectorConfig {
   CircuitBreakerConfig circuit_breaker;
 };
 
+// One ID cross-reference row a successful delivery writes (`on_delivered.xref`).
+struct XrefRule {
+  std::string entity;                      // "order", "customer"
+  std::string system;                      // "k3cloud"
+  std::string local;                       // JSON pointer into the record as ingested;
+                                           // "" = the route's business_key
+  std::string remote_id = "/Id";           // JSON pointer into the sink's result
+  std::string remote_number = "/Number";   // "" = none
+};
+
+// What a successful delivery leaves behind, committed together with the delivery itself.
+struct OnDelivered {
+  std::vector<XrefRule> xref;
+  // A route that receives {"record": <payload as ingested>, "result": <the sink's result>}
+  // (a write-back to the system the record came from). "" = none.
+  std::string then;
+};
+
 struct RouteConfig {
   std::string name;
   std::string source = "ingest";    // "ingest" (HTTP API) or a source connector's name
@@ -60,6 +78,7 @@ struct RouteConfig {
   std::string business_key;         // JSON pointer into the payload, e.g. /orderId; "" = none
   bool ordered = false;             // per business key, deliver in ingest order
   RetryPolicy retry;
+  OnDelivered on_delivered;
 };
 
 struct ScheduleConfig {

@@ -68,6 +68,16 @@ struct ClaimRequest {
   int64_t lease_ms = 30000;
 };
 
+struct XrefEntry {
+  std::string entity;         // customer, order
+  std::string system;         // k3cloud
+  std::string local_id;       // the id on our side (CRM id / business key)
+  std::string remote_id;      // the id in system (K/3 FID: what updates address)
+  int64_t updated_at_ms = 0;
+  std::string remote_number;  // the number people and reference fields use (FBillNo,
+                              // FNumber); "" when the system has none
+};
+
 // The outcome of one claimed attempt. Applied only if the message is still inflight with the
 // same attempt (fencing): a worker whose lease expired and was reclaimed cannot overwrite.
 struct Completion {
@@ -81,6 +91,10 @@ struct Completion {
   int64_t latency_us = 0;
   std::string worker;
   int64_t now_ms = 0;
+  // Applied with a kDelivered in the same transaction, and only if the fence accepts it: the
+  // ID cross-reference rows the delivery created, and the messages it hands on (write-backs).
+  std::vector<XrefEntry> xrefs;
+  std::vector<NewMessage> follow_ups;
 };
 
 struct MessageFilter {
@@ -138,13 +152,6 @@ struct ApiKey {
   bool revoked = false;
 };
 
-struct XrefEntry {
-  std::string entity;      // customer, order
-  std::string system;      // k3cloud
-  std::string local_id;    // the id on our side (CRM id / business key)
-  std::string remote_id;   // the id in system
-  int64_t updated_at_ms = 0;
-};
 
 struct RouteDepth {
   std::string route;
@@ -168,7 +175,8 @@ class Store {
   // Leases up to limit due messages (pending and due, or inflight with an expired lease),
   // oldest first, respecting per-key order. Increments attempt.
   virtual Result<std::vector<Message>> claim(const ClaimRequest& request) = 0;
-  // Applies outcomes and journals each attempt; a kDead also writes a dead letter.
+  // Applies outcomes and journals each attempt; a kDead also writes a dead letter; a
+  // kDelivered also writes its xrefs and ingests its follow_ups (deduplicated like ingest).
   virtual Status complete(std::span<const Completion> completions) = 0;
   // Extends the leases of messages this worker still holds.
   virtual Status renewLeases(const std::string& worker_id, std::span<const int64_t> ids,
@@ -195,6 +203,7 @@ class Store {
   virtual Result<std::optional<XrefEntry>> findXrefByLocal(const std::string& entity,
                                                            const std::string& system,
                                                            const std::string& local_id) = 0;
+  // Matches remote_id or remote_number.
   virtual Result<std::optional<XrefEntry>> findXrefByRemote(const std::string& entity,
                                                             const std::string& system,
                                                             const std::string& remote_id) = 0;
