@@ -1,0 +1,245 @@
+#include "k3_sink.h"
+
+#include <cctype>
+
+#include "qiao/core/log.h"
+
+namespace qiao::connectors::k3cloud {
+namespace {
+
+using nlohmann::json;
+
+std::string lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// Member by case-insensitive name (K/3 accepts formid/FormId, data/Data).
+json* findKey(json& obj, const char* key) {
+  if (!obj.is_object()) return nullptr;
+  std::string want = lower(key);
+  for (auto it = obj.begin(); it != obj.end(); ++it)
+    if (lower(it.key()) == want) return &it.value();
+  return nullptr;
+}
+
+bool truthy(const json* v) {
+  if (!v) return false;
+  if (v->is_boolean()) return v->get<bool>();
+  if (v->is_string()) return lower(v->get<std::string>()) == "true";
+  return false;
+}
+
+Error payloadError(const std::string& msg) {
+  return Error::permanent(ErrorCode::kInvalidArgument, "k3cloud: payload " + msg);
+}
+
+// Keeps the class of an error, prefixing what had already happened.
+Error withContext(Error e, const std::string& prefix) {
+  e.message = prefix + e.message;
+  return e;
+}
+
+}  // namespace
+
+LookupFields lookupFieldsFor(const std::string& form_id) {
+  // Base data has its own key field and no bill number (reference §3.2).
+  if (lower(form_id) == "bd_customer") return {"FCUSTID", "FNumber", "FDocumentStatus"};
+  if (lower(form_id) == "bd_material") return {"FMATERIALID", "FNumber", "FDocumentStatus"};
+  return {"FID", "FBillNo", "FDocumentStatus"};
+}
+
+Result<SaveRequest> buildSaveRequest(const K3Config& cfg, const Record& record) {
+  json payload = json::parse(record.payload, nullptr, false);
+  if (payload.is_discarded()) return payloadError("is not valid JSON");
+  if (!payload.is_object()) return payloadError("must be a JSON object (a K/3 Save body)");
+  SaveRequest req;
+  req.form_id = cfg.form_id;
+  if (json* form = findKey(payload, "formid")) {
+    if (!form->is_string() || form->get<std::string>().empty())
+      return payloadError("'formid' must be a non-empty string");
+    req.form_id = form->get<std::string>();
+    json* data = findKey(payload, "data");
+    if (!data) return payloadError("has 'formid' but no 'data' object");
+    if (data->is_string()) {
+      req.data = json::parse(data->get<std::string>(), nullptr, false);
+      if (req.data.is_discarded()) return payloadError("'data' is a string but not JSON");
+    } else {
+      req.data = *data;
+    }
+  } else {
+    req.data = std::move(payload);
+  }
+  if (!req.data.is_object()) return payloadError("'data' must be an object");
+  json* model = findKey(req.data, "Model");
+  if (!model) {
+    return payloadError("has no 'Model' (expected {\"Model\":{...}} or "
+                        "{\"formid\":\"SAL_SaleOrder\",\"data\":{\"Model\":{...}}})");
+  }
+  if (!model->is_object())
+    return payloadError("'Model' must be one object (a list of bills goes through BatchSave)");
+
+  auto setDefault = [&req](const char* key, json value) {
+    if (!findKey(req.data, key)) req.data[key] = std::move(value);
+  };
+  if (!cfg.need_update_fields.empty()) setDefault("NeedUpDateFields", cfg.need_update_fields);
+  if (!cfg.need_return_fields.empty()) setDefault("NeedReturnFields", cfg.need_return_fields);
+  setDefault("IsVerifyBaseDataField", cfg.is_verify_base_data_field);
+  setDefault("IsDeleteEntry", cfg.is_delete_entry);
+  req.auto_submit_audit = truthy(findKey(req.data, "IsAutoSubmitAndAudit"));
+
+  model = findKey(req.data, "Model");  // data may have gained keys: find it again
+  if (!cfg.external_ref_field.empty()) {
+    req.ref_field = cfg.external_ref_field;
+    json* given = findKey(*model, cfg.external_ref_field.c_str());
+    if (given && given->is_string() && !given->get<std::string>().empty()) {
+      req.ref_value = given->get<std::string>();  // the mapping set it: that is the reference
+    } else {
+      req.ref_value = !record.idempotency_key.empty() ? record.idempotency_key : record.business_key;
+      if (!req.ref_value.empty()) (*model)[cfg.external_ref_field] = req.ref_value;
+    }
+  }
+  if (req.ref_value.empty()) {
+    // No configured reference: a bill number set by the mapping is the next best key.
+    json* no = findKey(*model, lookupFieldsFor(req.form_id).number.c_str());
+    if (no && no->is_string() && !no->get<std::string>().empty()) {
+      req.ref_field = lookupFieldsFor(req.form_id).number;
+      req.ref_value = no->get<std::string>();
+    } else {
+      req.ref_field.clear();
+    }
+  }
+  return req;
+}
+
+K3Sink::K3Sink(K3Config cfg, std::string instance_name)
+    : instance_name_(std::move(instance_name)),
+      client_(std::make_unique<K3Client>(std::move(cfg), instance_name_)) {}
+
+Result<bool> K3Sink::lookup(const SaveRequest& req, Bill* out) {
+  auto f = lookupFieldsFor(req.form_id);
+  BillQuery q;
+  q.form_id = req.form_id;
+  q.field_keys = f.id + "," + f.number + "," + f.status;
+  // No status filter: drafts count too (reference §7.3).
+  q.filter_string = req.ref_field + "=" + sqlQuote(req.ref_value);
+  q.order_string = f.id + " ASC";
+  q.limit = 10;
+  auto rows = client_->executeBillQuery(q);
+  if (!rows.ok()) return withContext(rows.takeError(), "looking the bill up before Save: ");
+  if (rows->empty()) return false;
+  const json& row = rows->front();
+  if (!row.is_array() || row.size() < 3)
+    return Error::permanent(ErrorCode::kRemotePermanent,
+                            "K/3 ExecuteBillQuery " + req.form_id + ": unexpected row " +
+                                excerpt(row.dump(), 200));
+  out->id = idText(row[0]);
+  out->number = row[1].is_string() ? row[1].get<std::string>() : idText(row[1]);
+  out->status = row[2].is_string() ? row[2].get<std::string>() : "";
+  if (rows->size() > 1) {
+    log::warn("k3cloud.duplicate_reference",
+              {{"connector", instance_name_}, {"form", req.form_id}, {"field", req.ref_field},
+               {"value", req.ref_value}, {"bills", static_cast<unsigned long>(rows->size())}});
+  }
+  return true;
+}
+
+Result<K3Sink::Bill> K3Sink::save(const SaveRequest& req) {
+  auto r = client_->save(req.form_id, req.data);
+  if (!r.ok() && r.error().code == ErrorCode::kRemoteAuthExpired) {
+    // The session was lost before Save ran and the client logged in again. MsgCode 1 means
+    // nothing was saved, but the reference asks for a lookup before any write is repeated.
+    if (!req.ref_field.empty()) {
+      Bill found;
+      auto hit = lookup(req, &found);
+      if (!hit.ok()) return hit.takeError();
+      if (*hit) return found;
+    }
+    r = client_->save(req.form_id, req.data);
+  }
+  if (!r.ok()) {
+    Error e = r.takeError();
+    bool unknown_outcome = e.klass == ErrorClass::kTransient &&
+                           (e.code == ErrorCode::kTimeout || e.code == ErrorCode::kRemoteTransient);
+    if (unknown_outcome) {
+      e.message += req.ref_field.empty()
+                       ? " (outcome unknown; no external reference to look the bill up by)"
+                       : " (outcome unknown; the next try looks the bill up by " + req.ref_field +
+                             "=" + sqlQuote(req.ref_value) + " before saving)";
+    }
+    return e;
+  }
+  Bill bill;
+  bill.id = r->id;
+  bill.number = r->number;
+  bill.status = req.auto_submit_audit ? "C" : "A";
+  return bill;
+}
+
+Status K3Sink::advance(const std::string& form_id, Bill* bill) {
+  const auto& cfg = client_->config();
+  BillRef ref;
+  if (!bill->id.empty()) ref.ids = bill->id;
+  else ref.numbers = {bill->number};
+  std::string saved = "saved as " + bill->number + " (Id " + bill->id + ", status " +
+                      bill->status + ") but ";
+  if (cfg.submit && (bill->status == "A" || bill->status == "D" || bill->status == "Z")) {
+    auto r = client_->submit(form_id, ref);
+    if (!r.ok()) return withContext(r.takeError(), saved);
+    bill->status = "B";
+  }
+  if (cfg.audit && bill->status == "B") {
+    auto r = client_->audit(form_id, ref);
+    if (!r.ok()) return withContext(r.takeError(), saved);
+    bill->status = "C";
+  }
+  return {};
+}
+
+sdk::Delivery K3Sink::delivery(const std::string& form_id, const Bill& bill) const {
+  sdk::Delivery d;
+  d.remote_id = !bill.number.empty() ? bill.number : bill.id;
+  d.result_json = json{{"Id", bill.id}, {"Number", bill.number}, {"Status", bill.status},
+                       {"FormId", form_id}}
+                      .dump();
+  return d;
+}
+
+Result<sdk::Delivery> K3Sink::deliver(const Record& record) {
+  auto req = buildSaveRequest(client_->config(), record);
+  if (!req.ok()) return req.takeError();
+  const bool want_lookup =
+      client_->config().lookup_before_save == LookupMode::kAlways || record.attempt > 1;
+  Bill bill;
+  bool found = false;
+  if (want_lookup && !req->ref_field.empty()) {
+    auto hit = lookup(*req, &bill);
+    if (!hit.ok()) return hit.takeError();
+    found = *hit;
+    if (found) {
+      log::info("k3cloud.found_existing",
+                {{"connector", instance_name_}, {"form", req->form_id}, {"number", bill.number},
+                 {"status", bill.status}, {"attempt", record.attempt}});
+    }
+  } else if (want_lookup) {
+    log::warn("k3cloud.retry_without_reference",
+              {{"connector", instance_name_}, {"form", req->form_id},
+               {"key", record.business_key}, {"attempt", record.attempt}});
+  }
+  if (!found) {
+    auto saved = save(*req);
+    if (!saved.ok()) return saved.takeError();
+    bill = std::move(saved).value();
+  }
+  QIAO_RETURN_IF_ERROR(advance(req->form_id, &bill));
+  return delivery(req->form_id, bill);
+}
+
+sdk::Health K3Sink::health() {
+  auto s = client_->health();
+  if (!s.ok()) return {false, s.error().message};
+  return {true, "K/3 reachable at " + displayUrl(client_->config().base_url) + " (auth " +
+                    toString(client_->config().auth) + ")"};
+}
+
+}  // namespace qiao::connectors::k3cloud
