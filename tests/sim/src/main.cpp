@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 
+#include "crm_sim.h"
 #include "receiver_sim.h"
 #include "sim_server.h"
 
@@ -72,6 +73,7 @@ int main(int argc, char** argv) {
 
   qiao::sim::SimServer server(opts);
   server.add(std::make_unique<qiao::sim::ReceiverSim>());
+  server.add(std::make_unique<qiao::sim::CrmSim>());
   std::string error;
   if (!server.start(&error)) {
     std::fprintf(stderr, "qiao-sim: %s\n", error.c_str());
