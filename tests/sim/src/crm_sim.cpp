@@ -1,5 +1,6 @@
 #include "crm_sim.h"
 
+#include <algorithm>
 #include <vector>
 
 namespace qiao::sim {
@@ -298,14 +299,19 @@ void CrmSim::admin(Exchange& ex, const std::string& op) {
         auto retry = webhooks_.retry();
         int attempts = body.value("webhook_attempts", retry["webhook_attempts"].get<int>());
         int64_t backoff = body.value("webhook_backoff_ms", retry["webhook_backoff_ms"].get<int64_t>());
+        int senders = body.value("webhook_senders", retry["webhook_senders"].get<int>());
         if (c.latency_ms < 0 || c.latency_ms > 600000)
           return ex.replyJson(400, crm::apiError("invalid_field", "latency_ms must be 0..600000", "latency_ms"));
+        if (senders < 1 || senders > crm::WebhookSender::kMaxSenders)
+          return ex.replyJson(400, crm::apiError("invalid_field", "webhook_senders must be 1..32",
+                                                 "webhook_senders"));
         if (attempts < 1 || attempts > 20 || backoff < 0 || backoff > 60000)
           return ex.replyJson(400, crm::apiError("invalid_field",
                                                  "webhook_attempts must be 1..20 and webhook_backoff_ms 0..60000",
                                                  "webhook_attempts"));
         config_ = c;
         webhooks_.setRetry(attempts, backoff);
+        webhooks_.setSenders(senders);
       } catch (const json::exception& e) {
         return ex.replyJson(400, crm::apiError("invalid_field", std::string("bad config: ") + e.what()));
       }
@@ -407,6 +413,7 @@ void CrmSim::loadState(const json& state) {
     config_.token = c.value("token", config_.token);
     config_.echo_webhooks = c.value("echo_webhooks", config_.echo_webhooks);
     webhooks_.setRetry(c.value("webhook_attempts", 4), c.value("webhook_backoff_ms", int64_t{200}));
+    webhooks_.setSenders(std::clamp(c.value("webhook_senders", 1), 1, crm::WebhookSender::kMaxSenders));
   }
   if (state.contains("orders")) orders_.load(state["orders"]);
   if (state.contains("customers")) customers_.load(state["customers"]);

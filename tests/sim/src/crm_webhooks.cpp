@@ -85,7 +85,7 @@ int post(Sessions& sessions, const Subscription& sub, const std::string& event_i
 
 }  // namespace
 
-WebhookSender::WebhookSender() : run_id_(std::to_string(nowMs())), thread_([this] { run(); }) {}
+WebhookSender::WebhookSender() : run_id_(std::to_string(nowMs())) { setSenders(1); }
 
 WebhookSender::~WebhookSender() {
   {
@@ -93,7 +93,17 @@ WebhookSender::~WebhookSender() {
     stopping_ = true;
   }
   cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  for (auto& t : threads_) t.join();
+}
+
+void WebhookSender::setSenders(int senders) {
+  std::lock_guard lock(mu_);
+  senders_ = senders;
+  while (static_cast<int>(threads_.size()) < senders_) {
+    int slot = static_cast<int>(threads_.size());
+    threads_.emplace_back([this, slot] { run(slot); });
+  }
+  cv_.notify_all();
 }
 
 Reply WebhookSender::subscribe(const json& body) {
@@ -182,15 +192,15 @@ void WebhookSender::publish(const std::string& type, const std::string& data_jso
   if (any) cv_.notify_all();
 }
 
-void WebhookSender::run() {
+void WebhookSender::run(int slot) {
   Sessions sessions;
   std::unique_lock lock(mu_);
   while (true) {
-    cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+    cv_.wait(lock, [&] { return stopping_ || (!queue_.empty() && slot < senders_); });
     if (stopping_) return;
     Pending p = std::move(queue_.front());
     queue_.pop_front();
-    busy_ = true;
+    ++busy_;
     uint64_t generation = generation_;
     int status = 0, tries = 0;
     std::string error;
@@ -208,7 +218,7 @@ void WebhookSender::run() {
       lock.lock();
       if (status >= 200 && status <= 299) break;
     }
-    busy_ = false;
+    --busy_;
     if (stopping_) return;
     if (generation != generation_) continue;  // reset while sending: forget it
     bool ok = status >= 200 && status <= 299;
@@ -228,7 +238,7 @@ json WebhookSender::stats() const {
           {"failed", failed_},
           {"dropped", dropped_},
           {"attempts", attempts_},
-          {"pending", static_cast<int64_t>(queue_.size()) + (busy_ ? 1 : 0)},
+          {"pending", static_cast<int64_t>(queue_.size()) + busy_},
           {"subscriptions", subs_.size()}};
 }
 
@@ -250,7 +260,8 @@ void WebhookSender::setRetry(int attempts, int64_t backoff_ms) {
 
 json WebhookSender::retry() const {
   std::lock_guard lock(mu_);
-  return {{"webhook_attempts", max_attempts_}, {"webhook_backoff_ms", backoff_ms_}};
+  return {{"webhook_attempts", max_attempts_}, {"webhook_backoff_ms", backoff_ms_},
+          {"webhook_senders", senders_}};
 }
 
 void WebhookSender::reset() {
