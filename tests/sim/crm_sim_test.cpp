@@ -422,6 +422,70 @@ TEST(CrmSim, ChangeWebhooksAreSignedLikeTheWebhookSourceExpects) {
   EXPECT_EQ(sim.admin("POST", "_webhooks", R"({"url":"http://127.0.0.1:1/h","secret":"s","events":["nope"]})").status, 400);
 }
 
+TEST(CrmSim, ParallelSendersDeliverEveryEventAndGiveUpOnADeadSubscriber) {
+  tk::TempDir dir;
+  Sim sim(dir);
+  HookServer hooks;
+  ASSERT_EQ(sim.admin("POST", "_config", R"({"webhook_senders":4,"webhook_attempts":2,"webhook_backoff_ms":10})").status, 200);
+  json live{{"url", "http://127.0.0.1:" + std::to_string(hooks.port()) + "/h"}, {"secret", "k"},
+            {"events", {"customer.changed"}}};
+  json dead{{"url", "http://127.0.0.1:" + std::to_string(tk::freePort()) + "/h"}, {"secret", "k"},
+            {"events", {"order.confirmed"}}};
+  ASSERT_EQ(sim.admin("POST", "_webhooks", live.dump()).status, 201);
+  ASSERT_EQ(sim.admin("POST", "_webhooks", dead.dump()).status, 201);
+  for (int i = 0; i < 40; ++i)
+    sim.apiJson("POST", "/customers", {{"name", "客户" + std::to_string(i) + "有限公司"}}, {}, 201);
+  sim.apiJson("POST", "/orders", order("SO-D"), {}, 201);
+  ASSERT_TRUE(tk::waitFor([&] {
+    auto w = sim.get("_stats")["webhooks"];
+    return w["sent"] == 40 && w["failed"] == 1 && w["pending"] == 0;
+  }, 10000)) << sim.get("_stats").dump();
+  std::set<std::string> ids, customers;
+  for (const auto& h : hooks.hits()) {
+    auto e = json::parse(h.body);
+    ids.insert(e["id"].get<std::string>());
+    customers.insert(e["data"]["customerId"].get<std::string>());
+  }
+  EXPECT_EQ(ids.size(), 40u);
+  EXPECT_EQ(customers.size(), 40u);
+  EXPECT_EQ(sim.get("_stats")["webhooks"]["attempts"], 42);  // the dead one tried twice
+  auto secretless = sim.admin("GET", "_webhooks").body;
+  EXPECT_EQ(secretless.find("\"secret\""), std::string::npos);
+}
+
+TEST(CrmSim, BulkIdempotentCreateAndOrderPaging) {
+  tk::TempDir dir;
+  Sim sim(dir);
+  auto bad = sim.admin("POST", "_customers/bulk", R"({"customers":[{"name":"a"},{"phone":"1"}]})");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(json::parse(bad.body)["error"]["field"], "customers[1].name");
+  EXPECT_EQ(json::parse(sim.admin("GET", "_customers").body).size(), 0u);  // all or nothing
+  auto ok = sim.admin("POST", "_customers/bulk",
+                      R"([{"customerId":"X1","name":"甲有限公司"},{"name":"乙有限公司"}])");
+  ASSERT_EQ(ok.status, 200) << ok.body;
+  EXPECT_EQ(json::parse(ok.body)["created"], 2);
+  EXPECT_EQ(sim.apiJson("GET", "/customers/X1", nullptr)["name"], "甲有限公司");
+
+  auto first = sim.apiJson("POST", "/customers", {{"name", "丙有限公司"}}, {{"Idempotency-Key", "c-1"}}, 201);
+  auto again = sim.apiJson("POST", "/customers", {{"name", "丙有限公司"}}, {{"Idempotency-Key", "c-1"}}, 200);
+  EXPECT_EQ(again["customerId"], first["customerId"]);
+  EXPECT_EQ(sim.apiJson("POST", "/customers", {{"customerId", "X1"}, {"name", "丁"}}, {}, 409)["error"]["code"],
+            "customer_exists");
+  EXPECT_EQ(sim.get("_stats")["customers"], 3);
+
+  for (int i = 0; i < 7; ++i) sim.apiJson("POST", "/orders", order("SO-P" + std::to_string(i)), {}, 201);
+  std::vector<std::string> seen;
+  std::string cursor;
+  for (int page = 0; page < 10; ++page) {
+    auto p = sim.apiJson("GET", "/orders?limit=3" + (cursor.empty() ? "" : "&cursor=" + cursor), nullptr);
+    for (const auto& o : p["items"]) seen.push_back(o["orderId"]);
+    if (!p["has_more"].get<bool>()) break;
+    cursor = p["next_cursor"];
+  }
+  ASSERT_EQ(seen.size(), 7u);
+  for (int i = 0; i < 7; ++i) EXPECT_EQ(seen[i], "SO-P" + std::to_string(i));
+}
+
 TEST(CrmSim, FaultsApplyToTheApi) {
   tk::TempDir dir;
   Sim sim(dir);

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <climits>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <set>
 #include <string>
@@ -59,10 +60,13 @@ std::optional<ChangeKey> decodeCursor(const std::string& text);
 struct Reply {
   int status = 200;
   std::string body;        // JSON text
-  std::string event_data;  // JSON of the changed record when a webhook should tell of it
   bool effect = false;     // the request changed stored state
   bool duplicate = false;  // a repeat of an earlier request: answered, nothing changed
 };
+
+// Called by a book with the changed record's JSON while it still holds its lock, so change
+// events are queued in the order the changes happened. Empty = tell nobody.
+using Notify = std::function<void(const std::string& record_json)>;
 
 Reply errorReply(int status, const std::string& code, const std::string& message,
                  const std::string& field = "");

@@ -147,7 +147,8 @@ Reply CustomerBook::get(const std::string& id) const {
   return r;
 }
 
-Reply CustomerBook::create(const json& body, const std::string& idempotency_key) {
+Reply CustomerBook::create(const json& body, const std::string& idempotency_key,
+                           const Notify& notify) {
   if (auto p = validate(body, "")) return errorReply(400, "invalid_field", p->message, p->field);
   json record = withoutServerFields(body);
   if (!record.contains("status")) record["status"] = "active";
@@ -173,12 +174,13 @@ Reply CustomerBook::create(const json& body, const std::string& idempotency_key)
   Reply r;
   r.status = 201;
   r.body = customers_[id].json;
-  r.event_data = r.body;
+  if (notify) notify(r.body);
   r.effect = true;
   return r;
 }
 
-Reply CustomerBook::update(const std::string& id, const json& body, const std::string& if_match) {
+Reply CustomerBook::update(const std::string& id, const json& body, const std::string& if_match,
+                           const Notify& notify) {
   if (!body.is_object()) return errorReply(400, "invalid_body", "body must be a JSON object", "body");
   if (auto b = body.find("customerId"); b != body.end() && (!b->is_string() || *b != id))
     return errorReply(400, "invalid_field", "customerId in the body differs from the path",
@@ -207,12 +209,12 @@ Reply CustomerBook::update(const std::string& id, const json& body, const std::s
   int64_t version = it->second.version + 1;
   put(id, std::move(merged), clock_.next(), version);
   r.body = customers_[id].json;
-  r.event_data = r.body;
+  if (notify) notify(r.body);
   r.effect = true;
   return r;
 }
 
-Reply CustomerBook::remove(const std::string& id) {
+Reply CustomerBook::remove(const std::string& id, const Notify& notify) {
   std::unique_lock lock(mu_);
   auto it = customers_.find(id);
   if (it == customers_.end())
@@ -226,7 +228,7 @@ Reply CustomerBook::remove(const std::string& id) {
   current["status"] = "deleted";
   put(id, withoutServerFields(std::move(current)), clock_.next(), it->second.version + 1);
   r.body = customers_[id].json;
-  r.event_data = r.body;
+  if (notify) notify(r.body);
   r.effect = true;
   return r;
 }

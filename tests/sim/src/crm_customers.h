@@ -27,10 +27,12 @@ class CustomerBook {
   Reply list(const PageQuery& q, bool include_deleted) const;
   Reply get(const std::string& id) const;
   // A repeated Idempotency-Key answers the customer it created first (duplicate, 200).
-  Reply create(const nlohmann::json& body, const std::string& idempotency_key);
+  Reply create(const nlohmann::json& body, const std::string& idempotency_key,
+               const Notify& notify);
   // Merges top-level fields (null removes one); if_match = "" or the expected version.
-  Reply update(const std::string& id, const nlohmann::json& body, const std::string& if_match);
-  Reply remove(const std::string& id);  // soft: status "deleted", deleted true
+  Reply update(const std::string& id, const nlohmann::json& body, const std::string& if_match,
+               const Notify& notify);
+  Reply remove(const std::string& id, const Notify& notify);  // soft: status "deleted"
   Reply seed(const SeedRequest& req);   // no webhooks: data that was already there
   Reply bulk(const nlohmann::json& body);
   std::string all() const;              // every customer, deleted ones too, as a JSON array

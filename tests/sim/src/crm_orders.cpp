@@ -116,7 +116,7 @@ void OrderBook::put(const std::string& id, json order, int64_t version) {
   index_.insert({slot.modified_ms, id});
 }
 
-Reply OrderBook::upsert(const json& body) {
+Reply OrderBook::upsert(const json& body, const Notify& notify) {
   if (auto e = checkOrder(body)) return *e;
   json order = body;
   for (const char* f : kServerFields) order.erase(f);
@@ -146,7 +146,7 @@ Reply OrderBook::upsert(const json& body) {
   put(id, std::move(order), version);
   r.body = orders_[id].order.dump();
   r.effect = true;
-  if (confirmed) r.event_data = r.body;
+  if (confirmed && notify) notify(r.body);
   return r;
 }
 

@@ -19,7 +19,8 @@ enum class WriteBack { kErpStatus, kPaymentStatus };
 
 class OrderBook {
  public:
-  Reply upsert(const nlohmann::json& body);  // creates or replaces; keeps write-back fields
+  // Creates or replaces, keeping the write-back fields; notify hears of confirmed orders.
+  Reply upsert(const nlohmann::json& body, const Notify& notify);
   Reply get(const std::string& id) const;
   Reply list(const PageQuery& q) const;
   Reply writeBack(WriteBack kind, const std::string& order_id, const nlohmann::json& body,

@@ -141,22 +141,21 @@ void CrmSim::api(Exchange& ex, const std::string& path) {
     r = errorReply(400, "invalid_header", "X-Actor must be 1..64 printable ASCII characters",
                    "X-Actor");
   } else {
-    r = dispatch(ex, path, actor, &kind);
+    r = dispatch(ex, path, cfg.echo_webhooks || actor != "qiao", &kind);
   }
-  if (!kind.empty() && r.status >= 200 && r.status <= 299) {
-    account(r, kind, actor);
-    if (!r.event_data.empty() && (cfg.echo_webhooks || actor != "qiao"))
-      webhooks_.publish(kind == "customers" ? "customer.changed" : "order.confirmed", r.event_data);
-  }
+  if (!kind.empty() && r.status >= 200 && r.status <= 299) account(r, kind, actor);
   if (fault.mode == FaultMode::kTimeoutAfterCommit && !ex.sleepMs(fault.delay_ms))
     return ex.abortConnection();
   ex.reply(r.status, r.body);
 }
 
-Reply CrmSim::dispatch(Exchange& ex, const std::string& path, const std::string& actor,
-                       std::string* kind) {
-  (void)actor;
+Reply CrmSim::dispatch(Exchange& ex, const std::string& path, bool tell, std::string* kind) {
   const auto parts = split(path);
+  crm::Notify customer_changed, order_confirmed;
+  if (tell) {
+    customer_changed = [this](const std::string& c) { webhooks_.publish("customer.changed", c); };
+    order_confirmed = [this](const std::string& o) { webhooks_.publish("order.confirmed", o); };
+  }
   const std::string& m = ex.method();
   json body;
   Reply error;
@@ -174,7 +173,7 @@ Reply CrmSim::dispatch(Exchange& ex, const std::string& path, const std::string&
       if (m != "POST") return methodNotAllowed(m, "GET or POST");
       if (!parseBody(ex, &body, &error)) return error;
       *kind = "orders";
-      return orders_.upsert(body);
+      return orders_.upsert(body, order_confirmed);
     }
     const std::string& id = parts[1];
     if (parts.size() == 2) {
@@ -205,19 +204,19 @@ Reply CrmSim::dispatch(Exchange& ex, const std::string& path, const std::string&
       if (m != "POST") return methodNotAllowed(m, "GET or POST");
       if (!parseBody(ex, &body, &error)) return error;
       *kind = "customers";
-      return customers_.create(body, ex.header("Idempotency-Key"));
+      return customers_.create(body, ex.header("Idempotency-Key"), customer_changed);
     }
     if (parts.size() == 2) {
       const std::string& id = parts[1];
       if (m == "GET") return customers_.get(id);
       if (m == "DELETE") {
         *kind = "customers";
-        return customers_.remove(id);
+        return customers_.remove(id, customer_changed);
       }
       if (m != "PUT" && m != "PATCH") return methodNotAllowed(m, "GET, PUT, PATCH or DELETE");
       if (!parseBody(ex, &body, &error)) return error;
       *kind = "customers";
-      return customers_.update(id, body, ex.header("If-Match"));
+      return customers_.update(id, body, ex.header("If-Match"), customer_changed);
     }
   }
   return errorReply(404, "not_found", "no CRM API at /api/" + path);

@@ -36,8 +36,8 @@ class CrmSim : public Simulator {
     bool echo_webhooks = true;            // also tell of writes made by X-Actor "qiao"
   };
   void api(Exchange& ex, const std::string& path);
-  crm::Reply dispatch(Exchange& ex, const std::string& path, const std::string& actor,
-                      std::string* kind);
+  // tell: whether changes made by this request are told to webhook subscribers.
+  crm::Reply dispatch(Exchange& ex, const std::string& path, bool tell, std::string* kind);
   void admin(Exchange& ex, const std::string& op);
   void account(const crm::Reply& r, const std::string& kind, const std::string& actor);
   nlohmann::json stats();
