@@ -125,7 +125,9 @@ void K3Sim::admin(Exchange& ex, const std::string& op) {
       } catch (const json::exception& e) {
         return ex.replyJson(400, {{"error", e.what()}});
       }
-      size_t dropped = auth_->expireAll();
+      // Without a count every session goes now; with one, the next `count` calls that carry a
+      // live session find it gone (each a separate expiry the client must recover from).
+      size_t dropped = count > 0 ? 0 : auth_->expireAll();
       auth_->loseNext(count);
       return ex.replyJson(200, {{"faults", {{"mode", "session_expiry"},
                                             {"sessions_dropped", dropped},

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "crm_sim.h"
+#include "k3_sim.h"
 #include "receiver_sim.h"
 #include "sim_server.h"
 
@@ -74,6 +75,7 @@ int main(int argc, char** argv) {
   qiao::sim::SimServer server(opts);
   server.add(std::make_unique<qiao::sim::ReceiverSim>());
   server.add(std::make_unique<qiao::sim::CrmSim>());
+  server.add(std::make_unique<qiao::sim::K3Sim>());
   std::string error;
   if (!server.start(&error)) {
     std::fprintf(stderr, "qiao-sim: %s\n", error.c_str());
