@@ -186,7 +186,7 @@ Result<json> decodeReply(const HttpReply& reply, const std::string& what, int64_
   std::string head = what + ": HTTP " + std::to_string(s);
   if (looksLikeHtml(reply)) {
     // A proxy or IIS error page: the request may never have reached K/3.
-    Error e = Error::transient(ErrorCode::kRemoteTransient,
+    Error e = Error::transient(s == 429 ? ErrorCode::kRateLimited : ErrorCode::kRemoteTransient,
                                head + " HTML page (proxy or web server error): " +
                                    excerpt(htmlGist(reply.body), 200));
     e.retry_after_ms = parseRetryAfterMs(reply.retry_after, now_ms);
@@ -201,6 +201,10 @@ Result<json> decodeReply(const HttpReply& reply, const std::string& what, int64_
       if (auto st = findResponseStatus(body); st && !st->errors.empty()) detail = describeErrors(*st);
     }
     std::string msg = head + (detail.empty() ? "" : ": " + detail);
+    if (reply.body.find("Fail to verify thirty passport") != std::string::npos) {
+      // K/3's answer to an unknown data center (acct id) on signed requests.
+      return Error::authExpired(msg + " (check acct_id: K/3 does not know this data center)");
+    }
     if (transient_status || s == 0) {
       Error e = Error::transient(s == 429 ? ErrorCode::kRateLimited : ErrorCode::kRemoteTransient,
                                  std::move(msg));
