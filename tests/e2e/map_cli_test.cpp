@@ -260,5 +260,50 @@ TEST(MapCli, ExplainListsEveryTargetFieldWithRulePositionAndSourceValues) {
       << by_target["data.Model.FSaleOrderEntry[1].FDeliveryDate"];
 }
 
+TEST(MapCli, XrefFileFeedsLookupRulesBothWaysAndNamesMissingIds) {
+  testkit::TempDir dir;
+  testkit::writeFile(dir.file("m.yaml"),
+                     "mapping: xref\nkey: orderId\nrules:\n"
+                     "  - {to: FCustId, from: customerId, lookup: {entity: customer, system: "
+                     "k3cloud}, ref: FNumber}\n"
+                     "  - {to: FBillNo, from: orderId}\n");
+  testkit::writeFile(dir.file("xref.json"),
+                     R"([{"entity":"customer","system":"k3cloud","local":"C-001","remote":"CUST0042"},)"
+                     R"( {"entity":"customer","system":"other","local":"C-002","remote":"X"}])");
+  testkit::writeFile(dir.file("in.ndjson"), "{\"orderId\":\"SO-1\",\"customerId\":\"C-001\"}\n"
+                                            "{\"orderId\":\"SO-2\",\"customerId\":\"C-002\"}\n");
+  const std::string base = "--mapping " + dir.file("m.yaml") + " --input ";
+  MapRun r = qiaoMap(dir, base + dir.file("in.ndjson") + " --xref " + dir.file("xref.json"));
+  EXPECT_EQ(r.rc, 5) << r.err;
+  EXPECT_EQ(r.out, "{\"FCustId\":{\"FNumber\":\"CUST0042\"},\"FBillNo\":\"SO-1\"}\n");
+  EXPECT_NE(r.err.find(dir.file("in.ndjson") + ":2: SO-2: customerId -> FCustId (" +
+                       dir.file("m.yaml") + ":4:5 rules[0]): value \"C-002\": no cross-reference "
+                       "for customer 'C-002' in k3cloud\n"),
+            std::string::npos)
+      << r.err;
+
+  testkit::writeFile(dir.file("k3.json"), "{\"FCustId\":{\"FNumber\":\"CUST0042\"},\"FBillNo\":\"SO-1\"}");
+  MapRun back = qiaoMap(dir, base + dir.file("k3.json") + " --reverse --explain --xref " +
+                                 dir.file("xref.json"));
+  EXPECT_EQ(back.rc, 0) << back.err;
+  EXPECT_EQ(lines(back.out).at(0), "{\"customerId\":\"C-001\",\"orderId\":\"SO-1\"}");
+  EXPECT_NE(back.out.find("#   customerId = \"C-001\"  <- FCustId={\"FNumber\":\"CUST0042\"} | "
+                          "unwrap FNumber, lookup k3cloud customer -> local id  @ "),
+            std::string::npos)
+      << back.out;
+
+  // Without --xref a lookup rule is a field error; a bad --xref file is refused up front.
+  MapRun none = qiaoMap(dir, base + dir.file("in.ndjson"));
+  EXPECT_EQ(none.rc, 5);
+  EXPECT_NE(none.err.find("lookup needs the gateway's ID cross-reference"), std::string::npos)
+      << none.err;
+  testkit::writeFile(dir.file("bad.json"), R"([{"entity":"customer","system":"k3cloud","local":"C-1"}])");
+  MapRun bad = qiaoMap(dir, base + dir.file("in.ndjson") + " --xref " + dir.file("bad.json"));
+  EXPECT_EQ(bad.rc, 1);
+  EXPECT_EQ(bad.err, "qiao map: --xref " + dir.file("bad.json") +
+                         "[0]: \"remote\" must be a non-empty text\n");
+  EXPECT_EQ(bad.out, "");
+}
+
 }  // namespace
 }  // namespace qiao::e2e

@@ -10,11 +10,16 @@
 // stderr: one line per field error, "<where>: <key>: <source> -> <target> (<rule>): value <v>:
 // <message>"; malformed NDJSON lines as "<where>: <reason>". <where> is "file:line" for NDJSON,
 // "file" or "file[i]" (array element) for .json.
+//
+// --xref FILE.json feeds `lookup:` rules offline: a JSON array of
+// {"entity": "customer", "system": "k3cloud", "local": "C-001", "remote": "CUST0042"}.
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <sstream>
 #include <string>
+#include <tuple>
 
 #include "cli.h"
 #include "qiao/mapping/json.h"
@@ -28,7 +33,9 @@ namespace m = qiao::mapping;
 
 constexpr const char* kMapUsage =
     "usage: qiao map --mapping FILE --input FILE.json|FILE.ndjson|- [--reverse] [--explain] "
-    "[--pretty]\n"
+    "[--pretty] [--xref FILE.json]\n"
+    "--xref: ID cross-reference for lookup rules, a JSON array of\n"
+    "        {\"entity\": \"customer\", \"system\": \"k3cloud\", \"local\": \"C-001\", \"remote\": \"CUST0042\"}\n"
     "exit codes: 0 all records mapped, 1 mapping file invalid or input unreadable,\n"
     "            2 usage, 5 some records not mapped (field errors or malformed lines)\n";
 
@@ -37,18 +44,77 @@ bool endsWith(const std::string& s, std::string_view suffix) {
          s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
+// The cross-reference from --xref: an in-memory table, both ways.
+class FileXref : public m::XrefResolver {
+ public:
+  // Reads the file; "" or why it cannot be used ("<file>[2]: ...").
+  std::string load(const std::string& path) {
+    std::ifstream f(path, std::ios::binary);
+    if (!f) return "cannot open " + path;
+    std::stringstream text;
+    text << f.rdbuf();
+    m::Document doc;
+    Status st = m::parseJson(text.str(), doc);
+    if (!st.ok()) return path + ": " + st.error().message;
+    m::Value root = doc.root();
+    if (!root.isArray())
+      return path + ": expected a JSON array of {\"entity\", \"system\", \"local\", \"remote\"}";
+    for (size_t i = 0; i < root.size(); ++i) {
+      m::Value e = root.at(i);
+      std::string v[4];
+      const char* keys[4] = {"entity", "system", "local", "remote"};
+      for (int k = 0; k < 4; ++k) {
+        m::Value x = e.find(keys[k]);
+        if (!x.isString() || x.asString().empty())
+          return path + "[" + std::to_string(i) + "]: \"" + keys[k] + "\" must be a non-empty text";
+        v[k] = std::string(x.asString());
+      }
+      to_remote_[{v[0], v[1], v[2]}] = v[3];
+      to_local_[{v[0], v[1], v[3]}] = v[2];
+    }
+    return "";
+  }
+  Result<std::optional<std::string>> toRemote(std::string_view entity, std::string_view system,
+                                              std::string_view id) const override {
+    return find(to_remote_, entity, system, id);
+  }
+  Result<std::optional<std::string>> toLocal(std::string_view entity, std::string_view system,
+                                             std::string_view id) const override {
+    return find(to_local_, entity, system, id);
+  }
+
+ private:
+  using Key = std::tuple<std::string, std::string, std::string>;
+  static std::optional<std::string> find(const std::map<Key, std::string>& table,
+                                         std::string_view entity, std::string_view system,
+                                         std::string_view id) {
+    auto it = table.find(Key{entity, system, id});
+    if (it == table.end()) return std::nullopt;
+    return it->second;
+  }
+  std::map<Key, std::string> to_remote_, to_local_;
+};
+
 class Mapper {
  public:
-  Mapper(const m::MappingPlan& plan, m::Direction dir, bool explain, bool pretty)
+  Mapper(const m::MappingPlan& plan, m::Direction dir, bool explain, bool pretty,
+         const m::XrefResolver* xref)
       : plan_(plan), dir_(dir), explain_(explain) {
     write_.pretty = pretty;
+    options_.xref = xref;
+    options_.errors = &errors_;
+    options_.trace = explain ? &trace_ : nullptr;
   }
 
   void record(const std::string& where, const m::Value& in) {
-    // The status repeats errors_, which says everything per field.
-    (void)m::apply(plan_, in, result_, dir_, &errors_, explain_ ? &trace_ : nullptr);
+    // On field errors the status repeats errors_, which says everything per field.
+    Status st = m::apply(plan_, in, result_, dir_, options_);
     out_.clear();
-    if (errors_.empty()) {
+    if (!st.ok() && errors_.empty()) {  // not the record's fault (the cross-reference failed)
+      ++failed_;
+      std::fflush(stdout);
+      std::fprintf(stderr, "%s: %s\n", where.c_str(), st.error().message.c_str());
+    } else if (errors_.empty()) {
       m::writeJson(result_.root(), out_, write_);
       out_ += '\n';
       ++mapped_;
@@ -106,6 +172,7 @@ class Mapper {
   m::Direction dir_;
   bool explain_;
   m::WriteOptions write_;
+  m::ApplyOptions options_;
   m::Document result_;
   m::FieldErrors errors_;
   m::Trace trace_;
@@ -155,7 +222,7 @@ int mapJsonFile(Mapper& mapper, const std::string& path) {
 int cmdMap(const Args& args) {
   for (const auto& [flag, value] : args.flags) {
     if (flag != "--mapping" && flag != "--input" && flag != "--reverse" && flag != "--explain" &&
-        flag != "--pretty") {
+        flag != "--pretty" && flag != "--xref") {
       std::fprintf(stderr, "qiao map: unknown option %s\n%s", flag.c_str(), kMapUsage);
       return kExitUsage;
     }
@@ -176,8 +243,22 @@ int cmdMap(const Args& args) {
   if (reverse) {
     for (const auto& w : (*plan)->warnings()) std::fprintf(stderr, "note: %s\n", w.c_str());
   }
+  FileXref xref;
+  const bool has_xref = args.has("--xref");
+  if (has_xref) {
+    std::string xref_file = args.get("--xref");
+    if (xref_file.empty() || xref_file == "true") {
+      std::fputs(kMapUsage, stderr);
+      return kExitUsage;
+    }
+    std::string why = xref.load(xref_file);
+    if (!why.empty()) {
+      std::fprintf(stderr, "qiao map: --xref %s\n", why.c_str());
+      return kExitInvalid;
+    }
+  }
   Mapper mapper(**plan, reverse ? m::Direction::kReverse : m::Direction::kForward,
-                args.has("--explain"), args.has("--pretty"));
+                args.has("--explain"), args.has("--pretty"), has_xref ? &xref : nullptr);
   int rc;
   if (input == "-") {
     m::NdjsonReader reader(std::cin);

@@ -3,7 +3,6 @@
 #include <yaml-cpp/yaml.h>
 
 #include <fstream>
-#include <set>
 #include <sstream>
 
 #include "plan.h"
@@ -19,10 +18,11 @@ const std::vector<std::string> kRuleKeys = {
     "to",    "from",   "const",  "default", "required", "trim",      "upper", "lower",
     "halfwidth", "lossless", "number", "string", "decimal", "date", "map", "concat",
     "separator", "expr", "ref",  "each",    "where",    "rules",     "reverse", "bool",
-    "when",  "otherwise", "split", "substring", "regex"};
+    "when",  "otherwise", "split", "substring", "regex", "lookup"};
 const std::vector<std::string> kDecimalKeys = {"scale", "rounding", "grouping", "currency", "as"};
 const std::vector<std::string> kDateKeys = {"parse", "format", "zone"};
 const std::vector<std::string> kMapKeys = {"table", "default", "strict"};
+const std::vector<std::string> kLookupKeys = {"entity", "system", "on_missing"};
 
 class Loader {
  public:
@@ -279,6 +279,7 @@ class Loader {
     if (auto c = conv("split")) parseSplit(c, w + ".split", r);
     if (auto c = conv("substring")) parseSubstring(c, w + ".substring", r);
     if (auto c = conv("regex")) parseRegex(c, w + ".regex", r);
+    if (auto c = conv("lookup")) parseLookup(c, w + ".lookup", r);
     if (auto c = conv("expr")) {
       r.conv = Conv::kExpr;
       auto e = compileExpr(c.Scalar());
@@ -303,7 +304,7 @@ class Loader {
       diag(n.Mark(), w, "'rules' and 'where' need 'each'");
     }
     if (auto c = n["when"]) {
-      if (auto wh = condition(c, w + ".when", true)) r.when = std::move(*wh);
+      if (auto wh = condition(c, w + ".when")) r.when = std::move(*wh);
     }
     if (auto o = n["otherwise"]) {
       if (!n["when"]) diag(o.Mark(), w + ".otherwise", "'otherwise' needs 'when'");
@@ -318,43 +319,37 @@ class Loader {
   }
 
   void parseWhere(const YAML::Node& n, const std::string& w, Rule& r) {
-    if (auto wh = condition(n, w, false)) r.where = std::move(*wh);
+    if (auto wh = condition(n, w)) r.where = std::move(*wh);
   }
 
-  // `field op value` (op: > >= < <= == !=), or `present(field)` / `empty(field)`. `^field`
-  // (the enclosing record) is allowed in `when` only: `where` reads the element.
-  std::optional<Where> condition(const YAML::Node& n, const std::string& w, bool is_when) {
-    const std::string usage =
-        "expected 'field op value' with op one of > >= < <= == !=, or present(field) / empty(field)";
-    if (!n.IsScalar()) return diag(n.Mark(), w, usage), std::nullopt;
-    Where wh;
-    wh.text = n.Scalar();
-    std::string field;
-    std::string_view t = wh.text;
-    while (!t.empty() && t.front() == ' ') t.remove_prefix(1);
-    while (!t.empty() && t.back() == ' ') t.remove_suffix(1);
-    for (auto [name, test] : {std::pair{"present(", Where::kPresent}, {"empty(", Where::kEmpty}}) {
-      std::string_view nm = name;
-      if (t.size() > nm.size() && t.substr(0, nm.size()) == nm && t.back() == ')') {
-        wh.test = test;
-        field = std::string(t.substr(nm.size(), t.size() - nm.size() - 1));
-      }
+  // A when/where condition: the expression language in condition mode (expr.cpp).
+  std::optional<Expr> condition(const YAML::Node& n, const std::string& w) {
+    if (!n.IsScalar() || n.Scalar().empty())
+      return diag(n.Mark(), w, "expected a condition such as 'qty > 0', 'present(phone)' or "
+                               "'grade == A and not empty(phone)'"),
+             std::nullopt;
+    auto e = compileExpr(n.Scalar(), true);
+    if (!e.ok()) return diag(n.Mark(), w, e.error().message), std::nullopt;
+    return std::move(e).value();
+  }
+
+  // lookup: {entity: customer, system: k3cloud, on_missing: error|keep|null}
+  void parseLookup(const YAML::Node& n, const std::string& w, Rule& r) {
+    r.conv = Conv::kLookup;
+    if (!n.IsMap() || !n["entity"] || !n["system"])
+      return diag(n.Mark(), w, "expected a map {entity, system, on_missing}");
+    checkKeys(n, w, kLookupKeys);
+    if (auto s = scalar(n["entity"], w + ".entity")) r.entity = *s;
+    if (auto s = scalar(n["system"], w + ".system")) r.system = *s;
+    if (r.entity.empty()) diag(n["entity"].Mark(), w + ".entity", "must not be empty");
+    if (r.system.empty()) diag(n["system"].Mark(), w + ".system", "must not be empty");
+    if (auto m = n["on_missing"]) {
+      const std::string v = m.IsNull() ? "null" : m.IsScalar() ? m.Scalar() : "";
+      if (v == "error") r.on_missing = Rule::OnMissing::kError;
+      else if (v == "keep") r.on_missing = Rule::OnMissing::kKeep;
+      else if (v == "null") r.on_missing = Rule::OnMissing::kNull;
+      else diag(m.Mark(), w + ".on_missing", "expected error, keep or null");
     }
-    if (wh.test == Where::kCompare) {
-      std::istringstream in(wh.text);
-      std::string extra;
-      in >> field >> wh.op >> wh.literal >> extra;
-      static const std::set<std::string> ops = {">", ">=", "<", "<=", "==", "!="};
-      if (field.empty() || !ops.count(wh.op) || wh.literal.empty() || !extra.empty())
-        return diag(n.Mark(), w, usage), std::nullopt;
-    }
-    std::string_view p = field;
-    if (is_when && !p.empty() && p[0] == '^') wh.field.parent = true, p.remove_prefix(1);
-    auto path = Path::compile(p);
-    if (p.empty() || !path.ok()) return diag(n.Mark(), w, usage), std::nullopt;
-    wh.field.path = std::move(path).value();
-    wh.field.text = field;
-    return wh;
   }
 
   std::optional<int> integer(const YAML::Node& n, const std::string& w, int lo, int hi) {

@@ -29,33 +29,43 @@ struct Source {
   std::string text;     // as written
 };
 
-// Tiny expression program over decimals: postfix ops.
-// kDiv divides to `digits` places (half-up); comparisons push a boolean; kJumpIfFalse pops a
-// boolean and kJump always jumps, both to op index `digits` (if(c, a, b) evaluates one branch).
+// The expression language of `expr`, `when` and `where` (docs/mapping.md#expressions),
+// compiled to a postfix program run by expr_eval.h. Jumps (if, and, or) go to op index `n`.
+enum class ExprFn : uint8_t { kLen, kUpper, kLower, kTrim, kContains, kStartsWith, kEndsWith,
+                              kConcat, kSubstr };
 struct ExprOp {
   enum Type : uint8_t {
-    kPush, kLoad, kAdd, kSub, kMul, kRound, kDiv,
-    kEq, kNe, kLt, kLe, kGt, kGe, kJumpIfFalse, kJump
+    kPushNum,      // constant (decimal), text = its digits
+    kPushText,     // text
+    kLoad,         // source's value
+    kPresent,      // source is not absent/null
+    kEmpty,        // source is absent, null or ""
+    kNeg, kAdd, kSub, kMul, kDiv,  // kDiv: to n places (half-up)
+    kRound,        // to n places, half-up
+    kEq, kNe, kLt, kLe, kGt, kGe,
+    kNot,
+    kJumpIfFalse,  // pops a boolean; false: jump to n
+    kJump,         // jump to n
+    kAndJump,      // top false: keep it and jump to n; else pop
+    kOrJump,       // top true: keep it and jump to n; else pop
+    kCheckBool,    // top must be a boolean (the right side of and/or)
+    kCall,         // fn over the top n values; a, b: substr's start and length (-1: to the end)
   } type;
   Decimal constant;
   Source source;
-  int digits = 0;
+  int n = 0;
+  std::string text;
+  ExprFn fn = ExprFn::kLen;
+  int a = 0, b = -1;
 };
 // Places a bare `a / b` is divided to; round(a / b, n) divides to n places directly.
 constexpr int kDivisionScale = 10;
 struct Expr {
   std::vector<ExprOp> ops;
   std::string text;
-};
-
-// `where:` filter / `when:` condition: `field op literal`, compared as decimals when both
-// parse, else as text; or `present(field)` / `empty(field)`.
-struct Where {
-  enum Test : uint8_t { kCompare, kPresent, kEmpty } test = kCompare;
-  Source field;
-  std::string op;  // > >= < <= == !=
-  std::string literal;
-  std::string text;
+  // when/where: absent fields give absent values (comparisons with them are false) instead of
+  // field errors, and the right side of a comparison is a literal.
+  bool condition = false;
 };
 
 using Table = std::unordered_map<std::string, std::string>;
@@ -74,6 +84,7 @@ enum class Conv : uint8_t {
   kSplit,
   kSubstring,
   kRegex,
+  kLookup,      // ID cross-reference (XrefResolver)
 };
 
 struct Rule {
@@ -116,8 +127,12 @@ struct Rule {
   std::shared_ptr<const std::regex> regex;
   std::string regex_text;
   int group = 0;
+  // lookup
+  std::string entity, system;
+  enum class OnMissing : uint8_t { kError, kKeep, kNull } on_missing = OnMissing::kError;
+  bool to_local = false;  // reverse: remote id -> local id
   // when / otherwise
-  std::optional<Where> when;
+  std::optional<Expr> when;
   std::optional<Literal> otherwise;
   // concat
   std::vector<Source> parts;
@@ -127,7 +142,7 @@ struct Rule {
   // each
   bool is_each = false;
   Source each;
-  std::optional<Where> where;
+  std::optional<Expr> where;
   std::vector<Rule> rules;
 
   // Where it came from, for errors.
@@ -148,7 +163,8 @@ struct PlanData {
 // Derives the reverse rule of r into out; returns "" or why it cannot be inverted.
 std::string invertRule(const Rule& r, Rule& out);
 
-// Parses the tiny expression language (round(a, n), + - *, identifiers, numbers).
-Result<Expr> compileExpr(std::string_view text);
+// Compiles an expression (expr.cpp); condition = for when/where. The error message says
+// "bad expression '<text>' at column <n>: <why>".
+Result<Expr> compileExpr(std::string_view text, bool condition = false);
 
 }  // namespace qiao::mapping::detail

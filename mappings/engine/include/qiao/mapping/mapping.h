@@ -6,6 +6,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -87,13 +88,36 @@ using Trace = std::vector<TraceEntry>;
 // has no key or the record lacks it.
 std::string businessKey(const MappingPlan& plan, const Value& record);
 
+// Resolves `lookup:` rules against the ID cross-reference (the gateway's store). Thread-safe:
+// one resolver serves every thread applying plans.
+class XrefResolver {
+ public:
+  virtual ~XrefResolver() = default;
+  // local id (our/CRM side) -> id in `system`; nullopt when unknown; an Error when the store
+  // failed (its ErrorClass is passed on by apply, so a transient store error is retried).
+  virtual Result<std::optional<std::string>> toRemote(std::string_view entity,
+                                                      std::string_view system,
+                                                      std::string_view local_id) const = 0;
+  virtual Result<std::optional<std::string>> toLocal(std::string_view entity,
+                                                     std::string_view system,
+                                                     std::string_view remote_id) const = 0;
+};
+
+struct ApplyOptions {
+  const XrefResolver* xref = nullptr;  // needed by `lookup:` rules
+  FieldErrors* errors = nullptr;       // receives the field errors (cleared first)
+  Trace* trace = nullptr;  // records how each target was produced (cleared first); slower
+};
+
 // Maps in into out (out is cleared first). On field errors returns kMappingError (permanent)
-// whose message lists them all; errors, when given, receives them as records too. out then
-// holds whatever could be mapped.
+// whose message lists them all; options.errors, when given, receives them as records too. out
+// then holds whatever could be mapped. When the cross-reference store fails, returns that
+// store's Error (code and class kept, e.g. transient) instead: the record is retried whole.
+Status apply(const MappingPlan& plan, const Value& in, Document& out, Direction direction,
+             const ApplyOptions& options);
+// Shorthands without a cross-reference (a `lookup:` rule then gives a field error).
 Status apply(const MappingPlan& plan, const Value& in, Document& out, Direction direction,
              FieldErrors* errors = nullptr);
-// Same, also recording into trace (cleared first) how each target field was produced. Slower:
-// for inspecting mappings, not for the hot path.
 Status apply(const MappingPlan& plan, const Value& in, Document& out, Direction direction,
              FieldErrors* errors, Trace* trace);
 

@@ -1,0 +1,141 @@
+// Internal: the value in flight between a rule's source and its target, and the small
+// helpers the applier's files share (apply.cpp, convert.cpp, explain.cpp). Inline: hot path.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "plan.h"
+#include "qiao/mapping/json.h"
+
+namespace qiao::mapping::detail {
+
+// A value in flight between reading the source and writing the target.
+struct Val {
+  enum K : uint8_t { kMissing, kNull, kBool, kNumber, kString, kJson } k = kMissing;
+  std::string text;
+  bool flag = false;
+  Value json;  // arrays/objects are copied as they are
+};
+
+inline Val fromValue(Value v) {
+  Val r;
+  if (!v.valid() || v.isNull()) return r;
+  switch (v.kind()) {
+    case Kind::kBool: r.k = Val::kBool, r.flag = v.asBool(); break;
+    case Kind::kNumber: r.k = Val::kNumber, r.text = std::string(v.numberText()); break;
+    case Kind::kString: r.k = Val::kString, r.text = std::string(v.asString()); break;
+    default: r.k = Val::kJson, r.json = v; break;
+  }
+  return r;
+}
+
+inline Val fromLiteral(const Literal& l) {
+  Val r;
+  switch (l.kind) {
+    case Kind::kNull: r.k = Val::kNull; break;
+    case Kind::kBool: r.k = Val::kBool, r.flag = l.flag; break;
+    case Kind::kNumber: r.k = Val::kNumber, r.text = l.text; break;
+    default: r.k = Val::kString, r.text = l.text; break;
+  }
+  return r;
+}
+
+inline std::string quote(std::string_view s) {
+  std::string o = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') o += '\\';
+    o += c;
+  }
+  return o + "\"";
+}
+
+inline std::string show(const Val& v) {
+  switch (v.k) {
+    case Val::kMissing: return "";
+    case Val::kNull: return "null";
+    case Val::kBool: return v.flag ? "true" : "false";
+    case Val::kNumber: return v.text;
+    case Val::kString: return quote(v.text);
+    case Val::kJson: return toJson(v.json);
+  }
+  return "";
+}
+
+inline void writeVal(Value slot, const Val& v) {
+  switch (v.k) {
+    case Val::kMissing:
+    case Val::kNull: slot.setNull(); break;
+    case Val::kBool: slot.setBool(v.flag); break;
+    case Val::kNumber: slot.setNumberText(v.text); break;
+    case Val::kString: slot.setString(v.text); break;
+    case Val::kJson: slot.copyFrom(v.json); break;
+  }
+}
+
+// Member lookup that starts after the previous hit in the same object: rules mostly read a
+// record's fields in the order the record lists them, so most lookups match at once instead of
+// scanning ~25 members. Keys are unique in parsed and built objects: same result as find().
+struct Hint {
+  const Node* obj = nullptr;
+  uint32_t next = 0;
+};
+// Keys are short: an inline loop beats a call to memcmp.
+inline bool sameBytes(const char* a, const char* b, size_t n) {
+  for (size_t i = 0; i < n; ++i)
+    if (a[i] != b[i]) return false;
+  return true;
+}
+inline Value findFrom(Value obj, std::string_view key, Hint& h) {
+  const Node* n = obj.node();
+  if (!n || n->kind != Kind::kObject) return {};
+  if (h.obj != n) h.obj = n, h.next = 0;
+  const uint32_t size = n->size;
+  uint32_t i = h.next < size ? h.next : 0;
+  Member* m = n->u.members;
+  for (uint32_t k = 0; k < size; ++k, i = i + 1 == size ? 0 : i + 1) {
+    if (m[i].key_len == key.size() &&
+        (key.empty() || sameBytes(m[i].key, key.data(), key.size()))) {
+      h.next = i + 1;
+      return Value(&m[i].value, obj.document());
+    }
+  }
+  return {};
+}
+
+// The value as a decimal: numbers exactly, strings leniently ("¥1,234.50").
+inline bool decimalOf(const Val& v, Decimal& d) {
+  Result<Decimal> r = v.k == Val::kNumber   ? Decimal::fromText(v.text)
+                      : v.k == Val::kString ? Decimal::parse(v.text)
+                                            : Result<Decimal>(Error{});
+  if (!r.ok()) return false;
+  d = *r;
+  return true;
+}
+
+// decimal: {} on a plain decimal ("-12.50", "100"): the normalized JSON number is the text
+// without trailing fraction zeros, the same as Decimal::normalized().toString() but without
+// parsing and formatting. Anything else (grouping, currency, exponent, leading zeros, zero,
+// many digits) takes the Decimal path.
+inline bool plainDecimal(Val& v) {
+  if (v.k != Val::kString && v.k != Val::kNumber) return false;
+  const std::string& t = v.text;
+  size_t i = t.size() && t[0] == '-' ? 1 : 0, digits = 0, dot = std::string::npos;
+  if (i >= t.size() || t[i] < '1' || t[i] > '9') return false;  // also rejects 0.x: slow path
+  for (; i < t.size(); ++i) {
+    if (t[i] >= '0' && t[i] <= '9') ++digits;
+    else if (t[i] == '.' && dot == std::string::npos && i + 1 < t.size()) dot = i;
+    else return false;
+  }
+  if (digits > 30) return false;
+  if (dot != std::string::npos) {
+    size_t end = t.size();
+    while (t[end - 1] == '0') --end;
+    if (end == dot + 1) --end;
+    v.text.resize(end);
+  }
+  v.k = Val::kNumber;
+  return true;
+}
+
+}  // namespace qiao::mapping::detail
