@@ -12,6 +12,7 @@
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/StreamCopier.h>
+#include <Poco/ThreadPool.h>
 
 #include <atomic>
 #include <chrono>
@@ -300,11 +301,14 @@ class HookServer {
   explicit HookServer(int fail = 0) : fail_(fail) {
     Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
     port_ = socket.address().port();
-    server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(*this), socket,
+    server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(*this), pool_, socket,
                                                       new Poco::Net::HTTPServerParams);
     server_->start();
   }
-  ~HookServer() { server_->stopAll(true); }
+  ~HookServer() {
+    server_->stopAll(true);
+    pool_.joinAll();  // no handler thread outlives the test (Poco's statics die at exit)
+  }
   int port() const { return port_; }
   std::vector<Hit> hits() {
     std::lock_guard lock(mu_);
@@ -354,6 +358,7 @@ class HookServer {
   std::mutex mu_;
   std::vector<Hit> hits_;
   int requests_ = 0, fail_ = 0, port_ = 0;
+  Poco::ThreadPool pool_{1, 8};
   std::unique_ptr<Poco::Net::HTTPServer> server_;
 };
 
