@@ -60,9 +60,15 @@ TEST(StandardReceiveBillErrors, UnknownPurposeMissingDateAndBadAmount) {
                             R"("FRECEIVEBILLENTRY":[{"FPURPOSEID":{"FNumber":"SFKYT03_SYS"}}]})",
                             Direction::kForward, &errs);
   EXPECT_EQ(out.rfind("ERR ", 0), 0u) << out;
-  ASSERT_EQ(errs.size(), 3u) << dump(errs);
+  // 3 on the header, and the entry's allocation fails too: its purpose and its missing amount.
+  ASSERT_EQ(errs.size(), 5u) << dump(errs);
   EXPECT_TRUE(has(errs, "FRECEIVEBILLENTRY[0].FPURPOSEID.FNumber", "\"SFKYT03_SYS\"", "not in value map 'purpose'"))
       << dump(errs);
+  int allocation_errors = 0;
+  for (const auto& e : errs)
+    allocation_errors += (e.target == "allocations[0].purpose" && e.message == "not in value map 'purpose'") ||
+                         (e.target == "allocations[0].amount" && e.message == "required value is absent");
+  EXPECT_EQ(allocation_errors, 2) << dump(errs);
   EXPECT_TRUE(has(errs, "FREALRECAMOUNTFOR", "\"12x\"", "not a decimal number")) << dump(errs);
   bool date_missing = false;
   for (const auto& e : errs) date_missing = date_missing || (e.target == "date" && e.message == "required value is absent");

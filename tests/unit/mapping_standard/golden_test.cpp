@@ -47,9 +47,14 @@ TEST_P(Golden, ForwardMatchesTheHandWrittenExpectation) {
   ASSERT_TRUE(readFixture(name, "expected.json", expected));
   ASSERT_EQ(in.root().size(), expected.root().size());
   ASSERT_GE(in.root().size(), 2u);
+  FixtureXref xref;  // fixtures/<mapping>/xref.json, for lookup rules
+  ASSERT_TRUE(xref.load(name));
   for (size_t i = 0; i < in.root().size(); ++i) {
     FieldErrors errors;
-    Status s = apply(*plan, in.root().at(i), out, Direction::kForward, &errors);
+    ApplyOptions options;
+    options.errors = &errors;
+    options.xref = xref.loaded ? &xref : nullptr;
+    Status s = apply(*plan, in.root().at(i), out, Direction::kForward, options);
     ASSERT_TRUE(s.ok()) << name << " record " << i << ": " << s.error().message;
     EXPECT_TRUE(errors.empty());
     EXPECT_TRUE(equal(out.root(), expected.root().at(i)))
@@ -60,6 +65,8 @@ TEST_P(Golden, ForwardMatchesTheHandWrittenExpectation) {
 
 INSTANTIATE_TEST_SUITE_P(Standard, Golden,
                          ::testing::Values("crm_customer_to_k3_customer", "crm_order_to_k3_sale_order_finance",
+                                           "crm_order_to_k3_sale_order_xref",
+                                           "crm_order_status_from_k3",
                                            "k3_receivebill_to_crm_payment",
                                            "excel_customers", "excel_orders"));
 
@@ -144,8 +151,112 @@ TEST(StandardReceiveBillMapping, IsOneWayAndSaysWhichTargetsCannotBeReversed) {
   auto plan = loadStandard("k3_receivebill_to_crm_payment");
   ASSERT_TRUE(plan);
   // Renames, dates, decimals and the one-to-one code tables could be reversed (onto the first
-  // entry); the filtered array and the concatenated remark cannot.
-  EXPECT_EQ(plan->nonInvertible(), (std::vector<std::string>{"orderRefs", "remark"}));
+  // entry); the filtered array, the conditional fee and order link, and the concatenated
+  // remark cannot.
+  EXPECT_EQ(plan->nonInvertible(), (std::vector<std::string>{"fee", "orderRefs",
+                                                             "allocations[].orderRef", "remark"}));
+}
+
+// A bill with several entries: one allocation per entry with its own order, amount, purpose,
+// fee and date; the header fee only for a single-entry bill.
+TEST(StandardReceiveBillMapping, SeveralEntriesBecomeAllocations) {
+  auto plan = loadStandard("k3_receivebill_to_crm_payment");
+  ASSERT_TRUE(plan);
+  Document in, out;
+  ASSERT_TRUE(readFixture("k3_receivebill_to_crm_payment", "input.json", in));
+  ASSERT_GE(in.root().size(), 4u);
+  ASSERT_EQ(in.root().at(3)["FRECEIVEBILLENTRY"].size(), 3u);
+  ASSERT_TRUE(apply(*plan, in.root().at(3), out, Direction::kForward).ok());
+  Value alloc = out.root()["allocations"];
+  ASSERT_EQ(alloc.size(), 3u);
+  Decimal sum;
+  for (size_t i = 0; i < alloc.size(); ++i)
+    sum = sum.checkedAdd(Decimal::parse(alloc.at(i)["amount"].asString()).value()).value();
+  // the entries add up to the header amount, exactly
+  EXPECT_EQ(Decimal::compare(sum, Decimal::parse(out.root()["amount"].asString()).value()), 0);
+  EXPECT_FALSE(out.root()["fee"]);
+  EXPECT_EQ(toJson(out.root()["orderRefs"]), R"(["SO-2026-0000003","SO-2026-0000004"])");
+  EXPECT_FALSE(alloc.at(2)["orderRef"]);  // the deposit links no order
+  // An entry whose purpose is not a sales receipt fails the whole bill, naming the entry.
+  std::string bad = toJson(in.root().at(3));
+  bad.replace(bad.rfind("SFKYT02_SYS"), 11, "SFKYT03_SYS");
+  FieldErrors errs;
+  EXPECT_EQ(mapText(*plan, bad, Direction::kForward, &errs).substr(0, 3), "ERR");
+  ASSERT_EQ(errs.size(), 1u);
+  EXPECT_EQ(errs[0].source, "FRECEIVEBILLENTRY[2].FPURPOSEID.FNumber");
+  EXPECT_EQ(errs[0].target, "allocations[2].purpose");
+  EXPECT_EQ(errs[0].message, "not in value map 'purpose'");
+}
+
+// FReserveType: the line's reserveType, else the order's, else the default (weak = "1").
+TEST(StandardOrderFinanceMapping, ReserveTypeIsTenantPolicyWithADefault) {
+  auto plan = loadStandard("crm_order_to_k3_sale_order_finance");
+  ASSERT_TRUE(plan);
+  const std::string base = R"({"orderId":"SO-9","orderDate":"2026-11-26","customerCode":"C1",)"
+                           R"("currency":"CNY","requestedDeliveryDate":"2026-12-01",)";
+  auto reserve = [&](const std::string& order_level, const std::string& line_level) {
+    std::string out = mapText(*plan, base + order_level + R"("lines":[{"materialCode":"M","qty":"1")" +
+                                         line_level + "}]}");
+    auto at = out.find("\"FReserveType\":");
+    return at == std::string::npos ? out : out.substr(at + 15, 3);
+  };
+  EXPECT_EQ(reserve("", ""), "\"1\"");
+  EXPECT_EQ(reserve(R"("reserveType":"strong",)", ""), "\"3\"");
+  EXPECT_EQ(reserve(R"("reserveType":"strong",)", R"(,"reserveType":"weak")"), "\"1\"");
+  FieldErrors errs;
+  mapText(*plan, base + R"("lines":[{"materialCode":"M","qty":"1","reserveType":"hard"}]})",
+          Direction::kForward, &errs);
+  ASSERT_EQ(errs.size(), 1u);
+  EXPECT_EQ(errs[0].message, "not in value map 'reserve_type'");
+}
+
+// The write-back document: Save result + original order; a bad status or a missing Id is an
+// error, the status defaults to A (a plain Save).
+TEST(StandardOrderStatusMapping, ErrorsAndDefaults) {
+  auto plan = loadStandard("crm_order_status_from_k3");
+  ASSERT_TRUE(plan);
+  FieldErrors errs;
+  EXPECT_EQ(mapText(*plan, R"({"record":{"orderId":"SO-1"},"result":{"Status":"X","updatedAt":"2026-11-26T08:00:00+08:00"}})",
+                    Direction::kForward, &errs)
+                .substr(0, 3),
+            "ERR");
+  ASSERT_EQ(errs.size(), 2u);
+  EXPECT_EQ(errs[0].business_key, "SO-1");
+  EXPECT_EQ(errs[0].target, "erpId");
+  EXPECT_EQ(errs[0].message, "required value is absent");
+  EXPECT_EQ(errs[1].target, "erpStatus");
+  EXPECT_EQ(errs[1].message, "not in value map 'doc_status'");
+}
+
+// The lookup variant: the customer goes through the ID cross-reference both ways; an unknown
+// customer is a field error naming it.
+TEST(StandardOrderXrefMapping, CustomerThroughTheCrossReferenceBothWays) {
+  auto plan = loadStandard("crm_order_to_k3_sale_order_xref");
+  ASSERT_TRUE(plan);
+  EXPECT_TRUE(plan->nonInvertible().empty());
+  FixtureXref xref;
+  ASSERT_TRUE(xref.load("crm_order_to_k3_sale_order_xref"));
+  ASSERT_TRUE(xref.loaded);
+  Document in, fwd, back;
+  ASSERT_TRUE(readFixture("crm_order_to_k3_sale_order_xref", "input.json", in));
+  ApplyOptions o;
+  o.xref = &xref;
+  ASSERT_TRUE(apply(*plan, in.root().at(0), fwd, Direction::kForward, o).ok());
+  EXPECT_EQ(toJson(fwd.root()["data"]["Model"]["FCustId"]), R"({"FNumber":"CUST-0001"})");
+  ASSERT_TRUE(apply(*plan, fwd.root(), back, Direction::kReverse, o).ok());
+  EXPECT_EQ(toJson(back.root()["customerId"]), "\"crm-cust-8812\"");
+  std::string unknown = toJson(in.root().at(0));
+  unknown.replace(unknown.find("crm-cust-8812"), 13, "crm-cust-0000");
+  Document u;
+  ASSERT_TRUE(parseJson(unknown, u).ok());
+  FieldErrors errs;
+  o.errors = &errs;
+  Status s = apply(*plan, u.root(), fwd, Direction::kForward, o);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().klass, ErrorClass::kPermanent);
+  ASSERT_EQ(errs.size(), 1u);
+  EXPECT_EQ(errs[0].message, "no cross-reference for customer 'crm-cust-0000' in k3cloud");
+  EXPECT_EQ(errs[0].business_key, "SO-2026-0000001");
 }
 
 TEST(StandardExcelMappings, CleanedAndDetectedFieldsAreNamedAsOneWay) {
