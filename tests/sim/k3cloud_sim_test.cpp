@@ -614,6 +614,39 @@ TEST(K3CloudSim, AdminBaseDataReceiptsAndReset) {
   EXPECT_EQ(s["bills"]["BD_MATERIAL"], 5);
 }
 
+TEST(K3CloudSim, SeededCustomersOverlapWithTheCrmSimulator) {
+  tk::TempDir dir;
+  Sim sim(dir);
+  sim.login();
+  json k3 = sim.admin("POST", "_customers/seed", R"({"count":6,"seed":7,"overlap_with_crm":0.5})");
+  EXPECT_EQ(k3["created"], 6);
+  EXPECT_EQ(k3["shared_with_crm"], 3);
+  auto crm = tk::http("POST", sim.port(), "/sim/crm/_customers/seed",
+                      R"({"count":4,"seed":7,"overlap_with_k3":0.5,"name_variants":0})");
+  ASSERT_EQ(crm.status, 200) << crm.body;
+  json crm_all = json::parse(tk::http("GET", sim.port(), "/sim/crm/_customers").body);
+  if (crm_all.is_object() && crm_all.contains("items")) crm_all = crm_all["items"];
+  ASSERT_EQ(crm_all.size(), 4u) << crm_all.dump();
+  json rows = sim.query({{"FormId", "BD_Customer"},
+                         {"FieldKeys", "FNumber,FName,FTAXREGISTERCODE,FSELLER.FNumber"},
+                         {"FilterString", "FNumber LIKE 'CUST%'"},
+                         {"OrderString", "FNumber"}});
+  ASSERT_EQ(rows.size(), 6u) << rows.dump();
+  EXPECT_EQ(rows[0][0], "CUST000001");
+  std::set<std::string> k3_codes;
+  for (const auto& r : rows) k3_codes.insert(r[2].get<std::string>());
+  int common = 0;
+  for (const auto& c : crm_all) common += k3_codes.count(c.value("taxRegisterCode", "")) ? 1 : 0;
+  EXPECT_EQ(common, 2);  // the CRM's shared range is its first round(4·0.5) customers
+  EXPECT_EQ(crm_all[0]["name"], rows[0][1]);
+  // The salesmen the customers reference exist, so verified saves can use them.
+  std::string saler = rows[0][3].get<std::string>();
+  EXPECT_EQ(sim.query({{"FormId", "BD_Saler"}, {"FieldKeys", "FNumber"},
+                       {"FilterString", "FNumber = '" + saler + "'"}}),
+            json::array({json::array({saler})}));
+  EXPECT_EQ(tk::http("POST", sim.port(), "/sim/k3cloud/_customers/seed", R"({"count":0})").status, 400);
+}
+
 TEST(K3CloudSim, StateFileKeepsBillsAcrossRestart) {
   tk::TempDir dir;
   std::string state = dir.file("k3-state.json");

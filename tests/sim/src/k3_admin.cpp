@@ -176,6 +176,20 @@ void K3Sim::admin(Exchange& ex, const std::string& op) {
     if (r.is_null()) return ex.replyJson(400, {{"error", error}});
     dirty_ = true;
     ex.replyJson(200, r);
+  } else if (head == "_customers" && parts.size() == 2 && parts[1] == "seed" && post) {
+    json req;
+    if (!bodyJson(&req)) return;
+    std::string error;
+    json r;
+    try {
+      r = forms_->seedCustomers(req.value("count", int64_t{0}), req.value("seed", uint64_t{1}),
+                                req.value("overlap_with_crm", 0.0), &error);
+    } catch (const json::exception& e) {
+      error = std::string("bad seed request: ") + e.what();
+    }
+    if (r.is_null()) return ex.replyJson(400, {{"error", error}});
+    dirty_ = true;
+    ex.replyJson(200, r);
   } else if (head == "_receipts" && parts.size() == 1) {
     const k3::FormDef* def = k3::findForm("AR_RECEIVEBILL");
     if (!post) return ex.replyJson(200, forms_->list(*def));

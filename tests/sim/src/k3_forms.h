@@ -64,6 +64,9 @@ class Forms {
   // Admin: add or replace base data by FNumber; add documents as given (receipts).
   json addBaseData(const FormDef& def, const json& rows, std::string* error);
   json addDocuments(const FormDef& def, const json& docs, std::string* error);
+  // Generated customers (crm_companies.h): the first round(count·overlap_with_crm) from the
+  // range shared with the CRM simulator, the rest K/3-only; numbered CUST000001, ...
+  json seedCustomers(int64_t count, uint64_t seed, double overlap_with_crm, std::string* error);
   json list(const FormDef& def) const;
   std::optional<json> get(const FormDef& def, int64_t id) const;
   json counts() const;

@@ -367,13 +367,45 @@ json executeBillQuery(Forms& forms, const json& data, bool rows_as_objects) {
     for (const auto& [_, doc] : st->docs) consider(doc);
   }
   if (!order.empty()) {
-    std::stable_sort(rows.begin(), rows.end(), [&](const RowRef& a, const RowRef& b) {
-      for (const auto& [f, desc] : order) {
-        int c = Evaluator::compare(ev.value(cols.at(f), a), ev.value(cols.at(f), b));
-        if (c != 0) return desc ? c > 0 : c < 0;
+    // Sort keys computed once per row: numbers as numbers, dates normalized, text lower-cased.
+    struct Key {
+      bool is_number = false;
+      double number = 0;
+      std::string text;
+    };
+    auto keyOf = [](const json& v) {
+      Key k;
+      if (v.is_number() || v.is_boolean()) {
+        k.is_number = true;
+        k.number = v.is_boolean() ? (v.get<bool>() ? 1 : 0) : v.get<double>();
+        return k;
+      }
+      k.text = scalarText(v);
+      if (auto d = normalizeDate(k.text))
+        k.text = d->size() == 19 ? *d + ".000" : *d;
+      else
+        k.text = lower(k.text);
+      return k;
+    };
+    std::vector<std::vector<Key>> keys_of(rows.size());
+    for (size_t i = 0; i < rows.size(); ++i)
+      for (const auto& [f, _] : order) keys_of[i].push_back(keyOf(ev.value(cols.at(f), rows[i])));
+    std::vector<size_t> perm(rows.size());
+    for (size_t i = 0; i < perm.size(); ++i) perm[i] = i;
+    std::stable_sort(perm.begin(), perm.end(), [&](size_t a, size_t b) {
+      for (size_t k = 0; k < order.size(); ++k) {
+        const Key& x = keys_of[a][k];
+        const Key& y = keys_of[b][k];
+        int c = x.is_number && y.is_number ? (x.number < y.number ? -1 : x.number > y.number)
+                                           : x.text.compare(y.text);
+        if (c != 0) return order[k].second ? c > 0 : c < 0;
       }
       return false;
     });
+    std::vector<RowRef> sorted;
+    sorted.reserve(rows.size());
+    for (size_t i : perm) sorted.push_back(rows[i]);
+    rows.swap(sorted);
   }
   // TopRowCount caps the whole result before paging (so a small cap empties later pages).
   int64_t total = static_cast<int64_t>(rows.size());

@@ -98,7 +98,7 @@ FormDef customer() {
        ref("FTRADINGCURRID", "BD_Currency", "结算币别"),
        ref("FSETTLETYPEID", "BD_SETTLETYPE", "结算方式"),
        ref("FRECCONDITIONID", "BD_RecCondition", "收款条件"), text("FPRICELISTID", "价目表"),
-       num("FTaxRate", "默认税率"), text("FInvoiceType", "发票类型"), flag("FIsGroup", "集团客户"),
+       ref("FSELLER", "BD_Saler", "销售员"), num("FTaxRate", "默认税率"), text("FInvoiceType", "发票类型"), flag("FIsGroup", "集团客户"),
        flag("FIsDefPayer", "默认付款方"), text("FDescription", "描述")});
   f.entities.push_back({"FT_BD_CUSTCONTACT", "地址信息", true,
                         {text("FNUMBER1", "地点编码"), text("FNAME1", "地点名称"),
