@@ -22,11 +22,16 @@ namespace tk = qiao::testkit;
 namespace k3 = qiao::connectors::k3cloud;
 
 class K3SimTest : public ::testing::Test {
+ public:
+  // A valid sales order for the seeded base data (customer, org, currency, material).
+  static json orderBody(const std::string& customer = "C100001", const std::string& note = "");
+
  protected:
   static void SetUpTestSuite() {
     dir_ = new tk::TempDir();
     std::string out = dir_->file("sim.out");
-    sim_ = new tk::Child(tk::binPath("qiao-sim"), {"--port", "0"}, out);
+    // Kept-alive connections each hold a sim thread: room for two 32-worker sinks and more.
+    sim_ = new tk::Child(tk::binPath("qiao-sim"), {"--port", "0", "--threads", "128"}, out);
     std::string ready;
     bool up = tk::waitFor(
         [&] {
@@ -74,26 +79,6 @@ class K3SimTest : public ::testing::Test {
     return std::make_unique<k3::K3Sink>(std::move(cfg).value(), "erp");
   }
 
-  // A valid sales order for the seeded base data (customer, org, currency, material).
-  static json orderBody(const std::string& customer = "C100001", const std::string& note = "") {
-    return {{"formid", "SAL_SaleOrder"},
-            {"data",
-             {{"IsAutoSubmitAndAudit", false},
-              {"Model",
-               {{"FBillTypeID", {{"FNumber", "XSDD01_SYS"}}},
-                {"FDate", "2026-03-01 00:00:00"},
-                {"FSaleOrgId", {{"FNumber", "100"}}},
-                {"FCustId", {{"FNumber", customer}}},
-                {"FNote", note},
-                {"FSaleOrderFinance", {{"FSettleCurrId", {{"FNumber", "PRE001"}}}}},
-                {"FSaleOrderEntry",
-                 json::array({{{"FMaterialId", {{"FNumber", "M001"}}},
-                               {"FUnitID", {{"FNumber", "Pcs"}}},
-                               {"FQty", 2},
-                               {"FTaxPrice", 113.0},
-                               {"FDeliveryDate", "2026-03-10"}}})}}}}}};
-  }
-
   qiao::Record record(const std::string& suffix, json body = json(), int attempt = 1) {
     qiao::Record r;
     r.payload = (body.is_null() ? orderBody() : body).dump();
@@ -134,5 +119,24 @@ class K3SimTest : public ::testing::Test {
   static inline int port_ = 0;
   std::string name_;
 };
+
+inline json K3SimTest::orderBody(const std::string& customer, const std::string& note) {
+  return {{"formid", "SAL_SaleOrder"},
+          {"data",
+           {{"IsAutoSubmitAndAudit", false},
+            {"Model",
+             {{"FBillTypeID", {{"FNumber", "XSDD01_SYS"}}},
+              {"FDate", "2026-03-01 00:00:00"},
+              {"FSaleOrgId", {{"FNumber", "100"}}},
+              {"FCustId", {{"FNumber", customer}}},
+              {"FNote", note},
+              {"FSaleOrderFinance", {{"FSettleCurrId", {{"FNumber", "PRE001"}}}}},
+              {"FSaleOrderEntry",
+               json::array({{{"FMaterialId", {{"FNumber", "M001"}}},
+                             {"FUnitID", {{"FNumber", "Pcs"}}},
+                             {"FQty", 2},
+                             {"FTaxPrice", 113.0},
+                             {"FDeliveryDate", "2026-03-10"}}})}}}}}};
+}
 
 }  // namespace k3test
