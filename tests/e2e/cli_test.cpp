@@ -47,6 +47,27 @@ TEST(Cli, ValidateReportsEveryProblemWithPositionAndExitsOne) {
   EXPECT_NE(out.find("3 problem(s)"), std::string::npos) << out;
 }
 
+TEST(Cli, ValidateRunsEachConnectorsOwnChecks) {
+  testkit::TempDir dir;
+  testkit::writeFile(dir.file("cfg/gateway.yaml"),
+                     "gateway:\n"
+                     "  data_dir: " + dir.file("data") + "\n"
+                     "connectors:\n"
+                     "  crm:\n"
+                     "    type: http\n"
+                     "    url: http://127.0.0.1:9/api/orders/{orderId}/status\n"
+                     "routes:\n"
+                     "  writeback:\n"
+                     "    sink: crm\n");
+  int rc = 0;
+  std::string out = qiao("validate --config " + dir.file("cfg"), &rc);
+  EXPECT_EQ(rc, 1) << out;
+  EXPECT_NE(out.find("connectors.crm: http sink: url: placeholder at column 31 must be a JSON "
+                     "pointer such as {/orderId}"),
+            std::string::npos)
+      << out;
+}
+
 TEST(Cli, ValidateAcceptsTheDemoConfig) {
   int rc = 0;
   std::string out = qiao("validate --config " + testkit::sourcePath("config/demo"), &rc);

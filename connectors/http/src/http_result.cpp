@@ -12,6 +12,7 @@ namespace {
 
 constexpr size_t kBodyExcerptBytes = 2048;
 constexpr int64_t kMaxRetryAfterMs = 24LL * 3600 * 1000;
+constexpr size_t kMaxResultBytes = 64 * 1024;  // larger answers are not kept as results
 
 std::string trim(const std::string& s) {
   size_t b = s.find_first_not_of(" \t\r\n");
@@ -26,17 +27,24 @@ bool looksLikeJson(const HttpReply& reply) {
   return !t.empty() && (t.front() == '{' || t.front() == '[');
 }
 
-std::string remoteIdFromBody(const HttpReply& reply, const std::string& pointer) {
-  if (pointer.empty() || reply.body.empty() || !looksLikeJson(reply)) return "";
+// A 2xx body that is a JSON object, parsed once; discarded otherwise.
+nlohmann::json objectBody(const HttpReply& reply) {
+  if (reply.body.empty() || !looksLikeJson(reply)) return nlohmann::json(nlohmann::json::value_t::discarded);
+  auto j = nlohmann::json::parse(reply.body, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object()) return nlohmann::json(nlohmann::json::value_t::discarded);
+  return j;
+}
+
+std::string remoteIdFromBody(const nlohmann::json& body, const std::string& pointer) {
+  if (pointer.empty() || body.is_discarded()) return "";
   try {
-    auto j = nlohmann::json::parse(reply.body);
     nlohmann::json::json_pointer ptr(pointer);
-    if (!j.contains(ptr)) return "";
-    const auto& v = j.at(ptr);
+    if (!body.contains(ptr)) return "";
+    const auto& v = body.at(ptr);
     if (v.is_string()) return v.get<std::string>();
     if (v.is_number() || v.is_boolean()) return v.dump();
   } catch (const nlohmann::json::exception&) {
-    // Not JSON after all, or the pointer does not apply: fall back to Location.
+    // The pointer does not apply: fall back to Location.
   }
   return "";
 }
@@ -93,8 +101,11 @@ Result<sdk::Delivery> classifyReply(const HttpReply& reply, const HttpSinkConfig
   long s = reply.status;
   if (s >= 200 && s < 300) {
     sdk::Delivery d;
-    d.remote_id = remoteIdFromBody(reply, cfg.remote_id_field);
+    auto body = objectBody(reply);
+    d.remote_id = remoteIdFromBody(body, cfg.remote_id_field);
     if (d.remote_id.empty()) d.remote_id = trim(reply.location);
+    // The answer is kept for on_delivered (xref, write-backs) when it is a small object.
+    if (!body.is_discarded() && reply.body.size() <= kMaxResultBytes) d.result_json = body.dump();
     return d;
   }
   auto msg = describeStatus(reply, display_url, cfg);

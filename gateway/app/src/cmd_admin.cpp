@@ -79,6 +79,7 @@ int cmdValidate(const Args& args) {
   const auto& c = loaded->config;
   // The mapping files, loaded as `qiao run` loads them, so validate never passes what run rejects.
   auto problems = runtime::checkRouteMappings(c);
+  for (auto& p : runtime::checkConnectorSettings(c, loaded->registry)) problems.push_back(std::move(p));
   for (const auto& p : problems) std::fprintf(stderr, "%s\n", p.c_str());
   if (!problems.empty()) return kExitInvalid;
   std::printf("%s: ok (%zu connectors, %zu routes, %zu schedules)\n", args.get("--config").c_str(),

@@ -20,7 +20,7 @@ namespace qiao::http::detail {
 
 enum class Endpoint : uint8_t {
   kIngest, kGetMessage, kListMessages, kListDeadLetters, kGetDeadLetter, kReplayOne,
-  kReplayBulk, kConnectors, kHealthz, kReadyz, kMetrics, kWebhook, kNotFound, kCount
+  kReplayBulk, kConnectors, kXref, kHealthz, kReadyz, kMetrics, kWebhook, kNotFound, kCount
 };
 
 struct Request {
@@ -80,6 +80,7 @@ class Api {
   void replayOne(const Request& req, std::string_view id, const Principal& who, Response& resp);
   void replayBulk(const Request& req, const Principal& who, Response& resp);
   void connectors(Response& resp);
+  void xref(const Request& req, Response& resp);
   void readyz(Response& resp);
   void metricsText(Response& resp);
   // handlers_webhook.cpp

@@ -260,6 +260,55 @@ void Api::connectors(Response& resp) {
   resp.body = dumpSafe(j);
 }
 
+// GET /api/v1/xref?entity=order&system=k3cloud&local=SO-1 (or &remote=<id or number>).
+void Api::xref(const Request& req, Response& resp) {
+  QueryParams params;
+  std::string bad;
+  if (!parseQuery(req.query, &params, &bad)) {
+    setError(resp, 400, "invalid_parameter", "bad percent-encoding in parameter " + bad.substr(0, 64));
+    return;
+  }
+  std::string entity, system, local, remote;
+  for (const auto& [name, value] : params) {
+    if (name == "entity") entity = value;
+    else if (name == "system") system = value;
+    else if (name == "local") local = value;
+    else if (name == "remote") remote = value;
+    else {
+      setError(resp, 400, "invalid_parameter",
+               "unknown parameter '" + name.substr(0, 64) + "' (allowed: entity, system, local, remote)");
+      return;
+    }
+  }
+  if (entity.empty() || system.empty() || local.empty() == remote.empty()) {
+    setError(resp, 400, "invalid_parameter",
+             "give entity, system and exactly one of local or remote");
+    return;
+  }
+  auto found = local.empty() ? gateway_.store().findXrefByRemote(entity, system, remote)
+                             : gateway_.store().findXrefByLocal(entity, system, local);
+  if (!found.ok()) {
+    setStoreError(resp, found.error(), "not_found");
+    return;
+  }
+  if (!found->has_value()) {
+    setError(resp, 404, "not_found",
+             "no cross-reference for " + entity + " '" + (local.empty() ? remote : local) +
+                 "' in " + system);
+    return;
+  }
+  const store::XrefEntry& x = **found;
+  json j = json::object();
+  j["entity"] = x.entity;
+  j["system"] = x.system;
+  j["local_id"] = x.local_id;
+  j["remote_id"] = x.remote_id;
+  j["remote_number"] = x.remote_number;
+  j["updated_at_ms"] = x.updated_at_ms;
+  resp.status = 200;
+  resp.body = dumpSafe(j);
+}
+
 void Api::readyz(Response& resp) {
   if (gateway_.ready()) {
     resp.status = 200;

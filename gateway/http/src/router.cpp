@@ -47,6 +47,7 @@ const char* endpointName(Endpoint e) {
     case Endpoint::kReplayOne: return "replay";
     case Endpoint::kReplayBulk: return "replay_bulk";
     case Endpoint::kConnectors: return "connectors";
+    case Endpoint::kXref: return "xref";
     case Endpoint::kHealthz: return "healthz";
     case Endpoint::kReadyz: return "readyz";
     case Endpoint::kMetrics: return "metrics";
@@ -154,6 +155,8 @@ Api::Matched Api::match(std::string_view method, std::string_view path) const {
     else if (seg.n == 5 && s[4] == "replay") set(Endpoint::kReplayOne, "POST", s[3]);
   } else if (s[2] == "connectors" && seg.n == 3) {
     set(Endpoint::kConnectors, "GET");
+  } else if (s[2] == "xref" && seg.n == 3) {
+    set(Endpoint::kXref, "GET");
   }
   return m;
 }
@@ -221,6 +224,7 @@ void Api::handle(Request& req, Response& resp) {
     case Endpoint::kReplayOne: replayOne(req, m.arg, who, resp); return;
     case Endpoint::kReplayBulk: replayBulk(req, who, resp); return;
     case Endpoint::kConnectors: connectors(resp); return;
+    case Endpoint::kXref: xref(req, resp); return;
     case Endpoint::kHealthz:
       resp.status = 200;
       resp.body = "{\"status\":\"ok\"}";

@@ -58,6 +58,33 @@ GatewayImpl::GatewayImpl(config::Config cfg, std::unique_ptr<store::Store> store
   worker_id_ = makeWorkerId(rng_);
 }
 
+std::vector<std::string> checkConnectorSettings(const config::Config& cfg,
+                                                const sdk::Registry& registry) {
+  std::set<std::string> sinks, sources;
+  for (const auto& [name, route] : cfg.routes) {
+    sinks.insert(route.sink);
+    if (route.source != "ingest") sources.insert(route.source);
+  }
+  std::vector<std::string> problems;
+  for (const auto& [name, conn] : cfg.connectors) {
+    const sdk::Descriptor* d = registry.find(conn.type);
+    if (!d) continue;  // the config loader reported it
+    sdk::InstanceConfig ic{name, conn.settings_json};
+    sdk::Context ctx{name, cfg.gateway.data_dir + "/connectors/" + name};
+    Status st = Status::okStatus();
+    if (sinks.count(name) && d->isSink()) {
+      auto made = d->make_sink(ic, ctx);
+      if (!made.ok()) st = made.error();
+    }
+    if (st.ok() && sources.count(name) && d->isSource()) {
+      auto made = d->make_source(ic, ctx);
+      if (!made.ok()) st = made.error();
+    }
+    if (!st.ok()) problems.push_back("connectors." + name + ": " + st.error().message);
+  }
+  return problems;
+}
+
 Status GatewayImpl::build(const sdk::Registry& registry) {
   std::set<std::string> sink_names, source_names;
   for (const auto& [name, route] : cfg_.routes) {

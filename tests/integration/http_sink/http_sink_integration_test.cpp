@@ -340,3 +340,23 @@ TEST_F(HttpSinkTest, RandomFailuresAreAllTransient) {
 }
 
 }  // namespace
+
+TEST_F(HttpSinkTest, UrlTemplateFillsPlaceholdersFromTheRecord) {
+  auto sink = makeSink({{"url", "http://127.0.0.1:" + std::to_string(port_) + "/sim/receiver/" +
+                                    name_ + "/orders/{/order_no}/status?c={/customer}"},
+                        {"method", "PUT"}});
+  ASSERT_TRUE(sink->deliver(record("SO 7/8")).ok());
+  auto recs = records();
+  ASSERT_EQ(recs.size(), 1u);
+  // Values are percent-encoded: a '/' or a space in an id cannot change the path.
+  EXPECT_EQ(recs[0]["uri"], "/sim/receiver/" + name_ + "/orders/SO%207%2F8/status?c=%E5%AE%A2%E6%88%B7A");
+  EXPECT_EQ(recs[0]["method"], "PUT");
+
+  qiao::Record missing = record("SO-9");
+  missing.payload = R"({"customer":"x"})";
+  auto d = sink->deliver(missing);
+  ASSERT_FALSE(d.ok());
+  EXPECT_EQ(d.error().klass, ErrorClass::kPermanent);
+  EXPECT_NE(d.error().message.find("{/order_no}"), std::string::npos) << d.error().message;
+  EXPECT_EQ(records().size(), 1u);  // nothing sent
+}

@@ -170,3 +170,15 @@ TEST(HttpSinkConfig, Rejections) {
 
 }  // namespace
 }  // namespace qiao::connectors::http
+
+TEST(HttpSinkConfig, UrlTemplatesAreCheckedAtLoad) {
+  auto ok = qiao::connectors::http::parseHttpSinkConfig(R"({"url":"https://crm/api/orders/{/record/orderId}/x"})");
+  EXPECT_TRUE(ok.ok()) << ok.error().message;
+  auto unclosed = qiao::connectors::http::parseHttpSinkConfig(R"({"url":"https://crm/api/orders/{/orderId"})");
+  ASSERT_FALSE(unclosed.ok());
+  EXPECT_NE(unclosed.error().message.find("column 24"), std::string::npos)
+      << unclosed.error().message;
+  auto bare = qiao::connectors::http::parseHttpSinkConfig(R"({"url":"https://crm/api/orders/{orderId}"})");
+  ASSERT_FALSE(bare.ok());
+  EXPECT_NE(bare.error().message.find("JSON pointer"), std::string::npos) << bare.error().message;
+}

@@ -21,7 +21,7 @@ int64_t nowMs() {
 
 struct StoredRecord {
   uint64_t seq = 0;
-  std::string id, method, path, body;
+  std::string id, method, path, uri, body;
   HeaderList headers;
   int64_t time_ms = 0;
 };
@@ -147,6 +147,7 @@ void ReceiverSim::write(Receiver& r, Exchange& ex) {
     StoredRecord rec;
     rec.method = ex.method();
     rec.path = ex.path();
+    rec.uri = ex.rawUri();
     rec.body = ex.body();
     rec.headers = ex.headers();
     rec.time_ms = nowMs();
@@ -230,7 +231,8 @@ void ReceiverSim::admin(Receiver& r, const std::string& op, Exchange& ex) {
       nlohmann::json headers = nlohmann::json::object();
       for (const auto& [k, v] : rec.headers) headers[k] = v;
       nlohmann::json item{{"seq", rec.seq},         {"id", rec.id},   {"method", rec.method},
-                          {"path", rec.path},       {"body", rec.body}, {"headers", headers},
+                          {"path", rec.path},       {"uri", rec.uri},
+                          {"body", rec.body},       {"headers", headers},
                           {"time_ms", rec.time_ms}};
       auto parsed = nlohmann::json::parse(rec.body, nullptr, false);
       if (!parsed.is_discarded()) item["json"] = std::move(parsed);

@@ -56,7 +56,8 @@ Exchange::Exchange(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerRespo
                    std::string subpath, StopSignal& stop)
     : req_(req), resp_(resp), method_(req.getMethod()), subpath_(std::move(subpath)),
       client_(req.clientAddress().toString()), stop_(stop) {
-  Poco::URI uri(req.getURI());
+  raw_uri_ = req.getURI();
+  Poco::URI uri(raw_uri_);
   path_ = uri.getPath();
   for (const auto& [k, v] : uri.getQueryParameters()) query_[k] = v;
   if (req.hasContentLength() || req.getChunkedTransferEncoding())

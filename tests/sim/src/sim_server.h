@@ -44,7 +44,8 @@ class Exchange {
            std::string subpath, StopSignal& stop);
 
   const std::string& method() const { return method_; }
-  const std::string& path() const { return path_; }        // without the query
+  const std::string& path() const { return path_; }        // decoded, without the query
+  const std::string& rawUri() const { return raw_uri_; }   // as sent: still %-encoded
   const std::string& subpath() const { return subpath_; }  // after "/sim/<simulator>/"
   std::string query(const std::string& key, const std::string& fallback = "") const;
   std::string header(const std::string& name) const;       // case-insensitive, "" if absent
@@ -63,7 +64,7 @@ class Exchange {
  private:
   Poco::Net::HTTPServerRequest& req_;
   Poco::Net::HTTPServerResponse& resp_;
-  std::string method_, path_, subpath_, body_, client_;
+  std::string method_, path_, raw_uri_, subpath_, body_, client_;
   std::map<std::string, std::string> query_;
   StopSignal& stop_;
   bool done_ = false;

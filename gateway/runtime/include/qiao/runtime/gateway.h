@@ -70,6 +70,12 @@ class Gateway {
 // the file's diagnostics ("file:line:column: rules[3].map.table: ..."). Empty = all good.
 std::vector<std::string> checkRouteMappings(const config::Config& config);
 
+// Creates every connector a route uses, as `qiao run` would, and drops it again: the
+// connector checks its own settings (URL templates, auth modes). Factories do no network
+// I/O, so this is safe offline. One "connectors.<name>: message" per problem.
+std::vector<std::string> checkConnectorSettings(const config::Config& config,
+                                                const sdk::Registry& registry);
+
 // Opens the store, creates every configured connector through the registry, and prepares
 // the routes. Nothing runs until start().
 Result<std::unique_ptr<Gateway>> createGateway(config::Config config, const sdk::Registry& registry);
