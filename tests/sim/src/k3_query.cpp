@@ -4,6 +4,7 @@
 #include <cmath>
 #include <mutex>
 #include <optional>
+#include <string_view>
 
 #include "k3_forms.h"
 
@@ -176,40 +177,78 @@ class Evaluator {
   }
 
   // SQL-like comparison: numbers numerically, dates as instants, text case-insensitively.
-  // Missing values compare as '' (K/3 columns are NOT NULL with blank defaults).
+  // Missing values compare as '' (K/3 columns are NOT NULL with blank defaults). Allocation
+  // free for strings: a filter runs this once per stored row.
   static int compare(const json& a, const json& b) {
-    auto asNumber = [](const json& v, double* out) {
-      if (v.is_number()) {
-        *out = v.get<double>();
-        return true;
-      }
-      if (v.is_boolean()) {
-        *out = v.get<bool>() ? 1 : 0;
-        return true;
-      }
-      if (!v.is_string()) return false;
-      const auto& s = v.get_ref<const std::string&>();
-      char* end = nullptr;
-      *out = std::strtod(s.c_str(), &end);
-      return !s.empty() && end && *end == '\0';
-    };
     double x, y;
     if ((a.is_number() || b.is_number() || a.is_boolean() || b.is_boolean()) && asNumber(a, &x) &&
         asNumber(b, &y))
       return x < y ? -1 : (x > y ? 1 : 0);
-    std::string s = scalarText(a), t = scalarText(b);
-    auto ds = normalizeDate(s), dt = normalizeDate(t);
-    if (ds && dt) {
-      if (ds->size() == 19) *ds += ".000";
-      if (dt->size() == 19) *dt += ".000";
-      return ds->compare(*dt) < 0 ? -1 : (*ds == *dt ? 0 : 1);
+    std::string sa, sb;
+    std::string_view s = a.is_string() ? std::string_view(a.get_ref<const std::string&>())
+                                       : std::string_view(sa = scalarText(a));
+    std::string_view t = b.is_string() ? std::string_view(b.get_ref<const std::string&>())
+                                       : std::string_view(sb = scalarText(b));
+    if (dateShaped(s) && dateShaped(t)) {
+      size_t n = std::max({s.size(), t.size(), size_t{23}});
+      for (size_t i = 0; i < n; ++i) {
+        char c = dateChar(s, i), d = dateChar(t, i);
+        if (c != d) return c < d ? -1 : 1;
+      }
+      return 0;
     }
-    s = lower(s);
-    t = lower(t);
-    return s < t ? -1 : (s == t ? 0 : 1);
+    for (size_t i = 0; i < s.size() && i < t.size(); ++i) {
+      char c = static_cast<char>(std::tolower(static_cast<unsigned char>(s[i])));
+      char d = static_cast<char>(std::tolower(static_cast<unsigned char>(t[i])));
+      if (c != d) return static_cast<unsigned char>(c) < static_cast<unsigned char>(d) ? -1 : 1;
+    }
+    return s.size() < t.size() ? -1 : (s.size() > t.size() ? 1 : 0);
   }
 
  private:
+  static bool asNumber(const json& v, double* out) {
+    if (v.is_number()) {
+      *out = v.get<double>();
+      return true;
+    }
+    if (v.is_boolean()) {
+      *out = v.get<bool>() ? 1 : 0;
+      return true;
+    }
+    if (!v.is_string()) return false;
+    const auto& s = v.get_ref<const std::string&>();
+    char* end = nullptr;
+    *out = std::strtod(s.c_str(), &end);
+    return !s.empty() && end && *end == '\0';
+  }
+  // "yyyy-MM-dd" optionally followed by [ T]HH:mm[:ss[.f...]].
+  static bool dateShaped(std::string_view s) {
+    auto digits = [&](size_t from, size_t n) {
+      if (from + n > s.size()) return false;
+      for (size_t i = from; i < from + n; ++i)
+        if (s[i] < '0' || s[i] > '9') return false;
+      return true;
+    };
+    if (s.size() < 10 || !digits(0, 4) || s[4] != '-' || !digits(5, 2) || s[7] != '-' ||
+        !digits(8, 2))
+      return false;
+    if (s.size() == 10) return true;
+    if ((s[10] != ' ' && s[10] != 'T') || s.size() < 16 || !digits(11, 2) || s[13] != ':' ||
+        !digits(14, 2))
+      return false;
+    if (s.size() == 16) return true;
+    if (s[16] != ':' || !digits(17, 2)) return false;
+    if (s.size() == 19) return true;
+    return s[19] == '.' && s.size() > 20 && digits(20, s.size() - 20);
+  }
+  // Character i of the date in the canonical form yyyy-MM-ddTHH:mm:ss.fff (zeros padded).
+  static char dateChar(std::string_view s, size_t i) {
+    static constexpr std::string_view kTemplate = "0000-00-00T00:00:00.000";
+    if (i == 10) return 'T';
+    if (i < s.size()) return s[i];
+    return i < kTemplate.size() ? kTemplate[i] : '0';
+  }
+
   const Forms& forms_;
   const FormStore& st_;
   std::string entry_;
