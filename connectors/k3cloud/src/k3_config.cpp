@@ -138,12 +138,12 @@ std::vector<FieldSpec> k3FieldSpecs() {
   add("username", FieldType::kString, true, "", {}, "The K/3 user with WebAPI permission.",
       "integration");
   add("password", FieldType::kSecret, false, "", {},
-      "Password of the user; only for auth: validate_user. Never logged.", "${secret:k3_password}");
+      "Password of the user; only for auth: validate_user. Never logged.", "${env:K3_PASSWORD}");
   add("app_id", FieldType::kString, false, "", {},
       "App id from 第三方系统登录授权; needed by app_secret, sign and xapi.", "231234_abcd...");
   add("app_secret", FieldType::kSecret, false, "", {},
       "App secret from the same page; needed by app_secret, sign and xapi. Never logged.",
-      "${secret:k3_app_secret}");
+      "${env:K3_APP_SECRET}");
   add("lcid", FieldType::kInt, false, "2052", {},
       "Language of the session: 2052 zh-CN, 1033 en-US, 3076 zh-TW.", "2052");
   add("org_num", FieldType::kString, false, "0", {},
