@@ -96,6 +96,26 @@ std::string scalarText(const json& v) {
   return v.dump();
 }
 
+int64_t idValue(const json* v) {
+  if (!v || v->is_null()) return 0;
+  if (v->is_number_integer()) return v->get<int64_t>();
+  if (v->is_number()) return static_cast<int64_t>(v->get<double>());
+  if (v->is_string()) {
+    const auto& s = v->get_ref<const std::string&>();
+    char* end = nullptr;
+    long long n = std::strtoll(s.c_str(), &end, 10);
+    if (end && *end == '\0' && !s.empty()) return n;
+  }
+  return 0;
+}
+
+std::string refNumber(const json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (!v.is_object()) return "";
+  const json* n = findKey(v, "FNumber");
+  return n && n->is_string() ? n->get<std::string>() : (n ? scalarText(*n) : "");
+}
+
 json errorJson(const K3Error& e) {
   return {{"FieldName", e.field.empty() ? json(nullptr) : json(e.field)},
           {"Message", e.message},

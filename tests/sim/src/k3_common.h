@@ -52,6 +52,11 @@ std::string paddedNumber(const std::string& prefix, int64_t n, int digits);
 // Text of a scalar for indexes and string comparison ("" for null, numbers without quotes).
 std::string scalarText(const json& v);
 
+// An integer id from a number or a numeric string; 0 otherwise (0 = "none" in K/3).
+int64_t idValue(const json* v);
+// The number inside a base-data reference: {"FNumber":"x"}, {"FNUMBER":"x"} or a bare "x".
+std::string refNumber(const json& v);
+
 struct K3Error {
   std::string field;  // FieldName ("" → null)
   std::string message;
