@@ -57,7 +57,9 @@ class Applier {
   bool sourceOf(const Rule& r, Value cur, Value parent, Val& v, std::string& src);
   void each(const Rule& r, Value cur, Value parent, Value out_base);
   bool copyDirect(const Rule& r, Value cur, Value parent, Value out_base, Value& written);
-  Result<Value> slotCached(Value base, const Path& p);
+  // fresh: no earlier rule of the list wrote this target (Rule::fresh_target), so it is added
+  // without looking for an existing member.
+  Result<Value> slotCached(Value base, const Path& p, bool fresh);
   // convert.cpp
   bool convert(const Rule& r, const std::string& src, Val& v);
   bool date(const Rule& r, const std::string& src, Val& v);

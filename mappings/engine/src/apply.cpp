@@ -69,7 +69,7 @@ Value Applier::mapScalar(const Rule& r, Value cur, Value parent, Value out_base)
   } else if (!mapValue(r, cur, parent, out_base, v, src)) {
     return written_;  // copied directly, or nothing to write
   }
-  auto slot = slotCached(out_base, r.to);
+  auto slot = slotCached(out_base, r.to, r.fresh_target);
   if (!slot.ok())
     return fail(r, src, v, "cannot write " + r.to_text + ": " + slot.error().message), Value();
   Value s = *slot;
@@ -118,7 +118,7 @@ void Applier::each(const Rule& r, Value cur, Value parent, Value out_base) {
     return;
   }
   if (!arr.isArray()) return fail(r, r.each.text, fromValue(arr), "expected a list");
-  auto slot = slotCached(out_base, r.to);
+  auto slot = slotCached(out_base, r.to, r.fresh_target);
   if (!slot.ok()) return fail(r, r.each.text, Val{}, "cannot write " + r.to_text);
   Value target = *slot;
   target.setArray(arr.size());
@@ -126,6 +126,7 @@ void Applier::each(const Rule& r, Value cur, Value parent, Value out_base) {
   size_t entry = trace_ ? traceEachBegin(r) : 0;
   for (size_t i = 0; i < arr.size(); ++i) {
     Value el = arr.at(i);
+    if (i + 1 < arr.size()) prefetchMembers(arr.at(i + 1));
     if (r.where && !test(r, *r.where, el, cur)) continue;
     Value o = target.append();
     o.setObject(r.rules.size());
@@ -135,10 +136,10 @@ void Applier::each(const Rule& r, Value cur, Value parent, Value out_base) {
     tprefix_ = saved_t, sprefix_ = saved_s;
     // Name the element in the errors of its rules.
     for (size_t k = before; k < errors_.size(); ++k) {
-      std::string idx = "[" + std::to_string(i) + "].";
+      std::string idx = bracketed(i) + ".";
       if (!errors_[k].source.empty() && errors_[k].source[0] != '^')
         errors_[k].source = r.each.text + idx + errors_[k].source;
-      errors_[k].target = r.to_text + "[" + std::to_string(target.size() - 1) + "]." + errors_[k].target;
+      errors_[k].target = r.to_text + bracketed(target.size() - 1) + "." + errors_[k].target;
     }
   }
   if (trace_) traceEachEnd(r, entry, arr.size(), target.size());
@@ -154,7 +155,7 @@ bool Applier::copyDirect(const Rule& r, Value cur, Value parent, Value out_base,
   const Source& s = r.from[0];
   Value src = lookup(s.parent ? parent : cur, s.path, hint_[s.parent]);
   if (!src.valid() || src.isNull()) return false;
-  auto slot = slotCached(out_base, r.to);
+  auto slot = slotCached(out_base, r.to, r.fresh_target);
   if (!slot.ok()) return false;  // the general way reports it
   written = *slot;
   Value t = written;
@@ -169,12 +170,12 @@ bool Applier::copyDirect(const Rule& r, Value cur, Value parent, Value out_base,
 // slotAt, remembering the container of the last target: consecutive rules mostly write
 // siblings (data.Model.*), found then with one member lookup. The handle stays valid because
 // the only writes since it was taken were into that container, never into its ancestors.
-Result<Value> Applier::slotCached(Value base, const Path& p) {
+Result<Value> Applier::slotCached(Value base, const Path& p, bool fresh) {
   const auto& st = p.steps();
   if (st.size() < 2 || st.back().type != Path::Step::kKey) {
     parent_ = {};  // this write may replace the cached container
     if (st.size() == 1 && st[0].type == Path::Step::kKey && base.isObject()) {
-      Value existing = findFrom(base, st[0].key, out_hint_);
+      Value existing = fresh ? Value() : findFrom(base, st[0].key, out_hint_);
       return existing ? existing : base.add(st[0].key);
     }
     return slotAt(base, p);
@@ -206,7 +207,7 @@ Result<Value> Applier::slotCached(Value base, const Path& p) {
     if (!c.isObject()) return slotAt(base, p);
     parent_ = c, parent_base_ = base.node(), parent_path_ = &st;
   }
-  Value existing = findFrom(parent_, st.back().key, out_hint_);
+  Value existing = fresh ? Value() : findFrom(parent_, st.back().key, out_hint_);
   return existing ? existing : parent_.add(st.back().key);
 }
 
@@ -255,6 +256,7 @@ Status apply(const MappingPlan& plan, const Value& in, Document& out, Direction 
   errs.clear();
   if (options.trace) options.trace->clear();
   detail::Applier a(errs, options.xref, options.trace);
+  detail::prefetchMembers(in);
   a.run(direction == Direction::kForward ? d.forward : d.reverse, in, Value(), out.root());
   if (auto& store = a.storeError()) {
     // Not the record's fault: keep the store's code and class (a transient error is retried).

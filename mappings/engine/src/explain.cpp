@@ -37,18 +37,17 @@ size_t Applier::traceEachBegin(const Rule& r) {
 
 // Before the rules of one element run: element paths for the entries they add.
 void Applier::traceEachElement(const Rule& r, size_t in_index, size_t out_index) {
-  std::string s = (r.each.parent ? std::string() : sprefix_) + r.each.text + "[" +
-                  std::to_string(in_index) + "].";
-  tprefix_ += r.to_text + "[" + std::to_string(out_index) + "].";
+  std::string s = (r.each.parent ? std::string() : sprefix_) + r.each.text + bracketed(in_index) + ".";
+  tprefix_ += r.to_text + bracketed(out_index) + ".";
   sprefix_ = std::move(s);
 }
 
 void Applier::traceEachEnd(const Rule& r, size_t entry, size_t in_size, size_t out_size) {
   TraceEntry& e = (*trace_)[entry];
-  e.sources.push_back({sprefix_ + r.each.text, "[" + std::to_string(in_size) + " elements]"});
+  e.sources.push_back({sprefix_ + r.each.text, bracketed(in_size, " elements")});
   e.how = "each: " + std::to_string(out_size) + " of " + std::to_string(in_size) +
           " elements kept" + (r.where ? " by where " + r.where->text : "");
-  e.value = "[" + std::to_string(out_size) + " elements]";
+  e.value = bracketed(out_size, " elements");
 }
 
 std::string Applier::convName(const Rule& r) {

@@ -264,7 +264,7 @@ class ExprParser {
     while (i_ < t_.size() && identChar(t_[i_])) ++i_;
     std::string_view name = t_.substr(s, i_ - s);
     for (std::string_view kw : {"and", "or", "not"})
-      if (name == kw) return i_ = s, fail("'" + std::string(kw) + "' needs a condition before it");
+      if (name == kw) return i_ = s, fail(std::string(kw).append(" needs a condition before it"));
     skip();
     if (i_ < t_.size() && t_[i_] == '(') {
       ++i_;

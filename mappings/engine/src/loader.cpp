@@ -144,8 +144,15 @@ class Loader {
     } else {
       r.date_parse = Rule::DateParse::kAuto;
     }
-    if (auto f = n["format"]) r.format_pattern = pattern(f, w + ".format");
-    else r.format_pattern = DateTimePattern::compile("yyyy-MM-dd'T'HH:mm:ss").value();
+    std::string format = "yyyy-MM-dd'T'HH:mm:ss";
+    if (auto f = n["format"]) r.format_pattern = pattern(f, w + ".format"), format = f.Scalar();
+    else r.format_pattern = DateTimePattern::compile(format).value();
+    // The common date-only case needs no parse/format round trip (see Rule::date_fast).
+    if (n["parse"] && n["parse"].Scalar() == "yyyy-MM-dd" && !n["zone"]) {
+      for (auto [f, suffix] : {std::pair{"yyyy-MM-dd", ""}, {"yyyy-MM-dd HH:mm:ss", " 00:00:00"},
+                               {"yyyy-MM-dd'T'HH:mm:ss", "T00:00:00"}})
+        if (format == f) r.date_fast = true, r.date_suffix = suffix;
+    }
     if (auto z = n["zone"]) {
       auto tz = z.IsScalar() ? TimeZone::load(z.Scalar())
                              : Result<std::shared_ptr<const TimeZone>>(Error::permanent(
@@ -479,6 +486,8 @@ class Loader {
       data->forward.push_back(std::move(r));
     }
     if (errors_.empty()) deriveReverse(rules, data->forward, data->reverse, "");
+    markFreshTargets(data->forward);
+    markFreshTargets(data->reverse);
     return finish(std::move(data));
   }
 

@@ -145,6 +145,15 @@ struct Rule {
   std::optional<Expr> where;
   std::vector<Rule> rules;
 
+  // Speed-ups computed at load (markFreshTargets, loader.cpp):
+  // no earlier rule of the same list writes this target or a path through it, so writing it
+  // can skip looking for an existing member.
+  bool fresh_target = false;
+  // date: parse yyyy-MM-dd, format = the same date + date_suffix (" 00:00:00"): a valid
+  // yyyy-MM-dd text is copied with the suffix, without parsing and formatting.
+  bool date_fast = false;
+  std::string date_suffix;
+
   // Where it came from, for errors.
   std::string position;  // "file:line:col rules[3]"
   std::string label;     // "rules[3]"
@@ -159,6 +168,9 @@ struct PlanData {
   std::vector<std::string> non_invertible;
   std::vector<std::string> warnings;
 };
+
+// Sets Rule::fresh_target through a rule list and the lists of its `each` rules.
+void markFreshTargets(std::vector<Rule>& rules);
 
 // Derives the reverse rule of r into out; returns "" or why it cannot be inverted.
 std::string invertRule(const Rule& r, Rule& out);

@@ -3,6 +3,36 @@
 
 namespace qiao::mapping::detail {
 
+namespace {
+
+// a is b or a path inside it (its steps start with b's)?
+bool within(const Path& a, const Path& b) {
+  const auto &x = a.steps(), &y = b.steps();
+  if (x.size() < y.size()) return false;
+  for (size_t i = 0; i < y.size(); ++i)
+    if (x[i].type != y[i].type || x[i].index != y[i].index || x[i].key != y[i].key) return false;
+  return true;
+}
+
+bool plainSteps(const Path& p) {
+  for (const auto& st : p.steps())
+    if (st.type != Path::Step::kKey && st.type != Path::Step::kIndex) return false;
+  return !p.steps().empty();
+}
+
+}  // namespace
+
+void markFreshTargets(std::vector<Rule>& rules) {
+  std::vector<const Path*> seen;
+  for (Rule& r : rules) {
+    bool fresh = plainSteps(r.to);
+    for (const Path* s : seen) fresh = fresh && !within(r.to, *s) && !within(*s, r.to);
+    r.fresh_target = fresh;
+    seen.push_back(&r.to);
+    if (r.is_each) markFreshTargets(r.rules);  // each element starts as an empty object
+  }
+}
+
 std::string invertRule(const Rule& r, Rule& out) {
   if (r.conv == Conv::kConcat) return "concat";
   if (r.conv == Conv::kExpr) return "expr";
