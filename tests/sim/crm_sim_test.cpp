@@ -241,6 +241,12 @@ TEST(CrmSim, CustomerPagesMissNothingAndRepeatNothingWhileWritesHappen) {
   for (const auto& c : all)
     EXPECT_EQ(latest[c["customerId"]], c["version"].get<int>()) << c["customerId"];
   EXPECT_EQ(tail["items"][0]["modifiedAt"], last_modified);  // modified_since is inclusive
+  auto future = sim.apiJson("GET", "/customers?modified_since=2099-01-01T00:00:00Z", nullptr);
+  EXPECT_EQ(future["count"], 0);
+  EXPECT_EQ(future["has_more"], false);
+  auto future_after_cursor = sim.apiJson(
+      "GET", "/customers?modified_since=2099-01-01T00:00:00Z&cursor=1.CU00000001", nullptr);
+  EXPECT_EQ(future_after_cursor["count"], 0);
   EXPECT_EQ(sim.api("GET", "/customers?cursor=garbage").status, 400);
   EXPECT_EQ(sim.api("GET", "/customers?limit=0").status, 400);
   EXPECT_EQ(sim.api("GET", "/customers?modified_since=2026-13-01").status, 400);

@@ -90,7 +90,7 @@ template <typename RecordFn>
 std::string listPage(const ChangeIndex& index, const PageQuery& q, RecordFn record) {
   auto it = index.upper_bound(q.after);
   auto since = index.lower_bound(ChangeKey{q.since_ms, ""});
-  if (since != index.end() && (it == index.end() || *since > *it)) it = since;
+  if (it != index.end() && (since == index.end() || *since > *it)) it = since;  // the later
   std::string body = "{\"items\":[";
   size_t count = 0;
   const ChangeKey* last = nullptr;

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <stdexcept>
 
 namespace qiao::sim::crm {
 namespace {
@@ -115,9 +116,10 @@ Reply WebhookSender::subscribe(const json& body) {
     s.signature_header = body.value("signature_header", s.signature_header);
     s.timestamp_header = body.value("timestamp_header", s.timestamp_header);
     s.event_id_header = body.value("event_id_header", s.event_id_header);
-    for (const auto& e : body.value("events", json::array({"customer.changed", "order.confirmed"})))
-      s.events.insert(e.get<std::string>());
-  } catch (const json::exception&) {
+    json events = body.value("events", json::array({"customer.changed", "order.confirmed"}));
+    if (!events.is_array()) throw std::invalid_argument("events");
+    for (const auto& e : events) s.events.insert(e.get<std::string>());
+  } catch (const std::exception&) {
     return errorReply(400, "invalid_field",
                       "url, secret and the header names are strings; events an array of strings",
                       "body");
