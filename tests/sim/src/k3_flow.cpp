@@ -74,7 +74,7 @@ json Forms::operate(const std::string& op, const FormDef& def, const json& data)
     }
     json doc = it->second;
     std::string number = st.numberOf(doc);
-    std::string status = scalarText(*findKey(doc, def.status_field));
+    std::string status = st.statusOf(doc);
     std::string next, verb;
     if (op == "Submit") {
       verb = "提交";

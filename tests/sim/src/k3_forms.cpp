@@ -95,6 +95,11 @@ std::string FormStore::numberOf(const json& doc) const {
   return n ? scalarText(*n) : "";
 }
 
+std::string FormStore::statusOf(const json& doc) const {
+  const json* s = findKey(doc, def.status_field);
+  return s ? scalarText(*s) : "";
+}
+
 void FormStore::put(int64_t id, json doc) {
   auto old = docs.find(id);
   if (old != docs.end()) {
@@ -341,7 +346,7 @@ std::optional<json> Forms::saveOne(FormStore& st, const json& model, SaveOptions
                                      def.label + "内码“" + std::to_string(id) + "”对应的数据不存在。",
                                      dindex});
     existing = &it->second;
-    status = scalarText(*findKey(*existing, def.status_field));
+    status = st.statusOf(*existing);
     if (status == "B" || status == "C")
       return fail(kMsgNotOperable, {"", def.label + "“" + st.numberOf(*existing) +
                                             "”的数据状态为“" + statusName(status) +

@@ -36,6 +36,7 @@ struct FormStore {
   int64_t next_number = 1;
 
   std::string numberOf(const json& doc) const;
+  std::string statusOf(const json& doc) const;  // "" when absent
   void put(int64_t id, json doc);
   void erase(int64_t id);
   void clear();
