@@ -53,13 +53,16 @@ class Applier {
 
   // apply.cpp
   Value mapScalar(const Rule& r, Value cur, Value parent, Value out_base);
-  bool mapValue(const Rule& r, Value cur, Value parent, Value out_base, Val& v, std::string& src);
-  bool sourceOf(const Rule& r, Value cur, Value parent, Val& v, std::string& src);
+  // src: the source path read (for errors), pointing into the plan; never null.
+  bool mapValue(const Rule& r, Value cur, Value parent, Value out_base, Val& v,
+                const std::string*& src);
+  bool sourceOf(const Rule& r, Value cur, Value parent, Val& v, const std::string*& src);
   void each(const Rule& r, Value cur, Value parent, Value out_base);
   bool copyDirect(const Rule& r, Value cur, Value parent, Value out_base, Value& written);
   // fresh: no earlier rule of the list wrote this target (Rule::fresh_target), so it is added
   // without looking for an existing member.
-  Result<Value> slotCached(Value base, const Path& p, bool fresh);
+  // container: Rule::container_id (0: compare the path's steps instead).
+  Result<Value> slotCached(Value base, const Path& p, bool fresh, uint32_t container);
   // convert.cpp
   bool convert(const Rule& r, const std::string& src, Val& v);
   bool date(const Rule& r, const std::string& src, Val& v);
@@ -94,6 +97,7 @@ class Applier {
   Value parent_;
   const Node* parent_base_ = nullptr;
   const std::vector<Path::Step>* parent_path_ = nullptr;
+  uint32_t parent_container_ = 0;
 };
 
 }  // namespace qiao::mapping::detail

@@ -31,7 +31,7 @@ Result<Value> slotAt(Value base, const Path& p) {
 }  // namespace
 
 // Source value of a rule: const, concat, expr or the first present `from`.
-bool Applier::sourceOf(const Rule& r, Value cur, Value parent, Val& v, std::string& src) {
+bool Applier::sourceOf(const Rule& r, Value cur, Value parent, Val& v, const std::string*& src) {
   if (r.constant) return note("const"), v = fromLiteral(*r.constant), true;
   if (r.conv == Conv::kConcat) {
     note("concat");
@@ -47,12 +47,12 @@ bool Applier::sourceOf(const Rule& r, Value cur, Value parent, Val& v, std::stri
   if (r.conv == Conv::kExpr) return note("expr " + r.expr.text), evalExpr(r, cur, parent, v);
   for (const auto& s : r.from) {
     v = read(s, cur, parent);
-    src = s.text;
+    src = &s.text;
     if (v.k != Val::kMissing) break;
   }
   if (!r.unwrap_ref.empty() && v.k != Val::kMissing) {
     if (v.k != Val::kJson || !v.json.isObject())
-      return fail(r, src, v, "expected an object {\"" + r.unwrap_ref + "\": ...}"), false;
+      return fail(r, *src, v, "expected an object {\"" + r.unwrap_ref + "\": ...}"), false;
     v = fromValue(v.json.find(r.unwrap_ref));
     note("unwrap " + r.unwrap_ref);
   }
@@ -62,16 +62,17 @@ bool Applier::sourceOf(const Rule& r, Value cur, Value parent, Val& v, std::stri
 // Maps one scalar rule; returns the target slot written (missing if nothing was).
 Value Applier::mapScalar(const Rule& r, Value cur, Value parent, Value out_base) {
   Val v;
-  std::string src;
+  static const std::string kNoSource;
+  const std::string* src = &kNoSource;
   if (r.when && !test(r, *r.when, cur, parent)) {
     if (!r.otherwise) return note("when is false"), Value();
     v = fromLiteral(*r.otherwise), note("otherwise");
   } else if (!mapValue(r, cur, parent, out_base, v, src)) {
     return written_;  // copied directly, or nothing to write
   }
-  auto slot = slotCached(out_base, r.to, r.fresh_target);
+  auto slot = slotCached(out_base, r.to, r.fresh_target, r.container_id);
   if (!slot.ok())
-    return fail(r, src, v, "cannot write " + r.to_text + ": " + slot.error().message), Value();
+    return fail(r, *src, v, "cannot write " + r.to_text + ": " + slot.error().message), Value();
   Value s = *slot;
   if (!r.wrap_ref.empty()) {
     s.setObject(1);
@@ -83,14 +84,15 @@ Value Applier::mapScalar(const Rule& r, Value cur, Value parent, Value out_base)
 
 // Source, default, transforms and conversion of a rule into v. False: nothing more to write
 // (copied directly into written_, an error was reported, or the value is absent).
-bool Applier::mapValue(const Rule& r, Value cur, Value parent, Value out_base, Val& v, std::string& src) {
+bool Applier::mapValue(const Rule& r, Value cur, Value parent, Value out_base, Val& v,
+                       const std::string*& src) {
   written_ = Value();
   if (!rec_ && copyDirect(r, cur, parent, out_base, written_)) return false;
   if (!sourceOf(r, cur, parent, v, src)) return false;
   if (r.default_value && (v.k == Val::kMissing || (v.k == Val::kString && v.text.empty())))
     v = fromLiteral(*r.default_value), note("default");
   if (v.k == Val::kMissing) {
-    if (r.required) fail(r, src, v, "required value is absent");
+    if (r.required) fail(r, *src, v, "required value is absent");
     return false;
   }
   if (v.k == Val::kString) {
@@ -102,9 +104,9 @@ bool Applier::mapValue(const Rule& r, Value cur, Value parent, Value out_base, V
     if (r.upper) std::transform(v.text.begin(), v.text.end(), v.text.begin(), [](unsigned char c) { return std::toupper(c); });
     if (r.lower) std::transform(v.text.begin(), v.text.end(), v.text.begin(), [](unsigned char c) { return std::tolower(c); });
   }
-  if (!convert(r, src, v)) return false;
+  if (!convert(r, *src, v)) return false;
   if (v.k == Val::kMissing) {  // split/regex found no such part
-    if (r.required) fail(r, src, v, "required value is absent");
+    if (r.required) fail(r, *src, v, "required value is absent");
     return false;
   }
   return true;
@@ -118,7 +120,7 @@ void Applier::each(const Rule& r, Value cur, Value parent, Value out_base) {
     return;
   }
   if (!arr.isArray()) return fail(r, r.each.text, fromValue(arr), "expected a list");
-  auto slot = slotCached(out_base, r.to, r.fresh_target);
+  auto slot = slotCached(out_base, r.to, r.fresh_target, r.container_id);
   if (!slot.ok()) return fail(r, r.each.text, Val{}, "cannot write " + r.to_text);
   Value target = *slot;
   target.setArray(arr.size());
@@ -149,13 +151,14 @@ void Applier::each(const Rule& r, Value cur, Value parent, Value out_base) {
 // the Val round trip (a string copy, often a malloc). Absent or null values, and any rule
 // with a default, transform or conversion, go the general way.
 bool Applier::copyDirect(const Rule& r, Value cur, Value parent, Value out_base, Value& written) {
-  if (r.from.size() != 1 || r.constant || r.conv != Conv::kNone || r.default_value || r.trim ||
-      r.upper || r.lower || r.halfwidth || !r.unwrap_ref.empty())
+  if (r.from.size() != 1 || r.constant || r.conv != Conv::kNone || r.trim || r.upper ||
+      r.lower || r.halfwidth || !r.unwrap_ref.empty())
     return false;
   const Source& s = r.from[0];
   Value src = lookup(s.parent ? parent : cur, s.path, hint_[s.parent]);
   if (!src.valid() || src.isNull()) return false;
-  auto slot = slotCached(out_base, r.to, r.fresh_target);
+  if (r.default_value && src.isString() && src.asString().empty()) return false;  // "" takes it
+  auto slot = slotCached(out_base, r.to, r.fresh_target, r.container_id);
   if (!slot.ok()) return false;  // the general way reports it
   written = *slot;
   Value t = written;
@@ -170,7 +173,7 @@ bool Applier::copyDirect(const Rule& r, Value cur, Value parent, Value out_base,
 // slotAt, remembering the container of the last target: consecutive rules mostly write
 // siblings (data.Model.*), found then with one member lookup. The handle stays valid because
 // the only writes since it was taken were into that container, never into its ancestors.
-Result<Value> Applier::slotCached(Value base, const Path& p, bool fresh) {
+Result<Value> Applier::slotCached(Value base, const Path& p, bool fresh, uint32_t container) {
   const auto& st = p.steps();
   if (st.size() < 2 || st.back().type != Path::Step::kKey) {
     parent_ = {};  // this write may replace the cached container
@@ -180,8 +183,10 @@ Result<Value> Applier::slotCached(Value base, const Path& p, bool fresh) {
     }
     return slotAt(base, p);
   }
-  bool same = parent_ && parent_base_ == base.node() && parent_path_->size() == st.size();
-  for (size_t i = 0; same && i + 1 < st.size(); ++i) {
+  bool same = parent_ && parent_base_ == base.node();
+  if (same && container) same = container == parent_container_;  // compared at load
+  else same = same && parent_path_->size() == st.size();
+  for (size_t i = 0; same && !container && i + 1 < st.size(); ++i) {
     const auto& a = (*parent_path_)[i];
     same = a.type == st[i].type && a.index == st[i].index && a.key == st[i].key;
   }
@@ -205,7 +210,7 @@ Result<Value> Applier::slotCached(Value base, const Path& p, bool fresh) {
     }
     if (c.isNull()) c.setObject();
     if (!c.isObject()) return slotAt(base, p);
-    parent_ = c, parent_base_ = base.node(), parent_path_ = &st;
+    parent_ = c, parent_base_ = base.node(), parent_path_ = &st, parent_container_ = container;
   }
   Value existing = fresh ? Value() : findFrom(parent_, st.back().key, out_hint_);
   return existing ? existing : parent_.add(st.back().key);

@@ -26,7 +26,9 @@ struct ExprVal {
 inline bool exprDecimal(ExprVal& v, Decimal& out) {
   if (v.k == ExprVal::kNum && v.has_d) return out = v.d, true;
   if (v.k != ExprVal::kNum && v.k != ExprVal::kStr) return false;
-  auto r = v.k == ExprVal::kNum ? Decimal::fromText(v.text) : Decimal::parse(v.text);
+  // Strings are mostly plain decimals ("498.99"): the strict reader first, it is quicker.
+  auto r = Decimal::fromText(v.text);
+  if (!r.ok() && v.k == ExprVal::kStr) r = Decimal::parse(v.text);
   if (!r.ok()) return false;
   out = *r;
   if (v.k == ExprVal::kNum) v.d = out, v.has_d = true;

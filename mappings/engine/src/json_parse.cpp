@@ -2,6 +2,7 @@
 // (validated here against the JSON grammar) so no number ever passes through double.
 #include <simdjson.h>
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 #include <unordered_map>
@@ -198,6 +199,9 @@ bool JsonParser::Impl::parseObject(od::value& v, Node& out, uint32_t depth) {
   if (member_stack.size() <= depth) member_stack.resize(depth + 1);
   size_t mark = member_stack[depth].size();
   bool indexed = false;
+  // One bit per (length, last byte) seen in this object: a key whose bit is clear cannot be a
+  // duplicate, which spares the scan for nearly every key of a well-formed record.
+  uint64_t seen = 0;
   for (auto field : obj) {
     od::field f;
     if (auto ec = std::move(field).get(f)) return failCode(docLocation(), ec);
@@ -209,8 +213,12 @@ bool JsonParser::Impl::parseObject(od::value& v, Node& out, uint32_t depth) {
     size_t n = ms.size() - mark;
     // Duplicate keys: the last value wins, at the first one's position.
     Member* dup = nullptr;
+    const uint64_t bit = uint64_t{1}
+                         << ((key.size() * 7 + (key.empty() ? 0 : static_cast<unsigned char>(key.back()))) & 63);
+    const bool maybe_dup = (seen & bit) != 0;
+    seen |= bit;
     if (n < 32) {
-      for (size_t i = mark; i < ms.size(); ++i)
+      for (size_t i = mark; maybe_dup && i < ms.size(); ++i)
         if (ms[i].key_len == key.size() &&
             (key.empty() || std::memcmp(ms[i].key, key.data(), key.size()) == 0)) {
           dup = &ms[i];
@@ -274,8 +282,11 @@ Status JsonParser::parse(std::string_view text, Document& out) {
   m.base = buf + 1;
 
   bool ok = [&]() -> bool {
-    size_t bad = firstInvalidUtf8(text);
-    if (bad < text.size()) return m.fail(m.base + bad, "invalid UTF-8");
+    // simdjson's vectorized check first; the byte loop only to say where a bad byte is.
+    if (!simdjson::validate_utf8(text.data(), text.size())) {
+      size_t bad = firstInvalidUtf8(text);
+      return m.fail(m.base + std::min(bad, text.size()), "invalid UTF-8");
+    }
     od::document odoc;
     auto ec = m.parser.iterate(buf, text.size() + 2, m.padded.size()).get(odoc);
     if (ec) return m.failCode(nullptr, ec);

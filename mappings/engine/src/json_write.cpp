@@ -1,4 +1,5 @@
 // Direct JSON writer: appends to a caller-owned buffer; numbers are emitted as their exact text.
+#include <cstdint>
 #include <cstring>
 
 #include "qiao/mapping/json.h"
@@ -18,16 +19,34 @@ struct EscapeTable {
 };
 constexpr EscapeTable kEscape;
 
+// Any byte of the 8 in w that is '"', '\\' or below 0x20? (bit tricks on one word; bytes of
+// UTF-8 sequences, 0x80 and up, never match)
+inline bool wordNeedsEscape(uint64_t w) {
+  constexpr uint64_t kOnes = 0x0101010101010101ULL, kHigh = 0x8080808080808080ULL;
+  auto zeroByte = [](uint64_t x) { return (x - kOnes) & ~x & kHigh; };
+  uint64_t below20 = (w - kOnes * 0x20) & ~w & kHigh;
+  return (below20 | zeroByte(w ^ (kOnes * '"')) | zeroByte(w ^ (kOnes * '\\'))) != 0;
+}
+
 void writeString(std::string_view s, std::string& out) {
   out.push_back('"');
   const char* p = s.data();
   const char* end = p + s.size();
   const char* run = p;
-  for (; p < end; ++p) {
-    unsigned char c = static_cast<unsigned char>(*p);
+  while (p < end) {
+    // Whole words without anything to escape are skipped at once (most texts, Chinese included).
+    if (end - p >= 8) {
+      uint64_t w;
+      std::memcpy(&w, p, 8);
+      if (!wordNeedsEscape(w)) {
+        p += 8;
+        continue;
+      }
+    }
+    unsigned char c = static_cast<unsigned char>(*p++);
     if (!kEscape.esc[c]) continue;
-    out.append(run, p - run);
-    run = p + 1;
+    out.append(run, p - 1 - run);
+    run = p;
     switch (c) {
       case '"': out.append("\\\""); break;
       case '\\': out.append("\\\\"); break;

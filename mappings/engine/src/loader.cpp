@@ -486,8 +486,9 @@ class Loader {
       data->forward.push_back(std::move(r));
     }
     if (errors_.empty()) deriveReverse(rules, data->forward, data->reverse, "");
-    markFreshTargets(data->forward);
-    markFreshTargets(data->reverse);
+    std::unordered_map<std::string, uint32_t> containers;
+    markFreshTargets(data->forward, containers);
+    markFreshTargets(data->reverse, containers);
     return finish(std::move(data));
   }
 

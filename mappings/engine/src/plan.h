@@ -149,6 +149,9 @@ struct Rule {
   // no earlier rule of the same list writes this target or a path through it, so writing it
   // can skip looking for an existing member.
   bool fresh_target = false;
+  // Same number = same target container path (all steps but the last), so that consecutive
+  // writes into data.Model.* find their container by one compare; 0 = not numbered.
+  uint32_t container_id = 0;
   // date: parse yyyy-MM-dd, format = the same date + date_suffix (" 00:00:00"): a valid
   // yyyy-MM-dd text is copied with the suffix, without parsing and formatting.
   bool date_fast = false;
@@ -170,7 +173,9 @@ struct PlanData {
 };
 
 // Sets Rule::fresh_target through a rule list and the lists of its `each` rules.
-void markFreshTargets(std::vector<Rule>& rules);
+// Also numbers the target containers (Rule::container_id) through containers.
+void markFreshTargets(std::vector<Rule>& rules,
+                      std::unordered_map<std::string, uint32_t>& containers);
 
 // Derives the reverse rule of r into out; returns "" or why it cannot be inverted.
 std::string invertRule(const Rule& r, Rule& out);

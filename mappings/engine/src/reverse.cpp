@@ -22,14 +22,27 @@ bool plainSteps(const Path& p) {
 
 }  // namespace
 
-void markFreshTargets(std::vector<Rule>& rules) {
+void markFreshTargets(std::vector<Rule>& rules,
+                      std::unordered_map<std::string, uint32_t>& containers) {
   std::vector<const Path*> seen;
   for (Rule& r : rules) {
     bool fresh = plainSteps(r.to);
     for (const Path* s : seen) fresh = fresh && !within(r.to, *s) && !within(*s, r.to);
     r.fresh_target = fresh;
     seen.push_back(&r.to);
-    if (r.is_each) markFreshTargets(r.rules);  // each element starts as an empty object
+    const auto& st = r.to.steps();
+    if (plainSteps(r.to) && st.size() >= 2) {
+      std::string key;  // the container's steps, spelled unambiguously
+      for (size_t i = 0; i + 1 < st.size(); ++i) {
+        bool is_key = st[i].type == Path::Step::kKey;
+        key += is_key ? 'k' : 'i';
+        key += std::to_string(is_key ? st[i].key.size() : static_cast<size_t>(st[i].index));
+        key += ':';
+        if (is_key) key += st[i].key;
+      }
+      r.container_id = containers.emplace(key, static_cast<uint32_t>(containers.size() + 1)).first->second;
+    }
+    if (r.is_each) markFreshTargets(r.rules, containers);  // each element starts empty
   }
 }
 
