@@ -259,3 +259,28 @@ TEST(MappingJson, EveryTruncationOfAnOrderIsAnErrorWithAnInRangeOffset) {
     ADD_FAILURE() << "accepted a truncated order: " << prefix;
   }
 }
+
+// The writer skips 8-byte words with nothing to escape: escapes at and around word edges, and
+// long texts, come out the same as byte by byte.
+TEST(MappingJson, WriterEscapesAtEveryPositionOfAWord) {
+  for (char special : {'"', '\\', '\n', '\x01', '\x1f'}) {
+    for (size_t at = 0; at < 20; ++at) {
+      std::string s(20, 'a');
+      s[at] = special;
+      s += "上海市浦东新区";  // UTF-8 bytes never need escaping
+      Document d;
+      d.root().setString(s);
+      std::string out = toJson(d.root());
+      Document back;
+      ASSERT_TRUE(parseJson(out, back).ok()) << out;
+      EXPECT_EQ(back.root().asString(), s) << at;
+      EXPECT_EQ(out.find('\n'), std::string::npos);
+    }
+  }
+}
+
+// Keys that share a length and last byte (the duplicate check's fingerprint) are not duplicates.
+TEST(MappingJson, DuplicateCheckFingerprintCollisionsAreNotDuplicates) {
+  EXPECT_EQ(roundTrip(R"({"ab":1,"cb":2,"xb":3,"ab":4})"), R"({"ab":4,"cb":2,"xb":3})");
+  EXPECT_EQ(roundTrip(R"({"":1,"":2})"), R"({"":2})");
+}
