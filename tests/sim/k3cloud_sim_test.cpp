@@ -568,6 +568,17 @@ TEST(K3CloudSim, QuirksAndFaultsOnDemand) {
   sim.admin("POST", "_faults", R"({"mode":"status","status":503,"count":1,"services":["save"]})");
   EXPECT_EQ(sim.query({{"FormId", "BD_Customer"}, {"FieldKeys", "FNumber"}}).size(), 3u);
   EXPECT_EQ(sim.raw(kForm + "Save.common.kdsvc", "{}").status, 503);
+  // A business fault: MsgCode 14 (调用限制) instead of performing the next Save only.
+  sim.admin("POST", "_faults", R"({"mode":"msgcode","msg_code":14,"count":1,"services":["Save"]})");
+  json limited = sim.form("Save", "SAL_SaleOrder", {{"Model", orderModel("L-1")}});
+  EXPECT_EQ(status(limited)["MsgCode"], 14);
+  EXPECT_EQ(status(limited)["IsSuccess"], false);
+  EXPECT_EQ(status(sim.form("Save", "SAL_SaleOrder", {{"Model", orderModel("L-1")}}))["IsSuccess"], true);
+  // View's Result.Result as JSON text, as some clients saw it.
+  sim.admin("POST", "_config", R"({"view_result_as_string":true})");
+  json view = sim.form("View", "SAL_SaleOrder", {{"Number", "XSDD000001"}});
+  ASSERT_TRUE(view["Result"]["Result"].is_string()) << view.dump();
+  EXPECT_EQ(json::parse(view["Result"]["Result"].get<std::string>())["BillNo"], "XSDD000001");
   sim.admin("POST", "_config", R"({"latency_ms":150})");
   auto t0 = std::chrono::steady_clock::now();
   sim.query({{"FormId", "BD_Customer"}, {"FieldKeys", "FNumber"}});

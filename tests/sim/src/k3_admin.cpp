@@ -23,12 +23,25 @@ std::vector<std::string> splitPath(const std::string& p) {
   return out;
 }
 
+// K/3-style texts for the business faults worth simulating (reference 3.3).
+std::string defaultMessage(int code) {
+  switch (code) {
+    case 2: return "没有权限执行该操作。";
+    case 6: return "数据库操作失败。";
+    case 13: return "网络控制冲突：单据正在被其他用户编辑，请稍后再试。";
+    case 14: return "接口调用次数超过限制，请稍后再试。";
+    case 15: return "不允许administrator用户登录WebAPI。";
+    default: return "模拟的业务错误（MsgCode " + std::to_string(code) + "）。";
+  }
+}
+
 json configJson(const K3Sim::Config& c, int64_t ttl) {
   return {{"latency_ms", c.latency_ms},
           {"is_success_as_string", c.is_success_as_string},
           {"unicode_escape", c.unicode_escape},
           {"html_502_count", c.html_502_count},
-          {"session_ttl_ms", ttl}};
+          {"session_ttl_ms", ttl},
+          {"view_result_as_string", c.view_result_as_string}};
 }
 
 }  // namespace
@@ -95,11 +108,12 @@ void K3Sim::admin(Exchange& ex, const std::string& op) {
           else if (k == "unicode_escape") next.unicode_escape = v.get<bool>();
           else if (k == "html_502_count") next.html_502_count = v.get<int64_t>();
           else if (k == "session_ttl_ms") next.session_ttl_ms = v.get<int64_t>();
+          else if (k == "view_result_as_string") next.view_result_as_string = v.get<bool>();
           else
             return ex.replyJson(400, {{"error", "unknown config key '" + k +
                                                     "' (latency_ms, is_success_as_string, "
                                                     "unicode_escape, html_502_count, "
-                                                    "session_ttl_ms)"}});
+                                                    "session_ttl_ms, view_result_as_string)"}});
         }
       } catch (const json::exception& e) {
         return ex.replyJson(400, {{"error", std::string("bad config value: ") + e.what()}});
@@ -114,11 +128,18 @@ void K3Sim::admin(Exchange& ex, const std::string& op) {
   } else if (head == "_faults" && parts.size() == 1) {
     if (!post) {
       std::lock_guard lock(cfg_mu_);
-      return ex.replyJson(200, {{"faults", faults_.describe()}, {"services", fault_services_}});
+      return ex.replyJson(200, {{"faults", faults_.describe()},
+                                {"services", fault_services_},
+                                {"msgcode", {{"msg_code", msg_fault_.msg_code},
+                                             {"remaining", msg_fault_.remaining},
+                                             {"services", msg_fault_.services}}}});
     }
     json spec;
     if (!bodyJson(&spec)) return;
-    if (spec.is_object() && spec.value("mode", "") == "session_expiry") {
+    const std::string mode = spec.is_object() && spec.contains("mode") && spec["mode"].is_string()
+                                 ? spec["mode"].get<std::string>()
+                                 : "";
+    if (mode == "session_expiry") {
       int64_t count = 0;
       try {
         count = spec.value("count", int64_t{0});
@@ -141,6 +162,25 @@ void K3Sim::admin(Exchange& ex, const std::string& op) {
         if (!s.is_string()) return ex.replyJson(400, {{"error", "services must be strings"}});
         only.push_back(s.get<std::string>());
       }
+    }
+    if (mode == "msgcode") {
+      MsgFault mf;
+      try {
+        mf.msg_code = spec.value("msg_code", 0);
+        mf.remaining = spec.value("count", int64_t{1});
+        mf.message = spec.value("message", std::string());
+      } catch (const json::exception& e) {
+        return ex.replyJson(400, {{"error", e.what()}});
+      }
+      if (mf.msg_code < 1 || mf.msg_code > 99 || mf.remaining < 1)
+        return ex.replyJson(400, {{"error", "msgcode needs msg_code 1..99 and count >= 1"}});
+      if (mf.message.empty()) mf.message = defaultMessage(mf.msg_code);
+      mf.services = only;
+      std::lock_guard lock(cfg_mu_);
+      msg_fault_ = mf;
+      return ex.replyJson(200, {{"faults", {{"mode", "msgcode"}, {"msg_code", mf.msg_code},
+                                            {"remaining", mf.remaining}, {"message", mf.message}}},
+                                {"services", only}});
     }
     std::string error;
     std::lock_guard lock(cfg_mu_);
@@ -206,6 +246,7 @@ void K3Sim::admin(Exchange& ex, const std::string& op) {
       std::lock_guard lock(cfg_mu_);
       faults_.clear();
       fault_services_.clear();
+      msg_fault_ = MsgFault{};
       cfg_.html_502_count = 0;
     }
     {

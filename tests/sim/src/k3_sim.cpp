@@ -171,6 +171,7 @@ void K3Sim::service(Exchange& ex, const std::string& rest) {
   countCall(svc->method);
   Config cfg;
   FaultAction fault;
+  MsgFault msg_fault;
   bool html502 = false;
   {
     std::lock_guard lock(cfg_mu_);
@@ -183,7 +184,17 @@ void K3Sim::service(Exchange& ex, const std::string& rest) {
       --cfg_.html_502_count;
       html502 = true;
     }
+    const bool business = svc->kind != Kind::kLogin && svc->kind != Kind::kLogout &&
+                          svc->kind != Kind::kDataCenters;
+    if (business && msg_fault_.remaining > 0 && fault.mode == FaultMode::kNone &&
+        (msg_fault_.services.empty() ||
+         std::any_of(msg_fault_.services.begin(), msg_fault_.services.end(),
+                     [&](const std::string& s) { return iequals(s, svc->method); }))) {
+      --msg_fault_.remaining;
+      msg_fault = msg_fault_;
+    }
   }
+  if (msg_fault.msg_code != 0) ++faults_injected_;
   if (fault.mode != FaultMode::kNone) ++faults_injected_;
   if (cfg.latency_ms > 0 && !ex.sleepMs(cfg.latency_ms)) return ex.abortConnection();
   if (html502) return ex.reply(502, htmlPage(502, "Bad Gateway"), "text/html");
@@ -211,7 +222,14 @@ void K3Sim::service(Exchange& ex, const std::string& rest) {
   call.svc = svc;
   call.service_path = "/k3cloud/" + rest;
   call.query_shape = svc->kind == Kind::kQuery;
+  if (msg_fault.msg_code != 0) {
+    json f = k3::failure(msg_fault.msg_code, msg_fault.message);
+    return reply(ex, call, call.query_shape ? json::array({json::array({f})}) : f, cfg);
+  }
   json out = dispatch(call, ex);
+  if (cfg.view_result_as_string && svc->kind == Kind::kView && out.is_object() &&
+      out.contains("Result") && out["Result"].contains("Result"))
+    out["Result"]["Result"] = out["Result"]["Result"].dump();
   // The effect is committed; the reply comes too late for the client.
   if (fault.mode == FaultMode::kTimeoutAfterCommit && !ex.sleepMs(fault.delay_ms))
     return ex.abortConnection();

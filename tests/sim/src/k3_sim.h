@@ -36,6 +36,14 @@ class K3Sim : public Simulator {
     bool unicode_escape = false;        // Chinese as \uXXXX
     int64_t html_502_count = 0;         // next N service calls get a proxy's HTML 502 page
     int64_t session_ttl_ms = 0;         // 0 = sessions never expire
+    bool view_result_as_string = false;  // View's Result.Result as JSON text (seen by clients)
+  };
+  // A business error answered instead of performing the call (e.g. MsgCode 13 网控, 14 调用限制).
+  struct MsgFault {
+    int64_t remaining = 0;
+    int msg_code = 0;
+    std::string message;
+    std::vector<std::string> services;  // empty = every business service
   };
 
  private:
@@ -49,10 +57,11 @@ class K3Sim : public Simulator {
 
   std::unique_ptr<k3::Forms> forms_;
   std::unique_ptr<k3::Auth> auth_;
-  std::mutex cfg_mu_;  // guards cfg_, faults_, fault_services_
+  std::mutex cfg_mu_;  // guards cfg_, faults_, fault_services_, msg_fault_
   Config cfg_;
   FaultPlan faults_;
   std::vector<std::string> fault_services_;  // empty = every service
+  MsgFault msg_fault_;
   std::mutex stats_mu_;
   std::map<std::string, int64_t> calls_;
   std::atomic<int64_t> logins_{0}, login_failures_{0}, session_lost_{0}, faults_injected_{0};
