@@ -354,9 +354,10 @@ TEST(K3CloudSim, UpdateHonoursNeedUpDateFieldsAndIsDeleteEntry) {
   int64_t e0 = before["FSaleOrderEntry"][0]["FEntryID"];
   std::this_thread::sleep_for(std::chrono::milliseconds(5));
   json upd{{"FID", id}, {"FNote", "改"}, {"FNetOrderBillNo", "IGNORED"},
+           {"FSaleOrderFinance", {{"FSettleCurrId", {{"FNumber", "PRE007"}}}, {"FExchangeRate", 7}}},
            {"FSaleOrderEntry", json::array({{{"FEntryID", e0}, {"FQty", 5}}})}};
   r = sim.form("Save", "SAL_SaleOrder",
-               {{"NeedUpDateFields", {"FNote", "FSaleOrderEntry", "FQty"}},
+               {{"NeedUpDateFields", {"FNote", "FSaleOrderEntry", "FQty", "FSettleCurrId"}},
                 {"IsDeleteEntry", false},
                 {"Model", upd}});
   ASSERT_EQ(status(r)["IsSuccess"], true) << r.dump();
@@ -364,6 +365,8 @@ TEST(K3CloudSim, UpdateHonoursNeedUpDateFieldsAndIsDeleteEntry) {
   json after = sim.admin("GET", "_bills/SAL_SaleOrder/" + std::to_string(id));
   EXPECT_EQ(after["FNote"], "改");
   EXPECT_EQ(after["FNetOrderBillNo"], "U-1");
+  EXPECT_EQ(after["FSaleOrderFinance"]["FSettleCurrId"]["FNumber"], "PRE007");
+  EXPECT_FALSE(after["FSaleOrderFinance"].contains("FExchangeRate"));
   ASSERT_EQ(after["FSaleOrderEntry"].size(), 2u);
   EXPECT_EQ(after["FSaleOrderEntry"][0]["FQty"], 5);
   EXPECT_GT(after["FModifyDate"].get<std::string>(), before["FModifyDate"].get<std::string>());

@@ -264,18 +264,25 @@ json Forms::applyModel(const FormDef& def, const json* existing, const json& mod
       set(doc, def.headerField(k, nullptr) ? &def.header() : nullptr, k, v);
       continue;
     }
-    if (update && !opt.allowed(e->key)) continue;
     if (!e->is_entry) {
       if (!v.is_object()) {
         errors->push_back({e->key, "“" + e->label + "”必须是一个对象。", dindex});
         continue;
       }
+      // A sub-header's fields may be listed without its key (lenient: the reference only
+      // requires entity keys for entry rows).
+      bool fields_listed = false;
+      for (auto it = v.begin(); !fields_listed && it != v.end(); ++it)
+        fields_listed = !opt.update_fields.empty() && opt.allowed(it.key());
+      const bool whole = opt.allowed(e->key) && !fields_listed;  // key alone: every field
+      if (update && !whole && !fields_listed) continue;
       json& target = doc[e->key];
       if (!target.is_object()) target = json::object();
       for (const auto& [fk, fv] : v.items())
-        if (!update || opt.allowed(fk)) set(target, e, fk, fv);
+        if (!update || whole || opt.allowed(fk)) set(target, e, fk, fv);
       continue;
     }
+    if (update && !opt.allowed(e->key)) continue;
     if (!v.is_array()) {
       errors->push_back({e->key, "“" + e->label + "”必须是一个数组。", dindex});
       continue;

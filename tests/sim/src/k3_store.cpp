@@ -102,8 +102,11 @@ json Forms::addDocuments(const FormDef& def, const json& docs, std::string* erro
       }
     }
     if (!findKey(doc, def.status_field)) doc[def.status_field] = "C";
-    if (def.id == "AR_RECEIVEBILL" && !findKey(doc, "FWRITTENOFFSTATUS"))
-      doc["FWRITTENOFFSTATUS"] = "A";
+    if (def.id == "AR_RECEIVEBILL") {
+      if (!findKey(doc, "FWRITTENOFFSTATUS")) doc["FWRITTENOFFSTATUS"] = "A";
+      if (findKey(doc, "FCONTACTUNIT") && !findKey(doc, "FCONTACTUNITTYPE"))
+        doc["FCONTACTUNITTYPE"] = "BD_Customer";
+    }
     if (!findKey(doc, "FCreateDate")) doc["FCreateDate"] = now;
     if (!findKey(doc, "FModifyDate")) doc["FModifyDate"] = now;
     ids.push_back(id);
