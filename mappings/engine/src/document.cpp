@@ -29,23 +29,12 @@ void Arena::nextBlock(size_t at_least) {
   end_ = ptr_ + size;
 }
 
-void* Arena::allocate(size_t bytes, size_t align) {
+void* Arena::allocateSlow(size_t bytes, size_t align) {
+  nextBlock(bytes + align);
   auto p = reinterpret_cast<uintptr_t>(ptr_);
   uintptr_t aligned = (p + align - 1) & ~(uintptr_t)(align - 1);
-  if (ptr_ == nullptr || aligned + bytes > reinterpret_cast<uintptr_t>(end_)) {
-    nextBlock(bytes + align);
-    p = reinterpret_cast<uintptr_t>(ptr_);
-    aligned = (p + align - 1) & ~(uintptr_t)(align - 1);
-  }
   ptr_ = reinterpret_cast<char*>(aligned + bytes);
   return reinterpret_cast<void*>(aligned);
-}
-
-std::string_view Arena::copy(std::string_view s) {
-  if (s.empty()) return {};
-  char* p = static_cast<char*>(allocate(s.size(), 1));
-  std::memcpy(p, s.data(), s.size());
-  return {p, s.size()};
 }
 
 void Arena::reset() {

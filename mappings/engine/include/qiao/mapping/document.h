@@ -20,17 +20,31 @@ class Arena {
   Arena(Arena&&) noexcept = default;
   Arena& operator=(Arena&&) noexcept = default;
 
-  void* allocate(size_t bytes, size_t align = alignof(std::max_align_t));
+  // Inline bump allocation: it runs for every node and text of every record.
+  void* allocate(size_t bytes, size_t align = alignof(std::max_align_t)) {
+    auto p = reinterpret_cast<uintptr_t>(ptr_);
+    uintptr_t aligned = (p + align - 1) & ~static_cast<uintptr_t>(align - 1);
+    if (ptr_ == nullptr || aligned + bytes > reinterpret_cast<uintptr_t>(end_))
+      return allocateSlow(bytes, align);
+    ptr_ = reinterpret_cast<char*>(aligned + bytes);
+    return reinterpret_cast<void*>(aligned);
+  }
   template <typename T>
   T* allocateArray(size_t n) {
     return static_cast<T*>(allocate(sizeof(T) * n, alignof(T)));
   }
-  std::string_view copy(std::string_view s);
+  std::string_view copy(std::string_view s) {
+    if (s.empty()) return {};
+    char* p = static_cast<char*>(allocate(s.size(), 1));
+    __builtin_memcpy(p, s.data(), s.size());
+    return {p, s.size()};
+  }
   void reset();
   size_t bytesReserved() const;
 
  private:
   void nextBlock(size_t at_least);
+  void* allocateSlow(size_t bytes, size_t align);
   struct Block {
     std::unique_ptr<char[]> data;
     size_t size;
