@@ -27,15 +27,15 @@ struct Env {
     if (!v.valid() || v.isNull()) return;
     switch (v.kind()) {
       case Kind::kBool: out.k = ExprVal::kBool, out.flag = v.asBool(); break;
-      case Kind::kNumber: out.k = ExprVal::kNum, out.text = std::string(v.numberText()); break;
-      case Kind::kString: out.k = ExprVal::kStr, out.text = std::string(v.asString()); break;
-      default: out.k = ExprVal::kOther, out.text = toJson(v); break;
+      case Kind::kNumber: out.k = ExprVal::kNum, out.text = v.numberText(); break;
+      case Kind::kString: out.k = ExprVal::kStr, out.text = v.asString(); break;
+      default: out.k = ExprVal::kOther; break;
     }
   }
   void fieldError(const Source&, const ExprVal&, std::string) { ++errors; }
 };
 
-void check(std::string_view text, bool condition, Env& env, std::vector<ExprVal>& stack) {
+void check(std::string_view text, bool condition, Env& env, ExprScratch& scratch) {
   auto e = compileExpr(text, condition);
   if (!e.ok()) {
     // "bad expression '<text>' at column N: why" with 1 <= N <= size + 1
@@ -49,9 +49,9 @@ void check(std::string_view text, bool condition, Env& env, std::vector<ExprVal>
   std::string why;
   ExprVal result;
   int before = env.errors;
-  bool ok = evalExpr(*e, stack, env, why, result);
+  bool ok = evalExpr(*e, scratch, env, why, result);
   if (!ok && why.empty() && env.errors == before) __builtin_trap();  // failed without saying why
-  if (ok && stack.empty()) __builtin_trap();                           // no value left
+  if (ok && scratch.stack.empty()) __builtin_trap();                   // no value left
 }
 
 }  // namespace
@@ -70,10 +70,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }();
   std::string_view text(reinterpret_cast<const char*>(data), size);
   Env env{doc->root().find("lines").at(0), doc->root()};
-  std::vector<ExprVal> stack;
-  check(text, false, env, stack);
-  check(text, true, env, stack);
+  ExprScratch scratch;
+  check(text, false, env, scratch);
+  check(text, true, env, scratch);
   env.cur = doc->root();
-  check(text, false, env, stack);
+  check(text, false, env, scratch);
   return 0;
 }

@@ -90,7 +90,7 @@ class Applier {
   // Lookup hints for reading (the current record / element, and the enclosing record) and
   // writing, and the cached target container (see slotCached).
   Hint hint_[2], out_hint_;
-  std::vector<ExprVal> stack_;  // evalExpr's
+  ExprScratch scratch_;  // evalExpr's
   Value expr_cur_, expr_parent_;     // what an expression's reads see
   const Rule* expr_rule_ = nullptr;  // whose field errors they are
   Value written_;                 // mapValue's direct copy

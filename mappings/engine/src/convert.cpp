@@ -168,14 +168,15 @@ bool Applier::lookupId(const Rule& r, const std::string& src, Val& v) {
 }
 
 void Applier::read(const Source& s, ExprVal& out) {
-  Val v = read(s, expr_cur_, expr_parent_);
-  switch (v.k) {
-    case Val::kMissing:
-    case Val::kNull: out.k = ExprVal::kMissing; break;
-    case Val::kBool: out.k = ExprVal::kBool, out.flag = v.flag; break;
-    case Val::kNumber: out.k = ExprVal::kNum, out.text = std::move(v.text); break;
-    case Val::kString: out.k = ExprVal::kStr, out.text = std::move(v.text); break;
-    case Val::kJson: out.k = ExprVal::kOther, out.text = show(v); break;
+  // A view of the record's text: it outlives the evaluation.
+  Value x = lookup(s.parent ? expr_parent_ : expr_cur_, s.path, hint_[s.parent]);
+  if (rec_) traceSource(s, fromValue(x));
+  switch (x.valid() ? x.kind() : Kind::kNull) {
+    case Kind::kNull: out.k = ExprVal::kMissing; break;
+    case Kind::kBool: out.k = ExprVal::kBool, out.flag = x.asBool(); break;
+    case Kind::kNumber: out.k = ExprVal::kNum, out.text = x.numberText(); break;
+    case Kind::kString: out.k = ExprVal::kStr, out.text = x.asString(); break;
+    default: out.k = ExprVal::kOther; break;
   }
 }
 
@@ -185,8 +186,10 @@ void Applier::fieldError(const Source& s, const ExprVal& v, std::string msg) {
     case ExprVal::kMissing: break;
     case ExprVal::kBool: shown.k = Val::kBool, shown.flag = v.flag; break;
     case ExprVal::kNum: shown.k = Val::kNumber, shown.text = exprText(v); break;
-    case ExprVal::kStr: shown.k = Val::kString, shown.text = v.text; break;
-    case ExprVal::kOther: shown.k = Val::kNumber, shown.text = v.text; break;  // JSON as is
+    case ExprVal::kStr: shown.k = Val::kString, shown.text = std::string(v.text); break;
+    case ExprVal::kOther:  // an object or list: shown as it is in the record
+      shown = fromValue(get(s.parent ? expr_parent_ : expr_cur_, s.path));
+      break;
   }
   fail(*expr_rule_, s.text, shown, std::move(msg));
 }
@@ -195,7 +198,7 @@ bool Applier::evalExpr(const Rule& r, Value cur, Value parent, Val& out) {
   expr_cur_ = cur, expr_parent_ = parent, expr_rule_ = &r;
   std::string why;
   ExprVal res;
-  if (!detail::evalExpr(r.expr, stack_, *this, why, res)) {
+  if (!detail::evalExpr(r.expr, scratch_, *this, why, res)) {
     if (!why.empty()) fail(r, "", Val{}, r.expr.text + ": " + why);
     return false;
   }
@@ -203,7 +206,7 @@ bool Applier::evalExpr(const Rule& r, Value cur, Value parent, Val& out) {
   Decimal d;
   switch (res.k) {
     case ExprVal::kBool: out.k = Val::kBool, out.flag = res.flag; break;
-    case ExprVal::kStr: out.k = Val::kString, out.text = std::move(res.text); break;
+    case ExprVal::kStr: out.k = Val::kString, out.text = std::string(res.text); break;
     case ExprVal::kNum:
       if (!exprDecimal(res, d)) return fail(r, "", Val{}, r.expr.text + ": not a number"), false;
       out.k = Val::kNumber, out.text = d.normalized().toString();
@@ -220,7 +223,7 @@ bool Applier::test(const Rule& r, const Expr& cond, Value cur, Value parent) {
   expr_cur_ = cur, expr_parent_ = parent, expr_rule_ = &r;
   std::string why;
   ExprVal res;
-  bool ok = detail::evalExpr(cond, stack_, *this, why, res);
+  bool ok = detail::evalExpr(cond, scratch_, *this, why, res);
   expr_cur_ = saved_cur, expr_parent_ = saved_parent;
   if (!ok) {
     if (!why.empty()) fail(r, "", Val{}, cond.text + ": " + why);

@@ -2,7 +2,9 @@
 // template parameter: it runs once per line of every order, so no std::function call.
 #pragma once
 
+#include <deque>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "plan.h"
@@ -17,9 +19,16 @@ struct ExprVal {
   bool has_d = false;  // d holds the number (constants, results; read numbers once parsed)
   Decimal d;
   // kStr: the text. kNum: the JSON number text when read or written as a literal ("" when
-  // computed). kOther (an object or array): its JSON, for error messages.
-  std::string text;
+  // computed). A view of the record, the plan or ExprScratch::texts: no copy per read.
+  std::string_view text;
   const Source* from = nullptr;  // the field it was read from: errors name it
+};
+
+// An evaluation's working memory, reused from record to record.
+struct ExprScratch {
+  std::vector<ExprVal> stack;
+  std::deque<std::string> texts;  // texts computed by functions (stable addresses)
+  std::string_view keep(std::string s) { return texts.emplace_back(std::move(s)); }
 };
 
 // The value as a decimal: numbers exactly, strings leniently ("¥1,234.50"); false otherwise.
@@ -39,7 +48,7 @@ inline bool exprDecimal(ExprVal& v, Decimal& out) {
 inline std::string exprText(const ExprVal& v) {
   if (v.k == ExprVal::kNum && v.text.empty()) return v.d.normalized().toString();
   if (v.k == ExprVal::kBool) return v.flag ? "true" : "false";
-  return v.text;
+  return std::string(v.text);
 }
 
 inline void asciiCase(std::string& s, bool upper) {
@@ -49,19 +58,22 @@ inline void asciiCase(std::string& s, bool upper) {
   }
 }
 
-inline std::string asciiTrim(const std::string& s) {
+inline std::string asciiTrim(std::string_view s) {
   auto b = s.find_first_not_of(" \t\r\n");
-  return b == std::string::npos ? "" : s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1);
+  return b == std::string_view::npos ? ""
+                                      : std::string(s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1));
 }
 
-// env.read(const Source&, ExprVal&) reads a field (kMissing when absent or null);
-// env.fieldError(const Source&, const ExprVal&, std::string) reports a field error about it.
-// Returns false with why set (type error, overflow, division by zero) or, when env reported
-// the error itself, with why empty. st is the caller's reusable stack.
+// env.read(const Source&, ExprVal&) reads a field (kMissing when absent or null; its text a
+// view that stays valid during the evaluation); env.fieldError(const Source&, const ExprVal&,
+// std::string) reports a field error about it. Returns false with why set (type error,
+// overflow, division by zero) or, when env reported the error itself, with why empty. result's
+// text may view scratch: use it before the next evaluation.
 template <class Env>
-bool evalExpr(const Expr& e, std::vector<ExprVal>& st, Env& env, std::string& why,
-              ExprVal& result) {
+bool evalExpr(const Expr& e, ExprScratch& scratch, Env& env, std::string& why, ExprVal& result) {
+  std::vector<ExprVal>& st = scratch.stack;
   st.clear();
+  scratch.texts.clear();
   const auto& ops = e.ops;
   // Operand as a decimal for arithmetic; reports which field is not one.
   auto number = [&](ExprVal& v, Decimal& d) {
@@ -163,7 +175,7 @@ bool evalExpr(const Expr& e, std::vector<ExprVal>& st, Env& env, std::string& wh
         if (missing) {
           if (predicate) r.k = ExprVal::kBool;  // false
         } else if (predicate) {
-          std::string a = exprText(st[base]), b = exprText(st[base + 1]);
+          std::string a = exprText(st[base]), b = exprText(st[base + 1]);  // numbers: as text
           r.k = ExprVal::kBool;
           r.flag = op.fn == ExprFn::kContains     ? a.find(b) != std::string::npos
                    : op.fn == ExprFn::kStartsWith ? a.compare(0, b.size(), b) == 0
@@ -176,12 +188,14 @@ bool evalExpr(const Expr& e, std::vector<ExprVal>& st, Env& env, std::string& wh
           r.k = ExprVal::kNum, r.has_d = true, r.d = Decimal::fromInt(n);
         } else {
           r.k = ExprVal::kStr;
+          std::string t;
           if (op.fn == ExprFn::kConcat)
-            for (size_t k = base; k < st.size(); ++k) r.text += exprText(st[k]);
-          else r.text = exprText(st[base]);
-          if (op.fn == ExprFn::kUpper || op.fn == ExprFn::kLower) asciiCase(r.text, op.fn == ExprFn::kUpper);
-          if (op.fn == ExprFn::kTrim) r.text = asciiTrim(r.text);
-          if (op.fn == ExprFn::kSubstr) r.text = substringCodePoints(r.text, op.a, op.b);
+            for (size_t k = base; k < st.size(); ++k) t += exprText(st[k]);
+          else t = exprText(st[base]);
+          if (op.fn == ExprFn::kUpper || op.fn == ExprFn::kLower) asciiCase(t, op.fn == ExprFn::kUpper);
+          if (op.fn == ExprFn::kTrim) t = asciiTrim(t);
+          if (op.fn == ExprFn::kSubstr) t = substringCodePoints(t, op.a, op.b);
+          r.text = scratch.keep(std::move(t));
         }
         st.resize(base);
         st.push_back(std::move(r));
@@ -189,7 +203,7 @@ bool evalExpr(const Expr& e, std::vector<ExprVal>& st, Env& env, std::string& wh
       }
       default: break;
     }
-    ExprVal b = std::move(st.back());
+    ExprVal b = st.back();
     st.pop_back();
     ExprVal& a = st.back();
     if (op.type >= ExprOp::kEq && op.type <= ExprOp::kGe) {  // comparisons
@@ -204,6 +218,7 @@ bool evalExpr(const Expr& e, std::vector<ExprVal>& st, Env& env, std::string& wh
         Decimal x, y;
         int c;
         if (exprDecimal(a, x) && exprDecimal(b, y)) c = Decimal::compare(x, y);
+        else if (a.k == ExprVal::kStr && b.k == ExprVal::kStr) c = a.text.compare(b.text), c = c < 0 ? -1 : c > 0;
         else c = exprText(a).compare(exprText(b)), c = c < 0 ? -1 : c > 0;
         t = op.type == ExprOp::kEq   ? c == 0
             : op.type == ExprOp::kNe ? c != 0
@@ -231,7 +246,7 @@ bool evalExpr(const Expr& e, std::vector<ExprVal>& st, Env& env, std::string& wh
     a = ExprVal{};
     a.k = ExprVal::kNum, a.has_d = true, a.d = *res;
   }
-  result = std::move(st.back());
+  result = st.back();
   return true;
 }
 
