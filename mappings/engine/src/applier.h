@@ -61,8 +61,9 @@ class Applier {
   bool copyDirect(const Rule& r, Value cur, Value parent, Value out_base, Value& written);
   // fresh: no earlier rule of the list wrote this target (Rule::fresh_target), so it is added
   // without looking for an existing member.
-  // container: Rule::container_id (0: compare the path's steps instead).
-  Result<Value> slotCached(Value base, const Path& p, bool fresh, uint32_t container);
+  // The slot for r.to under base; uses r.fresh_target, r.container_id (0: compare the path's
+  // steps instead) and r.container_size.
+  Result<Value> slotCached(Value base, const Rule& r);
   // convert.cpp
   bool convert(const Rule& r, const std::string& src, Val& v);
   bool date(const Rule& r, const std::string& src, Val& v);

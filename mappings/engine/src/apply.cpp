@@ -70,7 +70,7 @@ Value Applier::mapScalar(const Rule& r, Value cur, Value parent, Value out_base)
   } else if (!mapValue(r, cur, parent, out_base, v, src)) {
     return written_;  // copied directly, or nothing to write
   }
-  auto slot = slotCached(out_base, r.to, r.fresh_target, r.container_id);
+  auto slot = slotCached(out_base, r);
   if (!slot.ok())
     return fail(r, *src, v, "cannot write " + r.to_text + ": " + slot.error().message), Value();
   Value s = *slot;
@@ -120,7 +120,7 @@ void Applier::each(const Rule& r, Value cur, Value parent, Value out_base) {
     return;
   }
   if (!arr.isArray()) return fail(r, r.each.text, fromValue(arr), "expected a list");
-  auto slot = slotCached(out_base, r.to, r.fresh_target, r.container_id);
+  auto slot = slotCached(out_base, r);
   if (!slot.ok()) return fail(r, r.each.text, Val{}, "cannot write " + r.to_text);
   Value target = *slot;
   target.setArray(arr.size());
@@ -158,7 +158,7 @@ bool Applier::copyDirect(const Rule& r, Value cur, Value parent, Value out_base,
   Value src = lookup(s.parent ? parent : cur, s.path, hint_[s.parent]);
   if (!src.valid() || src.isNull()) return false;
   if (r.default_value && src.isString() && src.asString().empty()) return false;  // "" takes it
-  auto slot = slotCached(out_base, r.to, r.fresh_target, r.container_id);
+  auto slot = slotCached(out_base, r);
   if (!slot.ok()) return false;  // the general way reports it
   written = *slot;
   Value t = written;
@@ -173,7 +173,10 @@ bool Applier::copyDirect(const Rule& r, Value cur, Value parent, Value out_base,
 // slotAt, remembering the container of the last target: consecutive rules mostly write
 // siblings (data.Model.*), found then with one member lookup. The handle stays valid because
 // the only writes since it was taken were into that container, never into its ancestors.
-Result<Value> Applier::slotCached(Value base, const Path& p, bool fresh, uint32_t container) {
+Result<Value> Applier::slotCached(Value base, const Rule& r) {
+  const Path& p = r.to;
+  const bool fresh = r.fresh_target;
+  const uint32_t container = r.container_id;
   const auto& st = p.steps();
   if (st.size() < 2 || st.back().type != Path::Step::kKey) {
     parent_ = {};  // this write may replace the cached container
@@ -208,7 +211,7 @@ Result<Value> Applier::slotCached(Value base, const Path& p, bool fresh, uint32_
         return slotAt(base, p);
       }
     }
-    if (c.isNull()) c.setObject();
+    if (c.isNull()) c.setObject(r.container_size);  // room for every rule writing into it
     if (!c.isObject()) return slotAt(base, p);
     parent_ = c, parent_base_ = base.node(), parent_path_ = &st, parent_container_ = container;
   }
@@ -255,7 +258,7 @@ Status apply(const MappingPlan& plan, const Value& in, Document& out, Direction 
              const ApplyOptions& options) {
   const detail::PlanData& d = plan.data();
   out.clear();
-  out.root().setObject();
+  out.root().setObject((direction == Direction::kForward ? d.forward : d.reverse).size());
   FieldErrors local;
   FieldErrors& errs = options.errors ? *options.errors : local;
   errs.clear();

@@ -152,6 +152,7 @@ struct Rule {
   // Same number = same target container path (all steps but the last), so that consecutive
   // writes into data.Model.* find their container by one compare; 0 = not numbered.
   uint32_t container_id = 0;
+  uint32_t container_size = 0;  // rules of the list writing into that container (a capacity)
   // date: parse yyyy-MM-dd, format = the same date + date_suffix (" 00:00:00"): a valid
   // yyyy-MM-dd text is copied with the suffix, without parsing and formatting.
   bool date_fast = false;

@@ -44,6 +44,8 @@ void markFreshTargets(std::vector<Rule>& rules,
     }
     if (r.is_each) markFreshTargets(r.rules, containers);  // each element starts empty
   }
+  for (Rule& r : rules)
+    for (const Rule& o : rules) r.container_size += r.container_id && o.container_id == r.container_id;
 }
 
 std::string invertRule(const Rule& r, Rule& out) {
