@@ -43,6 +43,7 @@ struct K3Config {
   std::string form_id = "SAL_SaleOrder";
   bool submit = false;
   bool audit = false;
+  bool auto_submit_audit = false;  // Save's own IsAutoSubmitAndAudit (implies submit + audit)
   std::vector<std::string> need_update_fields;
   std::vector<std::string> need_return_fields;
   bool is_verify_base_data_field = true;

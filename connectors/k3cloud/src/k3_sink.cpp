@@ -86,6 +86,11 @@ Result<SaveRequest> buildSaveRequest(const K3Config& cfg, const Record& record) 
   if (!cfg.need_return_fields.empty()) setDefault("NeedReturnFields", cfg.need_return_fields);
   setDefault("IsVerifyBaseDataField", cfg.is_verify_base_data_field);
   setDefault("IsDeleteEntry", cfg.is_delete_entry);
+  if (cfg.auto_submit_audit) {
+    // Configured: wins over a mapping that merely states the K/3 default (false).
+    if (json* given = findKey(req.data, "IsAutoSubmitAndAudit")) *given = true;
+    else req.data["IsAutoSubmitAndAudit"] = true;
+  }
   req.auto_submit_audit = truthy(findKey(req.data, "IsAutoSubmitAndAudit"));
 
   model = findKey(req.data, "Model");  // data may have gained keys: find it again

@@ -23,7 +23,7 @@ struct SaveRequest {
 
 // Builds the Save request from a record: accepts {"formid":..,"data":{"Model":..}} (also
 // FormId/Data, data as a JSON string) or a bare {"Model":..}; adds the configured Save options
-// the payload does not set, and the record's idempotency key as Model.<external_ref_field>
+// the payload does not set (auto_submit_audit always sets IsAutoSubmitAndAudit), and the record's idempotency key as Model.<external_ref_field>
 // unless the mapping set that field. Errors are permanent (the payload is wrong).
 Result<SaveRequest> buildSaveRequest(const K3Config& cfg, const Record& record);
 

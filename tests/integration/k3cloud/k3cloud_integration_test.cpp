@@ -92,6 +92,15 @@ TEST_F(K3SimTest, SaveSubmitAuditReachesAudited) {
   EXPECT_EQ(calls("Submit"), 1);
   EXPECT_EQ(calls("Audit"), 1);
 
+  // The same end state in one round trip: Save's own IsAutoSubmitAndAudit.
+  auto one_trip = makeSink(settings("sign", {{"auto_submit_audit", true}}));
+  auto o = one_trip->deliver(record("auto"));
+  ASSERT_TRUE(o.ok()) << o.error().message;
+  EXPECT_EQ(json::parse(o->result_json)["Status"], "C");
+  EXPECT_EQ(calls("Submit"), 1);
+  EXPECT_EQ(calls("Audit"), 1);
+  EXPECT_EQ(bills()[1]["FDocumentStatus"], "C");
+
   auto submit_only = makeSink(settings("sign", {{"submit", true}}));
   auto s = submit_only->deliver(record("2"));
   ASSERT_TRUE(s.ok()) << s.error().message;

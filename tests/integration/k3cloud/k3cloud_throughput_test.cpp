@@ -1,6 +1,7 @@
 // Parallelism and connection reuse: 32 workers against a simulator that adds 50 ms to every
 // call. A serial client would manage 20 orders/s; a pool of kept-alive connections, one
-// session shared by every worker, approaches 32 / 0.05 s = 640 Saves/s.
+// session shared by every worker, approaches 32 / 0.05 s = 640 Saves/s. Save + Submit + Audit
+// takes three round trips (ceiling 213/s); IsAutoSubmitAndAudit does it in one.
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -40,18 +41,23 @@ TEST_F(K3SimTest, ThirtyTwoWorkersAtFiftyMillisecondsLatency) {
   auto with_audit = makeSink(settings("sign", {{"submit", true}, {"audit", true}}));
   double save_submit_audit = ordersPerSecond(*with_audit, name_ + "-b", 32, 6, &failures);
   with_audit.reset();  // closes its 32 kept-alive connections (each holds a sim thread)
+  auto one_trip = makeSink(settings("sign", {{"auto_submit_audit", true}}));
+  double auto_audit = ordersPerSecond(*one_trip, name_ + "-d", 32, 12, &failures);
+  one_trip.reset();
   post("/sim/k3cloud/_config", {{"latency_ms", 0}});
   double no_latency = ordersPerSecond(*sink, name_ + "-c", 32, 30, &failures);
   std::printf("k3cloud throughput, 32 workers: 50 ms latency Save %.0f orders/s, "
-              "Save+Submit+Audit %.0f orders/s; 0 ms latency Save %.0f orders/s\n",
-              save_only, save_submit_audit, no_latency);
+              "Save+Submit+Audit %.0f orders/s, Save with IsAutoSubmitAndAudit %.0f orders/s; "
+              "0 ms latency Save %.0f orders/s\n",
+              save_only, save_submit_audit, auto_audit, no_latency);
   EXPECT_EQ(failures.load(), 0);
-  EXPECT_EQ(stats()["bills"]["SAL_SaleOrder"].get<int64_t>(), 32 * 12 + 32 * 6 + 32 * 30);
-  EXPECT_EQ(logins(), 2) << "one login per sink, shared by every worker";
+  EXPECT_EQ(stats()["bills"]["SAL_SaleOrder"].get<int64_t>(), 32 * 12 + 32 * 6 + 32 * 12 + 32 * 30);
+  EXPECT_EQ(logins(), 3) << "one login per sink, shared by every worker";
   // Far above what a serial client (20/s) or one connection per call would manage; the bound
   // leaves room for a loaded 2-core test machine.
   EXPECT_GT(save_only, 250.0);
   EXPECT_GT(save_submit_audit, 90.0);
+  EXPECT_GT(auto_audit, 250.0);
   EXPECT_LE(stats()["max_concurrent"].get<int64_t>(), 32);
 }
 

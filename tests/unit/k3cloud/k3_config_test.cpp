@@ -74,6 +74,12 @@ TEST(K3Config, EverySettingParses) {
   EXPECT_EQ(r->org_num, "100");
   EXPECT_TRUE(r->audit);
   EXPECT_TRUE(r->submit);  // audit implies submit
+  EXPECT_FALSE(r->auto_submit_audit);
+  json a = minimal();
+  a["auto_submit_audit"] = true;
+  auto auto_cfg = parseK3Config(a.dump());
+  ASSERT_TRUE(auto_cfg.ok());
+  EXPECT_TRUE(auto_cfg->submit && auto_cfg->audit);  // the bill ends audited either way
   EXPECT_EQ(r->need_update_fields.size(), 2u);
   EXPECT_EQ(r->need_return_fields[0], "FBillNo");
   EXPECT_FALSE(r->is_verify_base_data_field);
@@ -156,7 +162,8 @@ TEST(K3Config, FieldTableMatchesTheParser) {
     EXPECT_FALSE(f.description.empty()) << f.name;
   }
   for (const char* want : {"base_url", "acct_id", "auth", "username", "password", "app_id",
-                           "app_secret", "lcid", "form_id", "submit", "audit", "need_update_fields",
+                           "app_secret", "lcid", "form_id", "submit", "audit", "auto_submit_audit",
+                           "need_update_fields",
                            "need_return_fields", "is_verify_base_data_field", "is_delete_entry",
                            "external_ref_field", "lookup_before_save", "timeout",
                            "connect_timeout", "max_connections", "tls_verify"})

@@ -77,6 +77,23 @@ TEST(K3SaveRequest, MappingSetReferenceWinsAndDataMayBeAString) {
   EXPECT_TRUE(req->auto_submit_audit);
 }
 
+TEST(K3SaveRequest, AutoSubmitAuditOverridesTheMappingsDefault) {
+  auto c = config();
+  c.auto_submit_audit = true;
+  auto req = buildSaveRequest(
+      c, record(R"({"formid":"SAL_SaleOrder","data":{"IsAutoSubmitAndAudit":false,"Model":{}}})"));
+  ASSERT_TRUE(req.ok()) << req.error().message;
+  EXPECT_EQ(req->data["IsAutoSubmitAndAudit"], true);
+  EXPECT_TRUE(req->auto_submit_audit);
+  auto bare = buildSaveRequest(c, record(R"({"Model":{}})"));
+  ASSERT_TRUE(bare.ok());
+  EXPECT_EQ(bare->data["IsAutoSubmitAndAudit"], true);
+  auto off = buildSaveRequest(config(), record(R"({"Model":{}})"));
+  ASSERT_TRUE(off.ok());
+  EXPECT_FALSE(off->data.contains("IsAutoSubmitAndAudit"));
+  EXPECT_FALSE(off->auto_submit_audit);
+}
+
 TEST(K3SaveRequest, WithoutReferenceFieldFallsBackToBillNumber) {
   auto c = config();
   c.external_ref_field = "";
