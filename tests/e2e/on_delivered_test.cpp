@@ -59,6 +59,10 @@ TEST_F(OnDeliveredTest, DeliveryWritesXrefAndWritesBack) {
   EXPECT_EQ(body["result"]["id"], "R-1");  // the erp receiver's answer
   EXPECT_EQ(body["from"]["route"], "pushed");
   EXPECT_EQ(body["from"]["message_id"], id);
+  // gateway.timezone defaults to Asia/Shanghai: "2026-11-26T08:00:05+08:00".
+  std::string at = body["from"]["delivered_at"].get<std::string>();
+  EXPECT_EQ(at.size(), 25u) << at;
+  EXPECT_EQ(at.substr(19), "+08:00") << at;
 
   auto x = api("GET", "/api/v1/xref?entity=order&system=erp&local=SO%201%2FA");
   ASSERT_EQ(x.status, 200) << x.body;

@@ -167,9 +167,16 @@ bool GatewayImpl::deliver(Lane& lane, const store::Message& msg) {
   auto mapping = route_mappings_.find(msg.route);
   if (mapping != route_mappings_.end()) {
     // The stored payload stays as it came in, so a corrected mapping plus a replay works.
-    auto mapped = applyMapping(mapping->second, msg.record.payload);
-    if (!mapped.ok()) {
+    auto mapped = applyMapping(mapping->second, msg.record.payload, xref_resolver_.get());
+    if (!mapped.ok() && mapped.error().code == ErrorCode::kMappingError) {
       failMapping(lane, msg, mapped.error(), c, rm);
+      return true;
+    }
+    if (!mapped.ok()) {  // the cross-reference store failed: retry like a target failure
+      c.now_ms = Clock::system().nowMs();
+      lane.breaker.cancelProbe();
+      classifyFailure(lane, route, msg, mapped.error(), c, rm);
+      completions_->push(std::move(c));
       return true;
     }
     keyed = msg.record;

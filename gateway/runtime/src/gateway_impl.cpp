@@ -56,6 +56,7 @@ std::string extractKey(const std::string& payload, const std::string& pointer) {
 GatewayImpl::GatewayImpl(config::Config cfg, std::unique_ptr<store::Store> store)
     : cfg_(std::move(cfg)), store_(std::move(store)), rng_(std::random_device{}()) {
   worker_id_ = makeWorkerId(rng_);
+  xref_resolver_ = makeStoreXrefResolver(*store_);
 }
 
 std::vector<std::string> checkConnectorSettings(const config::Config& cfg,

@@ -20,6 +20,7 @@
 #include "lane.h"
 #include "mapping_step.h"
 #include "qiao/core/cron.h"
+#include "qiao/mapping/mapping.h"
 #include "qiao/runtime/gateway.h"
 #include "qiao/sdk/connector.h"
 #include "route_metrics.h"
@@ -114,6 +115,7 @@ class GatewayImpl final : public Gateway {
   std::map<std::string, std::unique_ptr<sdk::Source>> sources_;
   std::map<std::string, RouteMetrics> route_metrics_;
   std::map<std::string, RouteMapping> route_mappings_;  // routes with a mapping step
+  std::unique_ptr<mapping::XrefResolver> xref_resolver_;  // for `lookup:` rules
   std::vector<std::unique_ptr<Schedule>> schedules_;
   std::unique_ptr<boost::asio::thread_pool> pool_;
   std::thread dispatcher_;

@@ -6,6 +6,7 @@
 
 #include "qiao/mapping/json.h"
 #include "qiao/mapping/mapping.h"
+#include "qiao/store/store.h"
 
 namespace qiao::runtime {
 
@@ -38,15 +39,55 @@ std::vector<std::string> checkRouteMappings(const config::Config& cfg) {
   return problems;
 }
 
-Result<std::string> applyMapping(const RouteMapping& m, const std::string& payload) {
+namespace {
+
+class StoreXrefResolver final : public mapping::XrefResolver {
+ public:
+  explicit StoreXrefResolver(store::Store& store) : store_(store) {}
+  Result<std::optional<std::string>> toRemote(std::string_view entity, std::string_view system,
+                                              std::string_view local_id) const override {
+    auto row = store_.findXrefByLocal(std::string(entity), std::string(system),
+                                      std::string(local_id));
+    if (!row.ok()) return row.takeError();
+    if (!row->has_value()) return std::optional<std::string>();
+    const store::XrefEntry& x = **row;
+    return std::optional<std::string>(x.remote_number.empty() ? x.remote_id : x.remote_number);
+  }
+  Result<std::optional<std::string>> toLocal(std::string_view entity, std::string_view system,
+                                             std::string_view remote_id) const override {
+    auto row = store_.findXrefByRemote(std::string(entity), std::string(system),
+                                       std::string(remote_id));
+    if (!row.ok()) return row.takeError();
+    if (!row->has_value()) return std::optional<std::string>();
+    return std::optional<std::string>((*row)->local_id);
+  }
+
+ private:
+  store::Store& store_;
+};
+
+}  // namespace
+
+std::unique_ptr<mapping::XrefResolver> makeStoreXrefResolver(store::Store& store) {
+  return std::make_unique<StoreXrefResolver>(store);
+}
+
+Result<std::string> applyMapping(const RouteMapping& m, const std::string& payload,
+                                 const mapping::XrefResolver* xref) {
   thread_local mapping::Document in;
   thread_local mapping::Document out;
   auto parsed = mapping::parseJson(payload, in);
   if (!parsed.ok())
     return Error::permanent(ErrorCode::kMappingError, "payload is not valid JSON: " + parsed.error().message);
+  mapping::ApplyOptions options;
+  options.xref = xref;
   auto st = mapping::apply(*m.plan, in.root(), out,
-                           m.reverse ? mapping::Direction::kReverse : mapping::Direction::kForward);
-  if (!st.ok()) return Error::permanent(ErrorCode::kMappingError, st.error().message);
+                           m.reverse ? mapping::Direction::kReverse : mapping::Direction::kForward,
+                           options);
+  if (!st.ok()) {
+    if (st.error().code != ErrorCode::kMappingError) return st.error();  // the store failed
+    return Error::permanent(ErrorCode::kMappingError, st.error().message);
+  }
   std::string text;
   text.reserve(payload.size());
   mapping::writeJson(out.root(), text);

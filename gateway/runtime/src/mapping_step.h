@@ -10,6 +10,10 @@
 
 namespace qiao::mapping {
 class MappingPlan;
+class XrefResolver;
+}
+namespace qiao::store {
+class Store;
 }
 
 namespace qiao::runtime {
@@ -24,7 +28,13 @@ struct RouteMapping {
 // Errors carry every diagnostic of the file.
 Result<RouteMapping> loadRouteMapping(const config::Config& cfg, const std::string& route);
 
-// Maps payload (JSON text); a field error is a permanent kMappingError naming every field.
-Result<std::string> applyMapping(const RouteMapping& m, const std::string& payload);
+// `lookup:` rules read the store's ID cross-reference: to the other system gives the row's
+// number (K/3 FNumber / FBillNo) when it has one, else its id; back matches either.
+std::unique_ptr<mapping::XrefResolver> makeStoreXrefResolver(store::Store& store);
+
+// Maps payload (JSON text); a field error is a permanent kMappingError naming every field. A
+// failing cross-reference store gives its own (transient) error: the record is retried.
+Result<std::string> applyMapping(const RouteMapping& m, const std::string& payload,
+                                 const mapping::XrefResolver* xref);
 
 }  // namespace qiao::runtime

@@ -5,7 +5,9 @@
 
 #include "gateway_impl.h"
 #include "qiao/core/clock.h"
+#include "qiao/core/datetime.h"
 #include "qiao/core/log.h"
+#include "qiao/core/timezone.h"
 
 namespace qiao::runtime {
 namespace {
@@ -73,6 +75,11 @@ void GatewayImpl::afterDelivery(const config::RouteConfig& route, const store::M
     next.payload += json(msg.route).dump();
     next.payload += ",\"message_id\":" + std::to_string(msg.id) + ",\"remote_id\":";
     next.payload += json(delivery.remote_id).dump();
+    // When the target accepted it, to the second, in the gateway's zone (what a CRM shows).
+    auto zone = TimeZone::load(cfg_.gateway.timezone);
+    next.payload += ",\"delivered_at\":";
+    next.payload += json(formatIso8601(c.now_ms - c.now_ms % 1000,
+                                       zone.ok() ? **zone : *TimeZone::utc())).dump();
     next.payload += "}}";
     next.source_system = route.sink;
     next.business_key = msg.record.business_key;

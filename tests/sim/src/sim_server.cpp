@@ -84,7 +84,7 @@ void Exchange::reply(int status, const std::string& body, const std::string& con
   resp_.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
   resp_.setKeepAlive(req_.getKeepAlive());
   resp_.setContentType(content_type);
-  for (const auto& [k, v] : extra) resp_.set(k, v);
+  for (const auto& [k, v] : extra) resp_.add(k, v);  // add: two Set-Cookie lines stay two
   resp_.setContentLength(static_cast<std::streamsize>(body.size()));
   resp_.sendBuffer(body.data(), body.size());
 }

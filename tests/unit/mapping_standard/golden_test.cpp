@@ -216,7 +216,7 @@ TEST(StandardOrderStatusMapping, ErrorsAndDefaults) {
   auto plan = loadStandard("crm_order_status_from_k3");
   ASSERT_TRUE(plan);
   FieldErrors errs;
-  EXPECT_EQ(mapText(*plan, R"({"record":{"orderId":"SO-1"},"result":{"Status":"X","updatedAt":"2026-11-26T08:00:00+08:00"}})",
+  EXPECT_EQ(mapText(*plan, R"({"record":{"orderId":"SO-1"},"result":{"Status":"X"},"from":{"delivered_at":"2026-11-26T08:00:00+08:00"}})",
                     Direction::kForward, &errs)
                 .substr(0, 3),
             "ERR");
