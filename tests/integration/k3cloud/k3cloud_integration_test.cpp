@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "k3_sim_fixture.h"
+#include "qiao/core/log.h"
 
 namespace k3test {
 namespace {
@@ -50,6 +51,13 @@ TEST_P(K3AuthModes, SavesAnOrderWithItsReference) {
   EXPECT_EQ(logins(), auth == "xapi" ? 0 : 1);
   EXPECT_EQ(sink->client().loginCount(), auth == "xapi" ? 0 : 1);
   EXPECT_EQ(bills().size(), 2u);
+  // A retry of the first (attempt 2) finds it through ExecuteBillQuery in this mode and style.
+  rec.attempt = 2;
+  auto again = sink->deliver(rec);
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  EXPECT_EQ(again->remote_id, d->remote_id);
+  EXPECT_EQ(calls("ExecuteBillQuery"), 1);
+  EXPECT_EQ(bills().size(), 2u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Modes, K3AuthModes,
@@ -61,6 +69,26 @@ INSTANTIATE_TEST_SUITE_P(Modes, K3AuthModes,
                              if (c == '/') c = '_';
                            return n;
                          });
+
+TEST_F(K3SimTest, LogsNameLoginsButNoSecrets) {
+  std::string log_file = dir_->file(name_ + ".log");
+  ASSERT_TRUE(qiao::log::setOutputFile(log_file));
+  {
+    auto sink = makeSink(settings("app_secret"));
+    EXPECT_TRUE(sink->deliver(record("1")).ok());
+    post("/sim/k3cloud/_sessions/expire", json::object());
+    EXPECT_TRUE(sink->deliver(record("2")).ok());
+    auto wrong = makeSink(settings("validate_user", {{"password", "Wr0ng-pass-5521"}}));
+    EXPECT_FALSE(wrong->deliver(record("3")).ok());
+  }
+  qiao::log::setOutputFile("");
+  std::string text = tk::readFile(log_file);
+  EXPECT_NE(text.find("k3cloud.login"), std::string::npos) << text;
+  EXPECT_NE(text.find("k3cloud.session_lost"), std::string::npos) << text;
+  EXPECT_NE(text.find("k3cloud.login_failed"), std::string::npos) << text;
+  EXPECT_EQ(text.find("sim-app-secret"), std::string::npos) << text;
+  EXPECT_EQ(text.find("Wr0ng-pass-5521"), std::string::npos) << text;
+}
 
 TEST_F(K3SimTest, WrongCredentialsAreAuthErrorsWithoutTheSecret) {
   auto sink = makeSink(settings("validate_user", {{"password", "wrong-Pw-7781"}}));
