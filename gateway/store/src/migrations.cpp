@@ -128,9 +128,15 @@ ALTER TABLE xref ADD COLUMN remote_number TEXT NOT NULL DEFAULT '';
 CREATE INDEX xref_remote_number ON xref (entity, system, remote_number) WHERE remote_number <> '';
 )sql";
 
+// Attempts made before a replay: Record::attempt keeps counting across replays.
+constexpr const char* kV3 = R"sql(
+ALTER TABLE messages ADD COLUMN prior_attempts INTEGER NOT NULL DEFAULT 0;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "initial schema", kV1},
     {2, "xref remote_number", kV2},
+    {3, "messages prior_attempts", kV3},
 };
 
 constexpr const char* kCreateMigrationsTable =

@@ -78,7 +78,7 @@ const char* const kMessageColumns =
     "id, route, entity, source_system, business_key, idempotency_key, trace_id,"
     " (SELECT payload FROM message_payloads WHERE message_id = messages.id),"
     " order_key, status, attempt, next_attempt_at, claimed_by, lease_until, remote_id,"
-    " last_error, created_at, updated_at, delivered_at";
+    " last_error, created_at, updated_at, delivered_at, prior_attempts";
 
 Message readMessage(const Stmt& st) {
   Message m;
@@ -93,7 +93,9 @@ Message readMessage(const Stmt& st) {
   m.order_key = st.text(8);
   parseMessageStatus(st.text(9), &m.status);
   m.attempt = st.i32(10);
-  m.record.attempt = m.attempt;
+  // Tries before a replay count too: a sink that looks its target up before writing again
+  // must still do so on the first try after a replay.
+  m.record.attempt = m.attempt + st.i32(19);
   m.next_attempt_at_ms = st.i64(11);
   m.claimed_by = st.text(12);
   m.lease_until_ms = st.i64(13);

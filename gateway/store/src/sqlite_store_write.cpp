@@ -305,7 +305,8 @@ Result<int64_t> SqliteStore::replay(const ReplayRequest& req) {
     }
     {
       Stmt st = c.prepare(
-          "UPDATE messages SET status = 'pending', attempt = 0, next_attempt_at = ?,"
+          "UPDATE messages SET status = 'pending', prior_attempts = prior_attempts + attempt,"
+          " attempt = 0, next_attempt_at = ?,"
           " updated_at = ?, claimed_by = '', lease_until = 0 WHERE id = ?");
       st.bind(req.now_ms).bind(req.now_ms).bind(message_id);
       if (!st.exec()) return st.error("replay");

@@ -155,6 +155,22 @@ TEST_F(DeadLetterTest, ReplayWithoutCorrectionAndBadJson) {
   EXPECT_NE((*audit)[0].detail.find("\"payload_changed\":false"), std::string::npos);
 }
 
+// The attempt budget starts over after a replay, but Record::attempt keeps counting: a sink
+// must know that an earlier try (before the dead letter) may have taken effect.
+TEST_F(DeadLetterTest, RecordAttemptCountsTriesBeforeAReplay) {
+  int64_t dl_id = makeDead();
+  ASSERT_NE(dl_id, 0);
+  ReplayRequest req;
+  req.dead_letter_id = dl_id;
+  req.actor = "cli:root";
+  req.now_ms = kT0 + 10;
+  ASSERT_TRUE(store_->replay(req).ok());
+  auto again = claim("w2", {"crm-to-erp"}, 1, kT0 + 11);
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].attempt, 1);         // the fence and the retry budget
+  EXPECT_EQ(again[0].record.attempt, 2);  // what the sink is told
+}
+
 TEST_F(StoreTest, ReleaseWorkerReturnsItsLeases) {
   for (int i = 0; i < 4; ++i) ingestOne(msg("r", std::to_string(i)));
   auto w1 = claim("w1", {"r"}, 3, kT0);

@@ -17,8 +17,9 @@ struct Record {
   int64_t created_at_ms = 0;    // when qiao accepted it (UTC, ms since epoch)
   int64_t updated_at_ms = 0;    // last change of the payload (replay with a correction)
   // Delivery attempt this record is being delivered in (1 = first try), set by the store when
-  // it hands the message out; 0 outside delivery. A sink whose earlier try may have taken
-  // effect (attempt > 1) looks the record up in the target before writing it again.
+  // it hands the message out, counting tries made before a replay too; 0 outside delivery. A
+  // sink whose earlier try may have taken effect (attempt > 1) looks the record up in the
+  // target before writing it again.
   int attempt = 0;
 };
 
