@@ -1,0 +1,145 @@
+// The .xls (BIFF8) reader over FreeXL. FreeXL loads the workbook into memory, so the file size
+// is capped (Limits::max_xls_bytes); rows are then handed out one at a time.
+#include <freexl.h>
+#include <sys/stat.h>
+
+#include <cstdio>
+
+#include "internal.h"
+
+namespace qiao::excel::detail {
+namespace {
+
+struct Handle {
+  const void* h = nullptr;
+  ~Handle() { if (h != nullptr) freexl_close(h); }
+};
+
+Result<std::unique_ptr<Handle>> openXls(const std::string& path, const Limits& limits) {
+  const std::string name = baseName(path);
+  struct stat st{};
+  if (::stat(path.c_str(), &st) != 0) return readError(name + ": cannot open the file");
+  if (static_cast<uint64_t>(st.st_size) > limits.max_xls_bytes) {
+    return readError(name + ": .xls file of " + std::to_string(st.st_size) + " bytes is over the limit of " +
+                     std::to_string(limits.max_xls_bytes) + "; save it as .xlsx");
+  }
+  auto h = std::make_unique<Handle>();
+  int rc = freexl_open(path.c_str(), &h->h);
+  if (rc != FREEXL_OK) {
+    return readError(name + ": not a readable .xls (BIFF8) workbook: corrupt, truncated or an "
+                            "unsupported old version (FreeXL error " + std::to_string(rc) + ")");
+  }
+  unsigned int pw = 0;
+  if (freexl_get_info(h->h, FREEXL_BIFF_PASSWORD, &pw) == FREEXL_OK && pw == FREEXL_BIFF_OBFUSCATED) {
+    return readError(name + ": the workbook is password-protected; remove the password and save it again");
+  }
+  return h;
+}
+
+Result<std::vector<std::string>> sheetNames(const Handle& h, const std::string& name) {
+  unsigned int count = 0;
+  if (freexl_get_info(h.h, FREEXL_BIFF_SHEET_COUNT, &count) != FREEXL_OK) {
+    return readError(name + ": cannot read the list of sheets");
+  }
+  std::vector<std::string> names;
+  for (unsigned int i = 0; i < count; ++i) {
+    const char* n = nullptr;
+    if (freexl_get_worksheet_name(h.h, static_cast<unsigned short>(i), &n) != FREEXL_OK) {
+      return readError(name + ": cannot read the name of sheet " + std::to_string(i + 1));
+    }
+    names.emplace_back(n ? n : "");
+  }
+  return names;
+}
+
+class XlsSheetReader final : public SheetReader {
+ public:
+  XlsSheetReader(std::unique_ptr<Handle> h, std::string file, std::string sheet, unsigned rows,
+                 unsigned short cols, bool date1904)
+      : h_(std::move(h)), file_(std::move(file)), sheet_(std::move(sheet)), rows_(rows), cols_(cols),
+        date1904_(date1904) {}
+
+  Result<bool> next(Row& row) override {
+    while (next_ < rows_) {
+      unsigned r = next_++;
+      row = Row{sheet_, static_cast<int64_t>(r) + 1, {}};
+      for (unsigned short c = 0; c < cols_; ++c) {
+        FreeXL_CellValue v{};
+        if (freexl_get_cell_value(h_->h, r, c, &v) != FREEXL_OK) {
+          return readError(file_ + ": " + cellRef(sheet_, r + 1, c) + ": unreadable cell (corrupt .xls)");
+        }
+        Cell cell;
+        switch (v.type) {
+          case FREEXL_CELL_INT: cell = Cell::number(std::to_string(v.value.int_value)); break;
+          case FREEXL_CELL_DOUBLE: cell = Cell::number(formatDouble(v.value.double_value)); break;
+          case FREEXL_CELL_TEXT:
+          case FREEXL_CELL_SST_TEXT: cell = Cell::string(v.value.text_value ? v.value.text_value : ""); break;
+          case FREEXL_CELL_DATE:
+          case FREEXL_CELL_DATETIME: {
+            auto p = parseDateTimeAuto(v.value.text_value ? v.value.text_value : "");
+            if (!p.ok()) return readError(file_ + ": " + cellRef(sheet_, r + 1, c) + ": bad date");
+            cell = Cell::dateTime(p->local);
+            break;
+          }
+          case FREEXL_CELL_TIME: cell = Cell::string(v.value.text_value ? v.value.text_value : ""); break;
+          default: continue;
+        }
+        if (row.cells.size() <= c) row.cells.resize(c + 1u);
+        row.cells[c] = std::move(cell);
+      }
+      if (!row.cells.empty()) return true;
+    }
+    return false;
+  }
+  const std::string& sheetName() const override { return sheet_; }
+  ExcelDateSystem dateSystem() const override {
+    return date1904_ ? ExcelDateSystem::k1904 : ExcelDateSystem::k1900;
+  }
+
+ private:
+  std::unique_ptr<Handle> h_;
+  std::string file_, sheet_;
+  unsigned rows_;
+  unsigned short cols_;
+  bool date1904_;
+  unsigned next_ = 0;
+};
+
+}  // namespace
+
+Result<std::vector<std::string>> listXlsSheets(const std::string& path, const ReadOptions& o) {
+  QIAO_ASSIGN_OR_RETURN(auto h, openXls(path, o.limits));
+  return sheetNames(*h, baseName(path));
+}
+
+Result<std::unique_ptr<SheetReader>> openXlsSheet(const std::string& path, const ReadOptions& o) {
+  const std::string name = baseName(path);
+  QIAO_ASSIGN_OR_RETURN(auto h, openXls(path, o.limits));
+  QIAO_ASSIGN_OR_RETURN(auto names, sheetNames(*h, name));
+  int index = o.sheet_index;
+  std::string all;
+  if (!o.sheet.empty()) index = -1;
+  for (size_t i = 0; i < names.size(); ++i) {
+    all += (i ? ", " : "") + names[i];
+    if (!o.sheet.empty() && names[i] == o.sheet) index = static_cast<int>(i);
+  }
+  if (index < 0 || static_cast<size_t>(index) >= names.size()) {
+    return readError(name + ": " + (o.sheet.empty() ? "no sheet number " + std::to_string(index + 1)
+                                                     : "no sheet named '" + o.sheet + "'") +
+                     "; sheets: " + all);
+  }
+  if (freexl_select_active_worksheet(h->h, static_cast<unsigned short>(index)) != FREEXL_OK) {
+    return readError(name + ": cannot select sheet '" + names[static_cast<size_t>(index)] + "'");
+  }
+  unsigned int rows = 0;
+  unsigned short cols = 0;
+  if (freexl_worksheet_dimensions(h->h, &rows, &cols) != FREEXL_OK) {
+    return readError(name + ": cannot read the size of sheet '" + names[static_cast<size_t>(index)] + "'");
+  }
+  unsigned int mode = 0;
+  bool date1904 = freexl_get_info(h->h, FREEXL_BIFF_DATEMODE, &mode) == FREEXL_OK && mode == FREEXL_BIFF_DATEMODE_1904;
+  return std::unique_ptr<SheetReader>(std::make_unique<XlsSheetReader>(
+      std::move(h), name, names[static_cast<size_t>(index)], rows, cols, date1904));
+}
+
+}  // namespace qiao::excel::detail
