@@ -1,0 +1,223 @@
+// Engine internals shared by the engine_*.cpp files. Not installed.
+//
+// Amounts are held as Int128 "units" at Config::scale (the coefficient of a Decimal at that
+// scale), so comparisons and sums are plain integer operations. Inputs are limited to 10^17
+// units, so no sum the engine forms can come near the Int128 range.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <set>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "qiao/recon/engine.h"
+#include "qiao/recon/rows.h"
+
+namespace qiao::recon {
+
+using Units = Int128;
+inline constexpr uint32_t kNone = 0xFFFFFFFFu;
+
+struct OrderRec {
+  std::string order_no;
+  std::string erp_bill_no;
+  uint32_t cust = 0, cur = 0, group = 0;
+  Date order_date = 0;
+  Date planned = 0;
+  bool has_planned = false;
+  bool changed = false;  // queued for takeChangedOrders
+  Units amount = 0, paid_before = 0, allocated = 0, written_off = 0;
+  std::vector<uint32_t> allocs;  // allocation indexes (live and dead)
+  Units open() const {
+    Units v = amount - paid_before - allocated - written_off;
+    return v > 0 ? v : 0;
+  }
+};
+
+enum class CustSource : uint8_t { kNone, kGiven, kResolver, kPayerName, kReference, kManual };
+
+struct PaymentRec {
+  Payment p;
+  uint32_t cur = 0;
+  uint32_t cust = kNone;
+  CustSource cust_source = CustSource::kNone;
+  Units amount = 0, allocated = 0;
+  Units cancelled = 0;       // original: unallocated part cancelled by reversals
+  Units reversed_total = 0;  // original: total cancelled or unwound by reversals
+  bool processed = false, held = false;
+  uint32_t notes = 0;
+  uint32_t reversal_of = kNone;
+  uint32_t avail_group = kNone;  // member of that group's avail set
+  bool in_unknown_open = false;
+  uint64_t last_try_epoch = 0;
+  std::vector<uint32_t> allocs;
+  // Positive payment: what is still free to allocate.
+  Units available() const { return amount - allocated - cancelled; }
+};
+
+struct AllocRec {
+  uint32_t pay = 0, ord = 0;
+  Units amount = 0, difference = 0, unwound = 0;
+  uint8_t rule = 0;  // index into kRuleNames
+  bool manual = false, overpayment = false, live = true;
+  double confidence = 0;
+  int64_t seq = 0, unwinds_seq = 0, at_ms = 0;
+  uint32_t unwinds = kNone;  // reversal: index of the allocation it unwinds
+  std::string user, reason;
+};
+
+enum RuleId : uint8_t { kIdReference, kIdExact, kIdTolerance, kIdOldest, kIdReversal, kIdManual };
+std::string_view ruleName(uint8_t id);
+Result<uint8_t> ruleIdFromName(std::string_view name);
+
+
+
+// Ordering of a group's open orders: oldest first, then by order_no (input-order independent).
+struct AgeLess {
+  const std::deque<OrderRec>* orders = nullptr;
+  bool operator()(uint32_t a, uint32_t b) const {
+    const OrderRec& x = (*orders)[a];
+    const OrderRec& y = (*orders)[b];
+    if (x.order_date != y.order_date) return x.order_date < y.order_date;
+    return x.order_no < y.order_no;
+  }
+};
+struct AmountKey {
+  Units open;
+  uint32_t ord;
+};
+struct AmountLess {
+  AgeLess age;
+  bool operator()(const AmountKey& a, const AmountKey& b) const {
+    if (a.open != b.open) return a.open < b.open;
+    if (a.ord == kNone || b.ord == kNone) return a.ord == kNone && b.ord != kNone;
+    return age(a.ord, b.ord);
+  }
+};
+struct PayLess {
+  const std::deque<PaymentRec>* pays = nullptr;
+  bool operator()(uint32_t a, uint32_t b) const {
+    const PaymentRec& x = (*pays)[a];
+    const PaymentRec& y = (*pays)[b];
+    if (x.p.date != y.p.date) return x.p.date < y.p.date;
+    return x.p.payment_id < y.p.payment_id;
+  }
+};
+
+// One customer in one currency: its open orders and its payments with money left.
+struct Group {
+  uint32_t cust = 0, cur = 0;
+  std::set<uint32_t, AgeLess> by_age;
+  std::set<AmountKey, AmountLess> by_amount;
+  std::set<uint32_t, PayLess> avail;
+  uint64_t dirty_epoch = 0;  // last time an order was added or reopened
+  Group(uint32_t c, uint32_t k, AgeLess a, PayLess p)
+      : cust(c), cur(k), by_age(a), by_amount(AmountLess{a}), avail(p) {}
+};
+
+// Open-addressing multi-map from a 64-bit key hash to (order, key kind). Hits are verified
+// against the order's own key text, so hash collisions cost a comparison, never a wrong match.
+class RefIndex {
+ public:
+  enum Kind : uint8_t { kOrderNo, kOrderDigits, kErpNo, kErpDigits };
+  void insert(uint64_t hash, uint32_t ord, Kind kind);
+  template <typename F>
+  void find(uint64_t hash, F&& f) const {
+    if (slots_.empty()) return;
+    std::size_t mask = slots_.size() - 1;
+    for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
+      const Slot& s = slots_[i];
+      if (s.ord == kNone) return;
+      if (s.hash == hash) f(s.ord, static_cast<Kind>(s.kind));
+    }
+  }
+  std::size_t memoryBytes() const { return slots_.capacity() * sizeof(Slot); }
+
+ private:
+  struct Slot {
+    uint64_t hash = 0;
+    uint32_t ord = kNone;
+    uint8_t kind = 0;
+  };
+  void grow();
+  std::vector<Slot> slots_;
+  std::size_t size_ = 0;
+};
+uint64_t hashKey(std::string_view s);
+
+struct Interner {
+  std::vector<std::string> names;
+  std::unordered_map<std::string, uint32_t> ids;
+  uint32_t intern(std::string_view s);
+  uint32_t find(std::string_view s) const;  // kNone if unknown
+};
+
+struct Engine::Impl {
+  Config cfg;
+  CustomerResolver resolver;
+  Units tol_abs = 0;
+  bool has_tol_abs = false;
+  Units tol_pct_units = 0;  // percent * 10^scale (e.g. 0.5 % at scale 2 = 50)
+  bool has_tol_pct = false;
+
+  std::deque<OrderRec> orders;
+  std::deque<PaymentRec> pays;
+  std::vector<AllocRec> allocs;
+  std::unordered_map<std::string_view, uint32_t> order_by_no;
+  std::unordered_map<std::string_view, uint32_t> pay_by_id;
+  RefIndex refs;
+  Interner customers, currencies;
+  std::vector<std::vector<uint32_t>> cust_groups;  // customer -> groups
+  std::vector<Group> groups;
+  std::unordered_map<uint64_t, uint32_t> group_by_key;
+  std::unordered_map<std::string, uint32_t> name_to_cust;  // kNone-1 = ambiguous
+  std::vector<CustomerName> customer_names;
+  std::unordered_map<uint64_t, std::vector<uint32_t>> positive_by_amount;  // reversal lookup
+  std::set<uint32_t, PayLess> unknown_open;  // unknown customer, money left, not held
+  std::vector<uint32_t> pending;             // not yet processed
+  std::vector<uint32_t> changed_orders;
+  std::vector<ManualAction> manual_log;
+  int64_t next_seq = 1;
+  uint64_t epoch = 1;
+  uint64_t orders_added_epoch = 0;
+  uint64_t last_run_epoch = 0;
+
+  Impl(Config c, CustomerResolver r);
+
+  // conversions
+  Result<Units> toUnits(const Decimal& d, std::string_view field) const;
+  Decimal fromUnits(Units u) const;
+
+  // ingest
+  Result<IngestOutcome> addOrder(Order o);
+  Result<IngestOutcome> addPayment(Payment p);
+  Order orderOf(const OrderRec& r) const;
+  uint32_t groupFor(uint32_t cust, uint32_t cur);
+
+  // index maintenance around a change of an order's open amount
+  void beforeOrderChange(uint32_t ord);
+  void afterOrderChange(uint32_t ord, bool reopened);
+  void refreshAvail(uint32_t pay);
+
+  // matching (engine_match.cpp)
+  RunStats run();
+  void processPayment(uint32_t pay, RunStats& stats, bool retry);
+  void resolveCustomer(PaymentRec& p);
+  void ruleReference(uint32_t pay, RunStats& stats);
+  void ruleExact(uint32_t pay, RunStats& stats);
+  void ruleTolerance(uint32_t pay, RunStats& stats);
+  void ruleOldest(uint32_t pay, RunStats& stats);
+  bool processReversal(uint32_t pay, RunStats& stats);
+  uint32_t allocate(uint32_t pay, uint32_t ord, Units amount, Units difference, uint8_t rule,
+                    double confidence);
+  void removeAllocation(uint32_t a);
+  double customerFactor(const PaymentRec& p) const;
+
+  Status checkInvariants() const;
+  State exportState() const;
+};
+
+}  // namespace qiao::recon
