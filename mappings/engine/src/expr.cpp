@@ -174,7 +174,8 @@ class ExprParser {
     char c = t_[i_];
     if (c == '\'' || c == '"' || c == '(' || symbol("$.")) return sum(type);
     size_t s = i_;
-    while (i_ < t_.size() && t_[i_] != ' ' && t_[i_] != ')' && t_[i_] != ',' && t_[i_] != '(') ++i_;
+    auto ends = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == ')' || c == ',' || c == '('; };
+    while (i_ < t_.size() && !ends(t_[i_])) ++i_;
     if (i_ < t_.size() && t_[i_] == '(') return i_ = s, sum(type);  // a function call
     if (s == i_) return fail("expected a value to compare with");
     size_t op = emit(ExprOp::kPushText);
