@@ -63,7 +63,8 @@ class Applier {
   // without looking for an existing member.
   // The slot for r.to under base; uses r.fresh_target, r.container_id (0: compare the path's
   // steps instead) and r.container_size.
-  Result<Value> slotCached(Value base, const Rule& r);
+  // Missing, with why set, when the target cannot be written.
+  Value slotCached(Value base, const Rule& r, std::string& why);
   // convert.cpp
   bool convert(const Rule& r, const std::string& src, Val& v);
   bool date(const Rule& r, const std::string& src, Val& v);

@@ -28,6 +28,15 @@ Result<Value> slotAt(Value base, const Path& p) {
   return base;
 }
 
+// slotAt as a plain Value: missing, with why set, on error (the hot path avoids Result's
+// variant, whose return costs more than the bump allocation it wraps).
+Value slotOrWhy(Value base, const Path& p, std::string& why) {
+  auto r = slotAt(base, p);
+  if (r.ok()) return *r;
+  why = r.error().message;
+  return Value();
+}
+
 }  // namespace
 
 // Source value of a rule: const, concat, expr or the first present `from`.
@@ -70,16 +79,16 @@ Value Applier::mapScalar(const Rule& r, Value cur, Value parent, Value out_base)
   } else if (!mapValue(r, cur, parent, out_base, v, src)) {
     return written_;  // copied directly, or nothing to write
   }
-  auto slot = slotCached(out_base, r);
-  if (!slot.ok())
-    return fail(r, *src, v, "cannot write " + r.to_text + ": " + slot.error().message), Value();
-  Value s = *slot;
+  std::string why;
+  Value slot = slotCached(out_base, r, why);
+  if (!slot) return fail(r, *src, v, "cannot write " + r.to_text + ": " + why), Value();
+  Value s = slot;
   if (!r.wrap_ref.empty()) {
     s.setObject(1);
     s = s.set(r.wrap_ref);
   }
   writeVal(s, v);
-  return *slot;
+  return slot;
 }
 
 // Source, default, transforms and conversion of a rule into v. False: nothing more to write
@@ -120,9 +129,9 @@ void Applier::each(const Rule& r, Value cur, Value parent, Value out_base) {
     return;
   }
   if (!arr.isArray()) return fail(r, r.each.text, fromValue(arr), "expected a list");
-  auto slot = slotCached(out_base, r);
-  if (!slot.ok()) return fail(r, r.each.text, Val{}, "cannot write " + r.to_text);
-  Value target = *slot;
+  std::string why;
+  Value target = slotCached(out_base, r, why);
+  if (!target) return fail(r, r.each.text, Val{}, "cannot write " + r.to_text);
   target.setArray(arr.size());
   const std::string saved_t = tprefix_, saved_s = sprefix_;  // empty unless tracing
   size_t entry = trace_ ? traceEachBegin(r) : 0;
@@ -158,9 +167,10 @@ bool Applier::copyDirect(const Rule& r, Value cur, Value parent, Value out_base,
   Value src = lookup(s.parent ? parent : cur, s.path, hint_[s.parent]);
   if (!src.valid() || src.isNull()) return false;
   if (r.default_value && src.isString() && src.asString().empty()) return false;  // "" takes it
-  auto slot = slotCached(out_base, r);
-  if (!slot.ok()) return false;  // the general way reports it
-  written = *slot;
+  std::string why;
+  Value slot = slotCached(out_base, r, why);
+  if (!slot) return false;  // the general way reports it
+  written = slot;
   Value t = written;
   if (!r.wrap_ref.empty()) {
     t.setObject(1);
@@ -173,7 +183,7 @@ bool Applier::copyDirect(const Rule& r, Value cur, Value parent, Value out_base,
 // slotAt, remembering the container of the last target: consecutive rules mostly write
 // siblings (data.Model.*), found then with one member lookup. The handle stays valid because
 // the only writes since it was taken were into that container, never into its ancestors.
-Result<Value> Applier::slotCached(Value base, const Rule& r) {
+Value Applier::slotCached(Value base, const Rule& r, std::string& why) {
   const Path& p = r.to;
   const bool fresh = r.fresh_target;
   const uint32_t container = r.container_id;
@@ -184,7 +194,7 @@ Result<Value> Applier::slotCached(Value base, const Rule& r) {
       Value existing = fresh ? Value() : findFrom(base, st[0].key, out_hint_);
       return existing ? existing : base.add(st[0].key);
     }
-    return slotAt(base, p);
+    return slotOrWhy(base, p, why);
   }
   bool same = parent_ && parent_base_ == base.node();
   if (same && container) same = container == parent_container_;  // compared at load
@@ -200,19 +210,19 @@ Result<Value> Applier::slotCached(Value base, const Rule& r) {
       const Path::Step& s = st[i];
       if (s.type == Path::Step::kIndex) {
         if (c.isNull()) c.setArray();
-        if (!c.isArray()) return slotAt(base, p);  // its error
+        if (!c.isArray()) return slotOrWhy(base, p, why);  // its error
         while (c.size() <= static_cast<size_t>(s.index)) c.append();
         c = c.at(static_cast<size_t>(s.index));
       } else if (s.type == Path::Step::kKey || (s.type == Path::Step::kPointer && !c.isArray())) {
         if (c.isNull()) c.setObject();
-        if (!c.isObject()) return slotAt(base, p);
+        if (!c.isObject()) return slotOrWhy(base, p, why);
         c = c.set(s.key);
       } else {
-        return slotAt(base, p);
+        return slotOrWhy(base, p, why);
       }
     }
     if (c.isNull()) c.setObject(r.container_size);  // room for every rule writing into it
-    if (!c.isObject()) return slotAt(base, p);
+    if (!c.isObject()) return slotOrWhy(base, p, why);
     parent_ = c, parent_base_ = base.node(), parent_path_ = &st, parent_container_ = container;
   }
   Value existing = fresh ? Value() : findFrom(parent_, st.back().key, out_hint_);
