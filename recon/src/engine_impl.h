@@ -214,6 +214,8 @@ struct Engine::Impl {
   uint32_t allocate(uint32_t pay, uint32_t ord, Units amount, Units difference, uint8_t rule,
                     double confidence);
   void removeAllocation(uint32_t a);
+  // Lowers an automatic allocation by `by` (< its amount); its fee write-off is dropped.
+  void shrinkAllocation(uint32_t a, Units by);
   double customerFactor(const PaymentRec& p) const;
 
   Status checkInvariants() const;

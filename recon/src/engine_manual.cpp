@@ -32,8 +32,13 @@ Status Engine::match(std::string_view payment_id, std::string_view order_no, con
   auto units = m.toUnits(amount, "match: amount");
   if (!units.ok()) return units.error();
   if (*units <= 0) return invalid("match: amount must be positive, got " + amount.toString());
-  // Room on the payment: its free part, then its automatic allocations, newest first.
-  std::vector<uint32_t> release;
+  // Room on the payment: its free part, then its automatic allocations, newest first (the
+  // last one taken only shrinks by what is still missing).
+  struct Release {
+    uint32_t alloc;
+    Units take;
+  };
+  std::vector<Release> release;
   Units room = p.available();
   Units reopened_here = 0;
   if (room < *units) {
@@ -45,9 +50,10 @@ Status Engine::match(std::string_view payment_id, std::string_view order_no, con
     std::sort(autos.begin(), autos.end(), [&](uint32_t x, uint32_t y) { return m.allocs[x].seq > m.allocs[y].seq; });
     for (uint32_t a : autos) {
       if (room >= *units) break;
-      release.push_back(a);
-      room += m.allocs[a].amount;
-      if (m.allocs[a].ord == ord) reopened_here += m.allocs[a].amount + m.allocs[a].difference;
+      Units take = std::min(m.allocs[a].amount, *units - room);
+      release.push_back(Release{a, take});
+      room += take;
+      if (m.allocs[a].ord == ord) reopened_here += take + m.allocs[a].difference;
     }
     if (room < *units) {
       return invalid("payment \"" + p.p.payment_id + "\" has only " + m.fromUnits(room).toString() +
@@ -61,7 +67,13 @@ Status Engine::match(std::string_view payment_id, std::string_view order_no, con
                    m.fromUnits(std::max<Units>(open_after, 0)).toString() + " of order \"" + o.order_no +
                    "\" (allow_overpayment to record an overpayment)");
   }
-  for (uint32_t a : release) m.removeAllocation(a);
+  for (const Release& r : release) {
+    if (r.take == m.allocs[r.alloc].amount) {
+      m.removeAllocation(r.alloc);
+    } else {
+      m.shrinkAllocation(r.alloc, r.take);
+    }
+  }
   uint32_t idx = m.allocate(pay, ord, *units, 0, kIdManual, 1.0);
   AllocRec& a = m.allocs[idx];
   a.manual = true;

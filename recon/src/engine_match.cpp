@@ -38,6 +38,17 @@ void Engine::Impl::removeAllocation(uint32_t idx) {
   afterOrderChange(a.ord, a.amount > 0 || a.difference > 0);
 }
 
+void Engine::Impl::shrinkAllocation(uint32_t idx, Units by) {
+  AllocRec& a = allocs[idx];
+  beforeOrderChange(a.ord);
+  orders[a.ord].allocated -= by;
+  orders[a.ord].written_off -= a.difference;
+  pays[a.pay].allocated -= by;
+  a.amount -= by;
+  a.difference = 0;
+  afterOrderChange(a.ord, true);
+}
+
 double Engine::Impl::customerFactor(const PaymentRec& p) const {
   return p.cust_source == CustSource::kPayerName ? cfg.confidence.by_payer_name : 1.0;
 }

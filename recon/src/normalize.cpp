@@ -151,8 +151,8 @@ std::string normalizeCompanyName(std::string_view name) {
       "股份有限公司", "有限责任公司", "有限公司", "股份公司", "公司",
       "COLTD", "CORPORATION", "LIMITED", "LTD", "INC", "CORP"};
   for (std::string_view form : kLegalForms) {
-    if (endsWith(out, form) && out.size() > form.size()) {
-      out.resize(out.size() - form.size());
+    if (endsWith(out, form)) {
+      if (out.size() > form.size()) out.resize(out.size() - form.size());  // else keep it whole
       break;
     }
   }

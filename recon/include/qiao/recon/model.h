@@ -126,6 +126,7 @@ struct OrderResult {
   Decimal outstanding;  // amount - paid - written_off, never below 0
   Decimal overpaid;     // paid + written_off - amount when above 0
   OrderStatus status = OrderStatus::kUnpaid;
+  bool operator==(const OrderResult&) const = default;
 };
 
 struct PaymentResult {
@@ -138,6 +139,7 @@ struct PaymentResult {
   PaymentStatus status = PaymentStatus::kUnmatched;
   uint32_t notes = kNoteNone;
   bool processed = false;  // seen by a run
+  bool operator==(const PaymentResult&) const = default;
 };
 
 }  // namespace qiao::recon
