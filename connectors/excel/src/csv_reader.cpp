@@ -94,6 +94,9 @@ class CsvSheetReader final : public SheetReader {
       }
       if (st == kEnd) return false;
       if (st == kUnclosed) return rowError("a quoted field is not closed before the end of the file");
+      if (st == kTooLong) {
+        return rowError("record longer than " + std::to_string(limits_.max_csv_record_bytes) + " bytes");
+      }
       ++record_;
       if (fields.size() > limits_.max_columns) return rowError("more than " + std::to_string(limits_.max_columns) + " fields");
       row = Row{sheet_, record_, {}};
@@ -106,7 +109,7 @@ class CsvSheetReader final : public SheetReader {
   char delimiter() const { return delim_; }
 
  private:
-  enum ParseState { kRecord, kNeedMore, kEnd, kUnclosed };
+  enum ParseState { kRecord, kNeedMore, kEnd, kUnclosed, kTooLong };
 
   Error rowError(const std::string& what) const {
     return readError(file_ + ": row " + std::to_string(record_ + 1) + ": " + what);
@@ -198,7 +201,8 @@ class CsvSheetReader final : public SheetReader {
       if (!have_line && !final_ && buf_.size() - pos_ <= limits_.max_csv_record_bytes) return kNeedMore;
       detectDelimiter();
     }
-    size_t i = pos_;
+    const size_t start = pos_;
+    size_t i = start;
     const size_t n = buf_.size();
     if (i >= n) return final_ ? kEnd : kNeedMore;
     std::string field;
@@ -208,6 +212,7 @@ class CsvSheetReader final : public SheetReader {
         if (!final_) return kNeedMore;
         if (inq) return kUnclosed;
         fields->push_back(std::move(field));
+        if (i - start > limits_.max_csv_record_bytes) return kTooLong;
         pos_ = i;
         return kRecord;
       }
@@ -232,6 +237,7 @@ class CsvSheetReader final : public SheetReader {
         if (c == '\r' && i + 1 >= n && !final_) return kNeedMore;
         fields->push_back(std::move(field));
         i += (c == '\r' && i + 1 < n && buf_[i + 1] == '\n') ? 2 : 1;
+        if (i - start > limits_.max_csv_record_bytes) return kTooLong;
         pos_ = i;
         return kRecord;
       } else if (c == '"' && field.empty() && !quoted) {

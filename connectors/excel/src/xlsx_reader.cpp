@@ -179,7 +179,7 @@ class XlsxSheetReader final : public SheetReader {
   Result<bool> next(Row& row) override {
     while (ready_.empty()) {
       if (finished_) return false;
-      auto more = stream_->step("sheet '" + sheet_ + "' after row " + std::to_string(row_number_));
+      auto more = stream_->step([this] { return "sheet '" + sheet_ + "' near row " + std::to_string(row_number_); });
       if (!more.ok()) return more.takeError();
       if (!*more) finished_ = true;
     }

@@ -155,19 +155,21 @@ int64_t XmlStream::line() const {
   return static_cast<int64_t>(XML_GetCurrentLineNumber(static_cast<XML_Parser>(parser_)));
 }
 
-Result<bool> XmlStream::step(const std::string& context) {
+Result<bool> XmlStream::step(const std::function<std::string()>& context_of) {
   if (done_) return false;
   auto* p = static_cast<XML_Parser>(parser_);
   auto n = zip_.read(buf_.data(), buf_.size());
   if (!n.ok()) return n.takeError();
   const bool final = *n == 0;
   if (XML_Parse(p, buf_.data(), static_cast<int>(*n), final ? 1 : 0) != XML_STATUS_OK) {
-    std::string why = !failure_.empty() ? failure_ : XML_ErrorString(XML_GetErrorCode(p));
-    return readError(zip_.name() + ": " + zip_.currentEntry() + " line " +
-                     std::to_string(XML_GetCurrentLineNumber(p)) + (context.empty() ? "" : ", ") +
-                     context + ": malformed XML: " + why);
+    const std::string context = context_of();
+    const std::string where = zip_.name() + ": " + zip_.currentEntry() + " line " +
+                              std::to_string(XML_GetCurrentLineNumber(p)) + (context.empty() ? "" : ", ") + context;
+    if (!failure_.empty()) return readError(where + ": " + failure_);
+    return readError(where + ": malformed XML: " + XML_ErrorString(XML_GetErrorCode(p)));
   }
   if (!failure_.empty()) {
+    const std::string context = context_of();
     return readError(zip_.name() + ": " + zip_.currentEntry() + (context.empty() ? "" : ", ") +
                      context + ": " + failure_);
   }
@@ -179,7 +181,7 @@ Status parseEntry(ZipArchive& zip, const std::string& entry, XmlHandler handler)
   QIAO_RETURN_IF_ERROR(zip.openEntry(entry));
   XmlStream s(zip, std::move(handler));
   for (;;) {
-    auto more = s.step("");
+    auto more = s.step([] { return std::string(); });
     if (!more.ok()) return more.takeError();
     if (!*more) return Status();
   }

@@ -57,8 +57,9 @@ class XmlStream {
   ~XmlStream();
   XmlStream(const XmlStream&) = delete;
   XmlStream& operator=(const XmlStream&) = delete;
-  // Feeds one chunk; false once the entry is finished. `context` is added to errors.
-  Result<bool> step(const std::string& context);
+  // Feeds one chunk; false once the entry is finished. `context` (asked only on failure,
+  // so it can name the row reached) is added to errors.
+  Result<bool> step(const std::function<std::string()>& context);
   // Handlers may call this to stop with an error.
   void fail(std::string message);
   int64_t line() const;

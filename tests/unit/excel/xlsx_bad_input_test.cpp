@@ -1,0 +1,181 @@
+// Bad workbooks: each gets an error naming the file (and sheet and row where there is one),
+// never a crash and never a silent partial read.
+#include <gtest/gtest.h>
+
+#include "excel_test_util.h"
+#include "qiao/excel/sheet.h"
+
+namespace qiao::excel {
+namespace {
+
+using testing::readAll;
+using testing::readBytes;
+using testing::TempDir;
+using testing::writeBytes;
+using testing::writeXlsx;
+using testing::writeZip;
+using testing::XlsxParts;
+
+std::string validSheet(int rows) {
+  std::string s;
+  for (int i = 1; i <= rows; ++i) {
+    s += "<row r=\"" + std::to_string(i) + "\"><c r=\"A" + std::to_string(i) + "\" t=\"inlineStr\"><is><t>row " +
+         std::to_string(i) + " with some text to make the part longer</t></is></c></row>";
+  }
+  return s;
+}
+
+TEST(XlsxBadInput, GarbageWithXlsxExtensionIsARenamedFile) {
+  TempDir dir;
+  writeBytes(dir.file("notes.xlsx"), "name,amount\nA,1\n");
+  auto r = readAll(dir.file("notes.xlsx"));
+  EXPECT_NE(r.error.find("notes.xlsx: not an .xlsx workbook (no zip signature)"), std::string::npos) << r.error;
+}
+
+TEST(XlsxBadInput, EmptyFile) {
+  TempDir dir;
+  writeBytes(dir.file("empty.xlsx"), "");
+  EXPECT_NE(readAll(dir.file("empty.xlsx")).error.find("empty.xlsx: the file is empty"), std::string::npos);
+}
+
+TEST(XlsxBadInput, TruncatedWorkbookAtEveryFewBytes) {
+  TempDir dir;
+  XlsxParts p;
+  p.sheets[0].second = validSheet(200);
+  ASSERT_TRUE(writeXlsx(dir.file("full.xlsx"), p));
+  std::string bytes = readBytes(dir.file("full.xlsx"));
+  ASSERT_GT(bytes.size(), 1000u);
+  int failures = 0;
+  for (size_t cut = 4; cut < bytes.size(); cut += bytes.size() / 23) {
+    writeBytes(dir.file("cut.xlsx"), bytes.substr(0, cut));
+    auto r = readAll(dir.file("cut.xlsx"));
+    ASSERT_NE(r.error, "") << "cut at " << cut << " read " << r.rows.size() << " rows without error";
+    EXPECT_NE(r.error.find("cut.xlsx"), std::string::npos) << r.error;
+    ++failures;
+  }
+  EXPECT_GT(failures, 20);
+}
+
+TEST(XlsxBadInput, CorruptCompressedDataIsAnError) {
+  TempDir dir;
+  XlsxParts p;
+  p.sheets[0].second = validSheet(300);
+  ASSERT_TRUE(writeXlsx(dir.file("ok.xlsx"), p));
+  std::string bytes = readBytes(dir.file("ok.xlsx"));
+  // Flip bytes in the middle of the sheet's deflated data.
+  size_t at = bytes.find("xl/worksheets/sheet1.xml");
+  ASSERT_NE(at, std::string::npos);
+  for (size_t i = at + 200; i < at + 260 && i < bytes.size(); ++i) bytes[i] = static_cast<char>(bytes[i] ^ 0x5A);
+  writeBytes(dir.file("bad.xlsx"), bytes);
+  auto r = readAll(dir.file("bad.xlsx"));
+  EXPECT_NE(r.error, "");
+  EXPECT_NE(r.error.find("bad.xlsx"), std::string::npos) << r.error;
+}
+
+TEST(XlsxBadInput, MalformedSheetXmlNamesSheetAndRow) {
+  TempDir dir;
+  XlsxParts p;
+  p.sheets = {{"订单", "<row r=\"1\"><c r=\"A1\"><v>1</v></c></row><row r=\"2\"><c r=\"A2\"><v>2</c></row>"}};
+  ASSERT_TRUE(writeXlsx(dir.file("m.xlsx"), p));
+  auto r = readAll(dir.file("m.xlsx"));
+  EXPECT_NE(r.error.find("m.xlsx: xl/worksheets/sheet1.xml line 1, sheet '订单' near row 2: malformed XML"),
+            std::string::npos) << r.error;
+}
+
+TEST(XlsxBadInput, DoctypeIsRefused) {
+  TempDir dir;
+  std::string ns = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
+  XlsxParts p;
+  p.shared_strings = "<si><t>x</t></si>";
+  ASSERT_TRUE(writeXlsx(dir.file("base.xlsx"), p));
+  // Re-make the workbook with a shared strings part that declares an entity.
+  auto rels = std::string("<?xml version=\"1.0\"?><Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">"
+                          "<Relationship Id=\"rId1\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet\" Target=\"worksheets/sheet1.xml\"/></Relationships>");
+  ASSERT_TRUE(writeZip(dir.file("x.xlsx"), {
+      {"xl/workbook.xml", "<?xml version=\"1.0\"?><workbook xmlns=\"" + ns + "\" xmlns:r=\"r\"><sheets><sheet name=\"S\" r:id=\"rId1\"/></sheets></workbook>"},
+      {"xl/_rels/workbook.xml.rels", rels},
+      {"xl/sharedStrings.xml", "<?xml version=\"1.0\"?><!DOCTYPE sst [<!ENTITY xxe SYSTEM \"file:///etc/passwd\">]><sst><si><t>&xxe;</t></si></sst>"},
+      {"xl/worksheets/sheet1.xml", "<worksheet><sheetData><row r=\"1\"><c r=\"A1\" t=\"s\"><v>0</v></c></row></sheetData></worksheet>"}}));
+  auto r = readAll(dir.file("x.xlsx"));
+  EXPECT_NE(r.error.find("DOCTYPE is not allowed"), std::string::npos) << r.error;
+  EXPECT_TRUE(r.rows.empty());
+}
+
+TEST(XlsxBadInput, ZipBombIsRefusedByRatioAndBySize) {
+  TempDir dir;
+  std::string row = "<row><c t=\"inlineStr\"><is><t>0000000000000000000000000000000000000000</t></is></c></row>";
+  std::string body;
+  body.reserve(24u << 20);
+  while (body.size() < (24u << 20)) body += row;  // ~24 MiB that deflates to a few KiB
+  XlsxParts p;
+  p.sheets[0].second = body;
+  ASSERT_TRUE(writeXlsx(dir.file("bomb.xlsx"), p));
+  auto r = readAll(dir.file("bomb.xlsx"));
+  EXPECT_NE(r.error.find("refused as a zip bomb"), std::string::npos) << r.error;
+
+  ReadOptions small;
+  small.limits.max_ratio = 1000000;
+  small.limits.max_entry_bytes = 1u << 20;
+  auto s = readAll(dir.file("bomb.xlsx"), small);
+  EXPECT_NE(s.error.find("over the limit"), std::string::npos) << s.error;
+}
+
+TEST(XlsxBadInput, SharedStringIndexOutOfRangeNamesTheCell) {
+  TempDir dir;
+  XlsxParts p;
+  p.shared_strings = "<si><t>a</t></si>";
+  p.sheets[0].second = "<row r=\"7\"><c r=\"B7\" t=\"s\"><v>5</v></c></row>";
+  ASSERT_TRUE(writeXlsx(dir.file("s.xlsx"), p));
+  auto r = readAll(dir.file("s.xlsx"));
+  EXPECT_NE(r.error.find("Sheet1!B7: shared string index '5' out of range"), std::string::npos) << r.error;
+}
+
+TEST(XlsxBadInput, BadNumberAndBadCellReference) {
+  TempDir dir;
+  XlsxParts p;
+  p.sheets[0].second = "<row r=\"3\"><c r=\"C3\"><v>12abc</v></c></row>";
+  ASSERT_TRUE(writeXlsx(dir.file("n.xlsx"), p));
+  EXPECT_NE(readAll(dir.file("n.xlsx")).error.find("Sheet1!C3: bad number '12abc'"), std::string::npos);
+  p.sheets[0].second = "<row r=\"3\"><c r=\"3C\"><v>1</v></c></row>";
+  ASSERT_TRUE(writeXlsx(dir.file("r.xlsx"), p));
+  EXPECT_NE(readAll(dir.file("r.xlsx")).error.find("bad cell reference '3C'"), std::string::npos);
+}
+
+TEST(XlsxBadInput, PasswordProtectedWorkbook) {
+  TempDir dir;
+  std::string cfb("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8);
+  cfb += std::string(600, '\0');
+  static const char kName[] = "E\0n\0c\0r\0y\0p\0t\0e\0d\0P\0a\0c\0k\0a\0g\0e\0";
+  cfb += std::string(kName, sizeof kName - 1);
+  cfb += std::string(600, '\0');
+  writeBytes(dir.file("secret.xlsx"), cfb);
+  auto r = readAll(dir.file("secret.xlsx"));
+  EXPECT_NE(r.error.find("secret.xlsx: the workbook is password-protected"), std::string::npos) << r.error;
+}
+
+TEST(XlsxBadInput, MissingWorkbookPart) {
+  TempDir dir;
+  ASSERT_TRUE(writeZip(dir.file("z.xlsx"), {{"hello.txt", "hi"}}));
+  auto r = readAll(dir.file("z.xlsx"));
+  EXPECT_NE(r.error.find("z.xlsx: the workbook has no part xl/workbook.xml"), std::string::npos) << r.error;
+}
+
+TEST(TableReader, RaggedRowNamesTheCellRightOfTheHeader) {
+  TempDir dir;
+  XlsxParts p;
+  p.sheets[0].second = "<row r=\"1\"><c r=\"A1\" t=\"inlineStr\"><is><t>a</t></is></c><c r=\"B1\" t=\"inlineStr\"><is><t>b</t></is></c></row>"
+                       "<row r=\"2\"><c r=\"A2\"><v>1</v></c></row>"
+                       "<row r=\"3\"><c r=\"A3\"><v>1</v></c><c r=\"D3\"><v>9</v></c></row>";
+  ASSERT_TRUE(writeXlsx(dir.file("rag.xlsx"), p));
+  auto t = openTable(dir.file("rag.xlsx"));
+  ASSERT_TRUE(t.ok());
+  Row row;
+  ASSERT_TRUE(*(*t)->next(row));
+  auto bad = (*t)->next(row);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("rag.xlsx: Sheet1!D3: value '9' right of the last header column (B)"),
+            std::string::npos) << bad.error().message;
+}
+
+}  // namespace
+}  // namespace qiao::excel
