@@ -18,7 +18,7 @@ class Applier {
   Applier(FieldErrors& errors, const XrefResolver* xref, Trace* trace)
       : errors_(errors), xref_(xref), trace_(trace) {}
 
-  void run(const std::vector<Rule>& rules, Value cur, Value parent, Value out_base) {
+  void run(const std::vector<Rule>& rules, const Value& cur, const Value& parent, const Value& out_base) {
     for (const auto& r : rules) {
       if (r.is_each) each(r, cur, parent, out_base);
       else if (trace_) tracedScalar(r, cur, parent, out_base);
@@ -36,7 +36,7 @@ class Applier {
   void fail(const Rule& r, const std::string& source, const Val& v, std::string msg) {
     errors_.push_back(FieldError{"", source, r.to_text, r.position, show(v), std::move(msg)});
   }
-  Val read(const Source& s, Value cur, Value parent) {
+  Val read(const Source& s, const Value& cur, const Value& parent) {
     Val v = fromValue(lookup(s.parent ? parent : cur, s.path, hint_[s.parent]));
     if (rec_) traceSource(s, v);
     return v;
@@ -52,13 +52,13 @@ class Applier {
   }
 
   // apply.cpp
-  Value mapScalar(const Rule& r, Value cur, Value parent, Value out_base);
+  Value mapScalar(const Rule& r, const Value& cur, const Value& parent, const Value& out_base);
   // src: the source path read (for errors), pointing into the plan; never null.
-  bool mapValue(const Rule& r, Value cur, Value parent, Value out_base, Val& v,
+  bool mapValue(const Rule& r, const Value& cur, const Value& parent, const Value& out_base, Val& v,
                 const std::string*& src);
-  bool sourceOf(const Rule& r, Value cur, Value parent, Val& v, const std::string*& src);
-  void each(const Rule& r, Value cur, Value parent, Value out_base);
-  bool copyDirect(const Rule& r, Value cur, Value parent, Value out_base, Value& written);
+  bool sourceOf(const Rule& r, const Value& cur, const Value& parent, Val& v, const std::string*& src);
+  void each(const Rule& r, const Value& cur, const Value& parent, const Value& out_base);
+  bool copyDirect(const Rule& r, const Value& cur, const Value& parent, const Value& out_base, Value& written);
   // fresh: no earlier rule of the list wrote this target (Rule::fresh_target), so it is added
   // without looking for an existing member.
   // The slot for r.to under base; uses r.fresh_target, r.container_id (0: compare the path's
@@ -69,12 +69,12 @@ class Applier {
   bool convert(const Rule& r, const std::string& src, Val& v);
   bool date(const Rule& r, const std::string& src, Val& v);
   bool lookupId(const Rule& r, const std::string& src, Val& v);
-  bool evalExpr(const Rule& r, Value cur, Value parent, Val& out);
+  bool evalExpr(const Rule& r, const Value& cur, const Value& parent, Val& out);
   // A when/where condition on cur (^ paths: parent). Absent fields make comparisons false; a
   // type error is a field error of r, and the condition counts as false.
-  bool test(const Rule& r, const Expr& cond, Value cur, Value parent);
+  bool test(const Rule& r, const Expr& cond, const Value& cur, const Value& parent);
   // explain.cpp
-  void tracedScalar(const Rule& r, Value cur, Value parent, Value out_base);
+  void tracedScalar(const Rule& r, const Value& cur, const Value& parent, const Value& out_base);
   void traceSource(const Source& s, const Val& v);
   void noteStep(std::string_view step);
   size_t traceEachBegin(const Rule& r);

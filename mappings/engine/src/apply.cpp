@@ -40,7 +40,7 @@ Value slotOrWhy(Value base, const Path& p, std::string& why) {
 }  // namespace
 
 // Source value of a rule: const, concat, expr or the first present `from`.
-bool Applier::sourceOf(const Rule& r, Value cur, Value parent, Val& v, const std::string*& src) {
+bool Applier::sourceOf(const Rule& r, const Value& cur, const Value& parent, Val& v, const std::string*& src) {
   if (r.constant) return note("const"), v = fromLiteral(*r.constant), true;
   if (r.conv == Conv::kConcat) {
     note("concat");
@@ -69,7 +69,7 @@ bool Applier::sourceOf(const Rule& r, Value cur, Value parent, Val& v, const std
 }
 
 // Maps one scalar rule; returns the target slot written (missing if nothing was).
-Value Applier::mapScalar(const Rule& r, Value cur, Value parent, Value out_base) {
+Value Applier::mapScalar(const Rule& r, const Value& cur, const Value& parent, const Value& out_base) {
   Val v;
   static const std::string kNoSource;
   const std::string* src = &kNoSource;
@@ -93,7 +93,7 @@ Value Applier::mapScalar(const Rule& r, Value cur, Value parent, Value out_base)
 
 // Source, default, transforms and conversion of a rule into v. False: nothing more to write
 // (copied directly into written_, an error was reported, or the value is absent).
-bool Applier::mapValue(const Rule& r, Value cur, Value parent, Value out_base, Val& v,
+bool Applier::mapValue(const Rule& r, const Value& cur, const Value& parent, const Value& out_base, Val& v,
                        const std::string*& src) {
   written_ = Value();
   if (!rec_ && copyDirect(r, cur, parent, out_base, written_)) return false;
@@ -121,7 +121,7 @@ bool Applier::mapValue(const Rule& r, Value cur, Value parent, Value out_base, V
   return true;
 }
 
-void Applier::each(const Rule& r, Value cur, Value parent, Value out_base) {
+void Applier::each(const Rule& r, const Value& cur, const Value& parent, const Value& out_base) {
   if (r.when && !test(r, *r.when, cur, parent)) return note("when is false");
   Value arr = get(r.each.parent ? parent : cur, r.each.path);
   if (!arr.valid() || arr.isNull()) {
@@ -159,7 +159,7 @@ void Applier::each(const Rule& r, Value cur, Value parent, Value out_base) {
 // A plain rename (optionally ref-wrapped) of a present value: copied node to node, without
 // the Val round trip (a string copy, often a malloc). Absent or null values, and any rule
 // with a default, transform or conversion, go the general way.
-bool Applier::copyDirect(const Rule& r, Value cur, Value parent, Value out_base, Value& written) {
+bool Applier::copyDirect(const Rule& r, const Value& cur, const Value& parent, const Value& out_base, Value& written) {
   if (r.from.size() != 1 || r.constant || r.conv != Conv::kNone || r.trim || r.upper ||
       r.lower || r.halfwidth || !r.unwrap_ref.empty())
     return false;

@@ -194,7 +194,7 @@ void Applier::fieldError(const Source& s, const ExprVal& v, std::string msg) {
   fail(*expr_rule_, s.text, shown, std::move(msg));
 }
 
-bool Applier::evalExpr(const Rule& r, Value cur, Value parent, Val& out) {
+bool Applier::evalExpr(const Rule& r, const Value& cur, const Value& parent, Val& out) {
   expr_cur_ = cur, expr_parent_ = parent, expr_rule_ = &r;
   std::string why;
   ExprVal res;
@@ -218,7 +218,7 @@ bool Applier::evalExpr(const Rule& r, Value cur, Value parent, Val& out) {
   return true;
 }
 
-bool Applier::test(const Rule& r, const Expr& cond, Value cur, Value parent) {
+bool Applier::test(const Rule& r, const Expr& cond, const Value& cur, const Value& parent) {
   Value saved_cur = expr_cur_, saved_parent = expr_parent_;
   expr_cur_ = cur, expr_parent_ = parent, expr_rule_ = &r;
   std::string why;

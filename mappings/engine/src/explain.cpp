@@ -4,7 +4,7 @@
 
 namespace qiao::mapping::detail {
 
-void Applier::tracedScalar(const Rule& r, Value cur, Value parent, Value out_base) {
+void Applier::tracedScalar(const Rule& r, const Value& cur, const Value& parent, const Value& out_base) {
   TraceEntry te;
   te.target = tprefix_ + r.to_text;
   te.rule = r.position;
