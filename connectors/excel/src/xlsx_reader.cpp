@@ -21,7 +21,9 @@ struct SheetEntry {
 struct Workbook {
   std::vector<SheetEntry> sheets;
   bool date1904 = false;
-  std::string dir;  // folder of the workbook part ("xl/")
+  std::string dir;             // folder of the workbook part ("xl/")
+  std::string shared_strings;  // part names from the workbook's relationships
+  std::string styles;
 };
 
 // "xl/" + "../foo.xml" -> "foo.xml"; "/xl/a.xml" -> "xl/a.xml".
@@ -77,9 +79,11 @@ Result<Workbook> readWorkbook(ZipArchive& zip) {
     const char* id = attr(a, "Id");
     const char* target = attr(a, "Target");
     const char* type = attr(a, "Type");
-    if (id && target) {
-      targets[id] = {resolvePart(wb.dir, target), type && std::string_view(type).ends_with("/chartsheet")};
-    }
+    if (!id || !target) return;
+    std::string_view t = type ? type : "";
+    if (t.ends_with("/sharedStrings")) wb.shared_strings = resolvePart(wb.dir, target);
+    if (t.ends_with("/styles")) wb.styles = resolvePart(wb.dir, target);
+    targets[id] = {resolvePart(wb.dir, target), t.ends_with("/chartsheet")};
   }, nullptr, nullptr}));
   for (auto& s : wb.sheets) {
     auto it = targets.find(s.rel_id);
@@ -90,13 +94,14 @@ Result<Workbook> readWorkbook(ZipArchive& zip) {
     s.chart = it->second.second;
   }
   if (wb.sheets.empty()) return readError(zip.name() + ": the workbook has no sheets");
+  if (wb.shared_strings.empty()) wb.shared_strings = wb.dir + "sharedStrings.xml";
+  if (wb.styles.empty()) wb.styles = wb.dir + "styles.xml";
   return wb;
 }
 
 // For each cellXfs index: whether its number format shows a date.
-Result<std::vector<bool>> readDateStyles(ZipArchive& zip, const std::string& dir) {
+Result<std::vector<bool>> readDateStyles(ZipArchive& zip, const std::string& part) {
   std::vector<bool> is_date;
-  std::string part = dir + "styles.xml";
   if (!zip.has(part)) return is_date;
   std::map<int, bool> custom;
   int depth_cell_xfs = 0;
@@ -119,10 +124,9 @@ Result<std::vector<bool>> readDateStyles(ZipArchive& zip, const std::string& dir
   return is_date;
 }
 
-Result<std::vector<std::string>> readSharedStrings(ZipArchive& zip, const std::string& dir,
+Result<std::vector<std::string>> readSharedStrings(ZipArchive& zip, const std::string& part,
                                                    const Limits& limits) {
   std::vector<std::string> strings;
-  std::string part = dir + "sharedStrings.xml";
   if (!zip.has(part)) return strings;
   std::string cur;
   bool in_t = false;
@@ -342,8 +346,8 @@ Result<std::unique_ptr<SheetReader>> openXlsxSheet(const std::string& path, cons
     return readError(zip->name() + ": no sheet named '" + o.sheet + "'; sheets: " + all);
   }
   if (chosen->chart) return readError(zip->name() + ": sheet '" + chosen->name + "' is a chart, not a worksheet");
-  QIAO_ASSIGN_OR_RETURN(auto styles, readDateStyles(*zip, wb.dir));
-  QIAO_ASSIGN_OR_RETURN(auto strings, readSharedStrings(*zip, wb.dir, o.limits));
+  QIAO_ASSIGN_OR_RETURN(auto styles, readDateStyles(*zip, wb.styles));
+  QIAO_ASSIGN_OR_RETURN(auto strings, readSharedStrings(*zip, wb.shared_strings, o.limits));
   std::string part = chosen->part;
   auto reader = std::make_unique<XlsxSheetReader>(std::move(zip), chosen->name, std::move(styles),
                                                   std::move(strings), wb.date1904, o.limits);

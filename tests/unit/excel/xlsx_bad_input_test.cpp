@@ -179,3 +179,81 @@ TEST(TableReader, RaggedRowNamesTheCellRightOfTheHeader) {
 
 }  // namespace
 }  // namespace qiao::excel
+
+namespace qiao::excel {
+namespace {
+
+// Deterministic mutations of sheet XML (zipped correctly, so the XML handlers see them) and
+// of whole files: every read ends in rows or an error naming the file, never a crash or hang.
+TEST(XlsxBadInput, MutatedWorkbooksNeverCrash) {
+  TempDir dir;
+  const std::string sheet =
+      "<row r=\"1\"><c r=\"A1\" t=\"s\"><v>0</v></c><c r=\"B1\" t=\"inlineStr\"><is><t>名</t></is></c></row>"
+      "<row r=\"2\"><c r=\"A2\" s=\"1\"><v>45658.25</v></c><c r=\"B2\" t=\"b\"><v>1</v></c><c t=\"e\"><v>#REF!</v></c></row>"
+      "<row><c r=\"C3\" t=\"str\"><v>x</v></c><c r=\"XFD3\"><v>1e308</v></c></row>";
+  const std::string strings = "<si><r><t>a</t></r><rPh><t>b</t></rPh></si><si><t>c_x0041_</t></si>";
+  const std::string styles = "<numFmts><numFmt numFmtId=\"200\" formatCode=\"[Red]yyyy\"/></numFmts><cellXfs><xf numFmtId=\"0\"/><xf numFmtId=\"200\"/></cellXfs>";
+  uint64_t seed = 12345;
+  auto rnd = [&seed] { seed = seed * 6364136223846793005ull + 1442695040888963407ull; return seed >> 33; };
+  int errors = 0, oks = 0;
+  for (int round = 0; round < 300; ++round) {
+    XlsxParts p;
+    p.sheets[0].second = sheet;
+    p.shared_strings = strings;
+    p.styles = styles;
+    std::string* target = round % 3 == 0 ? &p.sheets[0].second : round % 3 == 1 ? &p.shared_strings : &p.styles;
+    for (int k = 0; k < 1 + static_cast<int>(rnd() % 4); ++k) {
+      size_t at = rnd() % target->size();
+      switch (rnd() % 3) {
+        case 0: (*target)[at] = static_cast<char>(rnd() % 256); break;
+        case 1: target->erase(at, 1 + rnd() % 8); break;
+        default: target->insert(at, std::string(1 + rnd() % 3, "<>\"&/=0123456789abcrtvs"[rnd() % 23])); break;
+      }
+      if (target->empty()) *target = "x";
+    }
+    ASSERT_TRUE(writeXlsx(dir.file("m.xlsx"), p));
+    auto r = readAll(dir.file("m.xlsx"));
+    if (r.error.empty()) ++oks;
+    else { ++errors; EXPECT_EQ(r.error.rfind("m.xlsx: ", 0), 0u) << r.error; }
+  }
+  EXPECT_GT(errors, 50);
+  EXPECT_GT(oks, 5);
+  // Whole-file byte flips.
+  ASSERT_TRUE(writeXlsx(dir.file("base.xlsx"), XlsxParts{{{"S", sheet}}, strings, styles, false}));
+  std::string base = readBytes(dir.file("base.xlsx"));
+  for (int round = 0; round < 200; ++round) {
+    std::string b = base;
+    for (int k = 0; k < 3; ++k) b[rnd() % b.size()] = static_cast<char>(rnd() % 256);
+    writeBytes(dir.file("f.xlsx"), b);
+    auto r = readAll(dir.file("f.xlsx"));
+    if (!r.error.empty()) {
+      EXPECT_NE(r.error.find("f.xlsx"), std::string::npos) << r.error;
+    }
+  }
+}
+
+TEST(CsvBadInput, RandomBytesNeverCrash) {
+  TempDir dir;
+  uint64_t seed = 99;
+  auto rnd = [&seed] { seed = seed * 6364136223846793005ull + 1442695040888963407ull; return seed >> 33; };
+  for (int round = 0; round < 300; ++round) {
+    std::string b;
+    size_t n = rnd() % 400;
+    for (size_t i = 0; i < n; ++i) b += "a,;\t\"\r\n\xE4\xB8\xAD\xFF\x81"[rnd() % 12];
+    writeBytes(dir.file("r.csv"), b);
+    auto r = readAll(dir.file("r.csv"));
+    if (!r.error.empty()) {
+      EXPECT_EQ(r.error.rfind("r.csv: ", 0), 0u) << r.error;
+    }
+    auto t = openTable(dir.file("r.csv"));
+    if (!t.ok()) continue;
+    Row row;
+    for (int i = 0; i < 1000; ++i) {
+      auto more = (*t)->next(row);
+      if (!more.ok() || !*more) break;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace qiao::excel
