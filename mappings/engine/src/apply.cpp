@@ -82,12 +82,13 @@ Value Applier::mapScalar(const Rule& r, const Value& cur, const Value& parent, c
   std::string why;
   Value slot = slotCached(out_base, r, why);
   if (!slot) return fail(r, *src, v, "cannot write " + r.to_text + ": " + why), Value();
-  Value s = slot;
-  if (!r.wrap_ref.empty()) {
-    s.setObject(1);
-    s = s.set(r.wrap_ref);
+  if (r.wrap_ref.empty()) {
+    writeVal(slot, v);
+  } else {
+    slot.setObject(1);
+    Value inner = slot.add(r.wrap_ref);  // a new object: no member to look for
+    writeVal(inner, v);
   }
-  writeVal(s, v);
   return slot;
 }
 
@@ -156,13 +157,12 @@ void Applier::each(const Rule& r, const Value& cur, const Value& parent, const V
   if (trace_) traceEachEnd(r, entry, arr.size(), target.size());
 }
 
-// A plain rename (optionally ref-wrapped) of a present value: copied node to node, without
-// the Val round trip (a string copy, often a malloc). Absent or null values, and any rule
-// with a default, transform or conversion, go the general way.
-bool Applier::copyDirect(const Rule& r, const Value& cur, const Value& parent, const Value& out_base, Value& written) {
-  if (r.from.size() != 1 || r.constant || r.conv != Conv::kNone || r.trim || r.upper ||
-      r.lower || r.halfwidth || !r.unwrap_ref.empty())
-    return false;
+// A plain rename (optionally ref-wrapped) of a present value (Rule::direct_copy): copied node
+// to node, without the Val round trip. Absent or null values, "" under a default, and rules
+// with a transform or conversion go the general way.
+bool Applier::copyDirect(const Rule& r, const Value& cur, const Value& parent,
+                         const Value& out_base, Value& written) {
+  if (!r.direct_copy) return false;
   const Source& s = r.from[0];
   Value src = lookup(s.parent ? parent : cur, s.path, hint_[s.parent]);
   if (!src.valid() || src.isNull()) return false;
@@ -171,12 +171,13 @@ bool Applier::copyDirect(const Rule& r, const Value& cur, const Value& parent, c
   Value slot = slotCached(out_base, r, why);
   if (!slot) return false;  // the general way reports it
   written = slot;
-  Value t = written;
-  if (!r.wrap_ref.empty()) {
-    t.setObject(1);
-    t = t.set(r.wrap_ref);
+  if (r.wrap_ref.empty()) {
+    slot.copyFrom(src);
+  } else {
+    slot.setObject(1);
+    Value inner = slot.add(r.wrap_ref);  // a new object: no member to look for
+    inner.copyFrom(src);
   }
-  t.copyFrom(src);
   return true;
 }
 

@@ -149,6 +149,9 @@ struct Rule {
   // no earlier rule of the same list writes this target or a path through it, so writing it
   // can skip looking for an existing member.
   bool fresh_target = false;
+  // A plain rename (one `from`, no const, conversion, text transform or unwrap): copied node
+  // to node when the value is there.
+  bool direct_copy = false;
   // Same number = same target container path (all steps but the last), so that consecutive
   // writes into data.Model.* find their container by one compare; 0 = not numbered.
   uint32_t container_id = 0;

@@ -29,6 +29,8 @@ void markFreshTargets(std::vector<Rule>& rules,
     bool fresh = plainSteps(r.to);
     for (const Path* s : seen) fresh = fresh && !within(r.to, *s) && !within(*s, r.to);
     r.fresh_target = fresh;
+    r.direct_copy = r.from.size() == 1 && !r.constant && r.conv == Conv::kNone && !r.trim &&
+                    !r.upper && !r.lower && !r.halfwidth && r.unwrap_ref.empty() && !r.is_each;
     seen.push_back(&r.to);
     const auto& st = r.to.steps();
     if (plainSteps(r.to) && st.size() >= 2) {

@@ -62,7 +62,7 @@ inline std::string show(const Val& v) {
   return "";
 }
 
-inline void writeVal(Value slot, const Val& v) {
+inline void writeVal(Value& slot, const Val& v) {  // by reference: no handle copy
   switch (v.k) {
     case Val::kMissing:
     case Val::kNull: slot.setNull(); break;
