@@ -18,7 +18,8 @@ class Applier {
   Applier(FieldErrors& errors, const XrefResolver* xref, Trace* trace)
       : errors_(errors), xref_(xref), trace_(trace) {}
 
-  void run(const std::vector<Rule>& rules, const Value& cur, const Value& parent, const Value& out_base) {
+  void run(const std::vector<Rule>& rules, const Value& cur, const Value& parent,
+           const Value& out_base) {
     for (const auto& r : rules) {
       if (r.is_each) each(r, cur, parent, out_base);
       else if (trace_) tracedScalar(r, cur, parent, out_base);
@@ -56,9 +57,11 @@ class Applier {
   // src: the source path read (for errors), pointing into the plan; never null.
   bool mapValue(const Rule& r, const Value& cur, const Value& parent, const Value& out_base, Val& v,
                 const std::string*& src);
-  bool sourceOf(const Rule& r, const Value& cur, const Value& parent, Val& v, const std::string*& src);
+  bool sourceOf(const Rule& r, const Value& cur, const Value& parent, Val& v,
+                const std::string*& src);
   void each(const Rule& r, const Value& cur, const Value& parent, const Value& out_base);
-  bool copyDirect(const Rule& r, const Value& cur, const Value& parent, const Value& out_base, Value& written);
+  bool copyDirect(const Rule& r, const Value& cur, const Value& parent, const Value& out_base,
+                  Value& written);
   // fresh: no earlier rule of the list wrote this target (Rule::fresh_target), so it is added
   // without looking for an existing member.
   // The slot for r.to under base; uses r.fresh_target, r.container_id (0: compare the path's

@@ -40,7 +40,8 @@ Value slotOrWhy(Value base, const Path& p, std::string& why) {
 }  // namespace
 
 // Source value of a rule: const, concat, expr or the first present `from`.
-bool Applier::sourceOf(const Rule& r, const Value& cur, const Value& parent, Val& v, const std::string*& src) {
+bool Applier::sourceOf(const Rule& r, const Value& cur, const Value& parent, Val& v,
+                       const std::string*& src) {
   if (r.constant) return note("const"), v = fromLiteral(*r.constant), true;
   if (r.conv == Conv::kConcat) {
     note("concat");
@@ -69,7 +70,8 @@ bool Applier::sourceOf(const Rule& r, const Value& cur, const Value& parent, Val
 }
 
 // Maps one scalar rule; returns the target slot written (missing if nothing was).
-Value Applier::mapScalar(const Rule& r, const Value& cur, const Value& parent, const Value& out_base) {
+Value Applier::mapScalar(const Rule& r, const Value& cur, const Value& parent,
+                         const Value& out_base) {
   Val v;
   static const std::string kNoSource;
   const std::string* src = &kNoSource;
@@ -94,8 +96,8 @@ Value Applier::mapScalar(const Rule& r, const Value& cur, const Value& parent, c
 
 // Source, default, transforms and conversion of a rule into v. False: nothing more to write
 // (copied directly into written_, an error was reported, or the value is absent).
-bool Applier::mapValue(const Rule& r, const Value& cur, const Value& parent, const Value& out_base, Val& v,
-                       const std::string*& src) {
+bool Applier::mapValue(const Rule& r, const Value& cur, const Value& parent,
+                       const Value& out_base, Val& v, const std::string*& src) {
   written_ = Value();
   if (!rec_ && copyDirect(r, cur, parent, out_base, written_)) return false;
   if (!sourceOf(r, cur, parent, v, src)) return false;
@@ -122,7 +124,8 @@ bool Applier::mapValue(const Rule& r, const Value& cur, const Value& parent, con
   return true;
 }
 
-void Applier::each(const Rule& r, const Value& cur, const Value& parent, const Value& out_base) {
+void Applier::each(const Rule& r, const Value& cur, const Value& parent,
+                   const Value& out_base) {
   if (r.when && !test(r, *r.when, cur, parent)) return note("when is false");
   Value arr = get(r.each.parent ? parent : cur, r.each.path);
   if (!arr.valid() || arr.isNull()) {

@@ -158,13 +158,16 @@ bool Applier::lookupId(const Rule& r, const std::string& src, Val& v) {
   }
   switch (r.on_missing) {
     case Rule::OnMissing::kKeep: note("no cross-reference: kept"); return true;
-    case Rule::OnMissing::kNull: note("no cross-reference: null"); v = Val{}, v.k = Val::kNull; return true;
+    case Rule::OnMissing::kNull:
+      note("no cross-reference: null");
+      v = Val{}, v.k = Val::kNull;
+      return true;
     default: break;
   }
-  return fail(r, src, v,
-              r.to_local ? "no cross-reference for " + r.system + " " + r.entity + " '" + v.text + "'"
-                         : "no cross-reference for " + r.entity + " '" + v.text + "' in " + r.system),
-         false;
+  std::string why = r.to_local
+                        ? "no cross-reference for " + r.system + " " + r.entity + " '" + v.text + "'"
+                        : "no cross-reference for " + r.entity + " '" + v.text + "' in " + r.system;
+  return fail(r, src, v, std::move(why)), false;
 }
 
 void Applier::read(const Source& s, ExprVal& out) {
@@ -218,7 +221,8 @@ bool Applier::evalExpr(const Rule& r, const Value& cur, const Value& parent, Val
   return true;
 }
 
-bool Applier::test(const Rule& r, const Expr& cond, const Value& cur, const Value& parent) {
+bool Applier::test(const Rule& r, const Expr& cond, const Value& cur,
+                   const Value& parent) {
   Value saved_cur = expr_cur_, saved_parent = expr_parent_;
   expr_cur_ = cur, expr_parent_ = parent, expr_rule_ = &r;
   std::string why;

@@ -4,7 +4,8 @@
 
 namespace qiao::mapping::detail {
 
-void Applier::tracedScalar(const Rule& r, const Value& cur, const Value& parent, const Value& out_base) {
+void Applier::tracedScalar(const Rule& r, const Value& cur, const Value& parent,
+                           const Value& out_base) {
   TraceEntry te;
   te.target = tprefix_ + r.to_text;
   te.rule = r.position;
@@ -37,7 +38,8 @@ size_t Applier::traceEachBegin(const Rule& r) {
 
 // Before the rules of one element run: element paths for the entries they add.
 void Applier::traceEachElement(const Rule& r, size_t in_index, size_t out_index) {
-  std::string s = (r.each.parent ? std::string() : sprefix_) + r.each.text + bracketed(in_index) + ".";
+  std::string s = r.each.parent ? std::string() : sprefix_;
+  s += r.each.text + bracketed(in_index) + ".";
   tprefix_ += r.to_text + bracketed(out_index) + ".";
   sprefix_ = std::move(s);
 }

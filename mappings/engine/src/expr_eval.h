@@ -60,8 +60,8 @@ inline void asciiCase(std::string& s, bool upper) {
 
 inline std::string asciiTrim(std::string_view s) {
   auto b = s.find_first_not_of(" \t\r\n");
-  return b == std::string_view::npos ? ""
-                                      : std::string(s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1));
+  if (b == std::string_view::npos) return "";
+  return std::string(s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1));
 }
 
 // env.read(const Source&, ExprVal&) reads a field (kMissing when absent or null; its text a
@@ -120,7 +120,8 @@ bool evalExpr(const Expr& e, ExprScratch& scratch, Env& env, std::string& why, E
       }
       case ExprOp::kJump: pc = static_cast<size_t>(op.n) - 1; continue;
       case ExprOp::kJumpIfFalse: {
-        if (st.back().k != ExprVal::kBool) return why = "the condition of if() is not a comparison", false;
+        if (st.back().k != ExprVal::kBool)
+          return why = "the condition of if() is not a comparison", false;
         bool t = st.back().flag;
         st.pop_back();
         if (!t) pc = static_cast<size_t>(op.n) - 1;
@@ -168,8 +169,8 @@ bool evalExpr(const Expr& e, ExprScratch& scratch, Env& env, std::string& why, E
         for (size_t k = base; k < st.size(); ++k) {
           if (st[k].k == ExprVal::kMissing) missing = true;
           else if (st[k].k == ExprVal::kBool || st[k].k == ExprVal::kOther)
-            return why = "a text function got " +
-                         std::string(st[k].k == ExprVal::kBool ? "a comparison" : "an object or list"),
+            return why = st[k].k == ExprVal::kBool ? "a text function got a comparison"
+                                                   : "a text function got an object or list",
                    false;
         }
         if (missing) {
@@ -180,7 +181,8 @@ bool evalExpr(const Expr& e, ExprScratch& scratch, Env& env, std::string& why, E
           r.flag = op.fn == ExprFn::kContains     ? a.find(b) != std::string::npos
                    : op.fn == ExprFn::kStartsWith ? a.compare(0, b.size(), b) == 0
                                                   : a.size() >= b.size() &&
-                                                        a.compare(a.size() - b.size(), b.size(), b) == 0;
+                                                        a.compare(a.size() - b.size(), b.size(),
+                                                                  b) == 0;
         } else if (op.fn == ExprFn::kLen) {
           std::string a = exprText(st[base]);
           int64_t n = 0;
@@ -192,7 +194,8 @@ bool evalExpr(const Expr& e, ExprScratch& scratch, Env& env, std::string& why, E
           if (op.fn == ExprFn::kConcat)
             for (size_t k = base; k < st.size(); ++k) t += exprText(st[k]);
           else t = exprText(st[base]);
-          if (op.fn == ExprFn::kUpper || op.fn == ExprFn::kLower) asciiCase(t, op.fn == ExprFn::kUpper);
+          if (op.fn == ExprFn::kUpper || op.fn == ExprFn::kLower)
+            asciiCase(t, op.fn == ExprFn::kUpper);
           if (op.fn == ExprFn::kTrim) t = asciiTrim(t);
           if (op.fn == ExprFn::kSubstr) t = substringCodePoints(t, op.a, op.b);
           r.text = scratch.keep(std::move(t));
@@ -218,7 +221,8 @@ bool evalExpr(const Expr& e, ExprScratch& scratch, Env& env, std::string& why, E
         Decimal x, y;
         int c;
         if (exprDecimal(a, x) && exprDecimal(b, y)) c = Decimal::compare(x, y);
-        else if (a.k == ExprVal::kStr && b.k == ExprVal::kStr) c = a.text.compare(b.text), c = c < 0 ? -1 : c > 0;
+        else if (a.k == ExprVal::kStr && b.k == ExprVal::kStr)
+          c = a.text.compare(b.text), c = c < 0 ? -1 : c > 0;
         else c = exprText(a).compare(exprText(b)), c = c < 0 ? -1 : c > 0;
         t = op.type == ExprOp::kEq   ? c == 0
             : op.type == ExprOp::kNe ? c != 0
@@ -231,7 +235,8 @@ bool evalExpr(const Expr& e, ExprScratch& scratch, Env& env, std::string& why, E
       a.k = ExprVal::kBool, a.flag = t;
       continue;
     }
-    if (a.k == ExprVal::kBool || b.k == ExprVal::kBool) return why = "arithmetic on a comparison", false;
+    if (a.k == ExprVal::kBool || b.k == ExprVal::kBool)
+      return why = "arithmetic on a comparison", false;
     if (a.k == ExprVal::kMissing || b.k == ExprVal::kMissing) {  // when/where: stays absent
       a = ExprVal{};
       continue;
