@@ -215,6 +215,7 @@ Result<IngestOutcome> Engine::Impl::addOrder(Order o) {
   r.paid_before = *paid;
   r.group = groupFor(r.cust, r.cur);
   order_by_no.emplace(r.order_no, idx);
+  unsaved_orders.push_back(idx);
   auto indexKey = [&](const std::string& text, RefIndex::Kind full, RefIndex::Kind digits) {
     if (text.empty()) return;
     std::string canon = canonicalReference(text);
@@ -226,7 +227,7 @@ Result<IngestOutcome> Engine::Impl::addOrder(Order o) {
   indexKey(r.erp_bill_no, RefIndex::kErpNo, RefIndex::kErpDigits);
   if (r.open() > 0) {  // a new order is not a "change" for the CRM push
     Group& g = groups[r.group];
-    g.by_age.insert(idx);
+    g.by_age.insert(AgeKey{r.order_date, idx});
     g.by_amount.insert(AmountKey{r.open(), idx});
     g.dirty_epoch = ++epoch;
   }
@@ -271,6 +272,7 @@ Result<IngestOutcome> Engine::Impl::addPayment(Payment p) {
     positive_by_amount[key].push_back(idx);
   }
   pending.push_back(idx);
+  touchPayment(idx);
   return IngestOutcome::kAdded;
 }
 
@@ -279,7 +281,7 @@ void Engine::Impl::beforeOrderChange(uint32_t ord) {
   Group& g = groups[r.group];
   Units open = r.open();
   if (open > 0) {
-    g.by_age.erase(ord);
+    g.by_age.erase(AgeKey{r.order_date, ord});
     g.by_amount.erase(AmountKey{open, ord});
   }
 }
@@ -289,7 +291,7 @@ void Engine::Impl::afterOrderChange(uint32_t ord, bool reopened) {
   Group& g = groups[r.group];
   Units open = r.open();
   if (open > 0) {
-    g.by_age.insert(ord);
+    g.by_age.insert(AgeKey{r.order_date, ord});
     g.by_amount.insert(AmountKey{open, ord});
     if (reopened) g.dirty_epoch = ++epoch;
   }
@@ -386,24 +388,6 @@ PaymentResult paymentResult(const Engine::Impl& m, const PaymentRec& r) {
   return p;
 }
 
-Allocation allocationOf(const Engine::Impl& m, const AllocRec& a) {
-  Allocation out;
-  out.payment_id = m.pays[a.pay].p.payment_id;
-  out.order_no = m.orders[a.ord].order_no;
-  out.amount = m.fromUnits(a.amount);
-  out.difference = m.fromUnits(a.difference);
-  out.rule = std::string(ruleName(a.rule));
-  out.confidence = a.confidence;
-  out.manual = a.manual;
-  out.overpayment = a.overpayment;
-  out.user = a.user;
-  out.reason = a.reason;
-  out.at_ms = a.at_ms;
-  out.seq = a.seq;
-  out.unwinds_seq = a.unwinds_seq;
-  return out;
-}
-
 }  // namespace
 
 std::optional<OrderResult> Engine::order(std::string_view order_no) const {
@@ -436,8 +420,8 @@ std::vector<PaymentResult> Engine::payments() const {
 
 std::vector<Allocation> Engine::allocations() const {
   std::vector<Allocation> out;
-  for (const AllocRec& a : impl_->allocs) {
-    if (a.live) out.push_back(allocationOf(*impl_, a));
+  for (uint32_t i = 0; i < impl_->allocs.size(); ++i) {
+    if (impl_->allocs[i].live) out.push_back(impl_->allocation(i));
   }
   return out;  // allocs are appended in seq order
 }
@@ -447,7 +431,7 @@ std::vector<Allocation> Engine::allocationsOfPayment(std::string_view payment_id
   auto it = impl_->pay_by_id.find(payment_id);
   if (it == impl_->pay_by_id.end()) return out;
   for (uint32_t a : impl_->pays[it->second].allocs) {
-    if (impl_->allocs[a].live) out.push_back(allocationOf(*impl_, impl_->allocs[a]));
+    if (impl_->allocs[a].live) out.push_back(impl_->allocation(a));
   }
   return out;
 }
@@ -457,7 +441,7 @@ std::vector<Allocation> Engine::allocationsOfOrder(std::string_view order_no) co
   auto it = impl_->order_by_no.find(order_no);
   if (it == impl_->order_by_no.end()) return out;
   for (uint32_t a : impl_->orders[it->second].allocs) {
-    if (impl_->allocs[a].live) out.push_back(allocationOf(*impl_, impl_->allocs[a]));
+    if (impl_->allocs[a].live) out.push_back(impl_->allocation(a));
   }
   return out;
 }

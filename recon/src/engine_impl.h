@@ -53,6 +53,7 @@ struct PaymentRec {
   uint32_t avail_group = kNone;  // member of that group's avail set
   bool in_unknown_open = false;
   uint64_t last_try_epoch = 0;
+  bool unsaved = false;  // queued in Impl::unsaved_pays
   std::vector<uint32_t> allocs;
   // Positive payment: what is still free to allocate.
   Units available() const { return amount - allocated - cancelled; }
@@ -63,6 +64,7 @@ struct AllocRec {
   Units amount = 0, difference = 0, unwound = 0;
   uint8_t rule = 0;  // index into kRuleNames
   bool manual = false, overpayment = false, live = true;
+  bool saved = false, unsaved = false;  // written by writeChanges / queued in unsaved_allocs
   double confidence = 0;
   int64_t seq = 0, unwinds_seq = 0, at_ms = 0;
   uint32_t unwinds = kNone;  // reversal: index of the allocation it unwinds
@@ -85,6 +87,19 @@ struct AgeLess {
     return x.order_no < y.order_no;
   }
 };
+// Set keys carry the first sort field inline, so most comparisons touch no order record.
+struct AgeKey {
+  Date date;
+  uint32_t ord;
+};
+struct AgeKeyLess {
+  AgeLess age;
+  bool operator()(const AgeKey& a, const AgeKey& b) const {
+    if (a.date != b.date) return a.date < b.date;
+    if (a.ord == b.ord) return false;
+    return (*age.orders)[a.ord].order_no < (*age.orders)[b.ord].order_no;
+  }
+};
 struct AmountKey {
   Units open;
   uint32_t ord;
@@ -93,7 +108,8 @@ struct AmountLess {
   AgeLess age;
   bool operator()(const AmountKey& a, const AmountKey& b) const {
     if (a.open != b.open) return a.open < b.open;
-    if (a.ord == kNone || b.ord == kNone) return a.ord == kNone && b.ord != kNone;
+    if (a.ord == b.ord) return false;
+    if (a.ord == kNone || b.ord == kNone) return a.ord == kNone;
     return age(a.ord, b.ord);
   }
 };
@@ -110,12 +126,12 @@ struct PayLess {
 // One customer in one currency: its open orders and its payments with money left.
 struct Group {
   uint32_t cust = 0, cur = 0;
-  std::set<uint32_t, AgeLess> by_age;
+  std::set<AgeKey, AgeKeyLess> by_age;
   std::set<AmountKey, AmountLess> by_amount;
   std::set<uint32_t, PayLess> avail;
   uint64_t dirty_epoch = 0;  // last time an order was added or reopened
   Group(uint32_t c, uint32_t k, AgeLess a, PayLess p)
-      : cust(c), cur(k), by_age(a), by_amount(AmountLess{a}), avail(p) {}
+      : cust(c), cur(k), by_age(AgeKeyLess{a}), by_amount(AmountLess{a}), avail(p) {}
 };
 
 // Open-addressing multi-map from a 64-bit key hash to (order, key kind). Hits are verified
@@ -184,6 +200,11 @@ struct Engine::Impl {
   uint64_t epoch = 1;
   uint64_t orders_added_epoch = 0;
   uint64_t last_run_epoch = 0;
+  // What writeChanges still has to write.
+  std::vector<uint32_t> unsaved_orders, unsaved_pays, unsaved_allocs;
+  std::vector<int64_t> removed_saved_seqs;
+  std::size_t saved_names = 0, saved_log = 0;
+  bool full_write = false;
 
   Impl(Config c, CustomerResolver r);
 
@@ -220,6 +241,16 @@ struct Engine::Impl {
 
   Status checkInvariants() const;
   State exportState() const;
+  PaymentState paymentState(uint32_t pay) const;
+  Allocation allocation(uint32_t a) const;
+  void touchPayment(uint32_t pay) {
+    if (!pays[pay].unsaved) {
+      pays[pay].unsaved = true;
+      unsaved_pays.push_back(pay);
+    }
+  }
+  void markAllSaved();
+  Status writeRows(const RowWriter& w, bool all) const;
 };
 
 }  // namespace qiao::recon

@@ -87,6 +87,7 @@ Status Engine::match(std::string_view payment_id, std::string_view order_no, con
   }
   m.manual_log.push_back(ManualAction{ManualAction::Kind::kMatch, p.p.payment_id, o.order_no,
                                       m.fromUnits(*units), std::string(user), std::string(reason), at_ms});
+  m.touchPayment(pay);
   m.refreshAvail(pay);
   return {};
 }
@@ -125,6 +126,7 @@ Status Engine::unmatch(std::string_view payment_id, std::string_view order_no, s
   p.notes |= kNoteManualHold;
   m.manual_log.push_back(ManualAction{ManualAction::Kind::kUnmatch, p.p.payment_id, std::string(order_no),
                                       m.fromUnits(released), std::string(user), std::string(reason), at_ms});
+  m.touchPayment(pay);
   m.refreshAvail(pay);
   return {};
 }
@@ -141,6 +143,7 @@ Status Engine::releaseHold(std::string_view payment_id, std::string_view user, s
   p.notes &= ~static_cast<uint32_t>(kNoteManualHold);
   p.processed = false;
   m.pending.push_back(pit->second);
+  m.touchPayment(pit->second);
   m.refreshAvail(pit->second);
   m.manual_log.push_back(ManualAction{ManualAction::Kind::kUnmatch, p.p.payment_id, "", Decimal(),
                                       std::string(user), "release hold: " + std::string(reason), at_ms});
@@ -174,6 +177,7 @@ RunStats Engine::rematchAll() {
   auto fresh = restore(impl_->cfg, s, impl_->resolver);
   if (!fresh.ok()) return RunStats{};  // cannot happen: the state came from a checked engine
   *this = std::move(fresh.value());
+  impl_->full_write = true;  // every payment and allocation row changes
   RunStats stats = impl_->run();
   // The CRM push queue: what was queued before plus every order whose figures moved.
   for (OrderRec& o : impl_->orders) o.changed = false;
@@ -242,7 +246,7 @@ Status Engine::Impl::checkInvariants() const {
     if (open > 0) {
       ++open_count;
       const Group& g = groups[o.group];
-      if (!g.by_age.count(static_cast<uint32_t>(i)) || !g.by_amount.count(AmountKey{open, static_cast<uint32_t>(i)})) {
+      if (!g.by_age.count(AgeKey{o.order_date, static_cast<uint32_t>(i)}) || !g.by_amount.count(AmountKey{open, static_cast<uint32_t>(i)})) {
         return fail("order " + o.order_no + ": open but not indexed");
       }
     }

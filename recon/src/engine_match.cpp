@@ -24,6 +24,8 @@ uint32_t Engine::Impl::allocate(uint32_t pay, uint32_t ord, Units amount, Units 
   orders[ord].allocs.push_back(idx);
   pays[pay].allocated += amount;
   pays[pay].allocs.push_back(idx);
+  a.unsaved = true;
+  unsaved_allocs.push_back(idx);
   afterOrderChange(ord, amount < 0 || difference < 0);
   return idx;
 }
@@ -35,6 +37,7 @@ void Engine::Impl::removeAllocation(uint32_t idx) {
   orders[a.ord].written_off -= a.difference;
   pays[a.pay].allocated -= a.amount;
   a.live = false;
+  if (a.saved) removed_saved_seqs.push_back(a.seq);
   afterOrderChange(a.ord, a.amount > 0 || a.difference > 0);
 }
 
@@ -46,6 +49,10 @@ void Engine::Impl::shrinkAllocation(uint32_t idx, Units by) {
   pays[a.pay].allocated -= by;
   a.amount -= by;
   a.difference = 0;
+  if (!a.unsaved) {
+    a.unsaved = true;
+    unsaved_allocs.push_back(idx);
+  }
   afterOrderChange(a.ord, true);
 }
 
@@ -222,7 +229,7 @@ void Engine::Impl::ruleOldest(uint32_t pay, RunStats& stats) {
   uint32_t g = git->second;
   double conf = cfg.confidence.oldest_first * customerFactor(p);
   while (p.available() > 0 && !groups[g].by_age.empty()) {
-    uint32_t ord = *groups[g].by_age.begin();
+    uint32_t ord = groups[g].by_age.begin()->ord;
     allocate(pay, ord, std::min(p.available(), orders[ord].open()), 0, kIdOldest, conf);
     ++stats.allocations_created;
   }
@@ -254,6 +261,7 @@ void Engine::Impl::processPayment(uint32_t pay, RunStats& stats, bool retry) {
     p.processed = true;
     ++stats.payments_processed;
   }
+  touchPayment(pay);
   refreshAvail(pay);
 }
 
@@ -281,6 +289,7 @@ bool Engine::Impl::processReversal(uint32_t pay, RunStats& stats) {
       }
     }
   }
+  touchPayment(pay);
   if (orig == kNone) {
     pays[pay].notes |= kNoteReversalWithoutOriginal;
     return false;
@@ -289,6 +298,7 @@ bool Engine::Impl::processReversal(uint32_t pay, RunStats& stats) {
     pays[pay].notes |= kNoteCurrencyMismatch;
     return false;
   }
+  touchPayment(orig);
   PaymentRec& o = pays[orig];
   // First the original's money never applied, then its allocations: automatic newest first,
   // manual last.

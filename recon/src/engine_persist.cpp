@@ -30,49 +30,108 @@ Error stateError(std::string msg) { return Error::permanent(ErrorCode::kInvalidA
 
 }  // namespace
 
+PaymentState Engine::Impl::paymentState(uint32_t idx) const {
+  const PaymentRec& p = pays[idx];
+  PaymentState ps;
+  ps.payment = p.p;
+  if (p.cust != kNone && p.cust_source != CustSource::kGiven) ps.resolved_customer_id = customers.names[p.cust];
+  ps.customer_source = std::string(sourceName(p.cust_source));
+  ps.processed = p.processed;
+  ps.held = p.held;
+  ps.notes = p.notes;
+  ps.cancelled = fromUnits(p.cancelled);
+  if (p.reversal_of != kNone) ps.reversal_of = pays[p.reversal_of].p.payment_id;
+  return ps;
+}
+
+Allocation Engine::Impl::allocation(uint32_t idx) const {
+  const AllocRec& a = allocs[idx];
+  Allocation out;
+  out.payment_id = pays[a.pay].p.payment_id;
+  out.order_no = orders[a.ord].order_no;
+  out.amount = fromUnits(a.amount);
+  out.difference = fromUnits(a.difference);
+  out.rule = std::string(ruleName(a.rule));
+  out.confidence = a.confidence;
+  out.manual = a.manual;
+  out.overpayment = a.overpayment;
+  out.user = a.user;
+  out.reason = a.reason;
+  out.at_ms = a.at_ms;
+  out.seq = a.seq;
+  out.unwinds_seq = a.unwinds_seq;
+  return out;
+}
+
 State Engine::Impl::exportState() const {
   State s;
   s.orders.reserve(orders.size());
   for (const OrderRec& o : orders) s.orders.push_back(orderOf(o));
   std::sort(s.orders.begin(), s.orders.end(), [](const Order& a, const Order& b) { return a.order_no < b.order_no; });
   s.payments.reserve(pays.size());
-  for (const PaymentRec& p : pays) {
-    PaymentState ps;
-    ps.payment = p.p;
-    if (p.cust != kNone && p.cust_source != CustSource::kGiven) ps.resolved_customer_id = customers.names[p.cust];
-    ps.customer_source = std::string(sourceName(p.cust_source));
-    ps.processed = p.processed;
-    ps.held = p.held;
-    ps.notes = p.notes;
-    ps.cancelled = fromUnits(p.cancelled);
-    if (p.reversal_of != kNone) ps.reversal_of = pays[p.reversal_of].p.payment_id;
-    s.payments.push_back(std::move(ps));
-  }
+  for (uint32_t i = 0; i < pays.size(); ++i) s.payments.push_back(paymentState(i));
   std::sort(s.payments.begin(), s.payments.end(),
             [](const PaymentState& a, const PaymentState& b) { return a.payment.payment_id < b.payment.payment_id; });
-  for (const AllocRec& a : allocs) {
-    if (!a.live) continue;
-    Allocation out;
-    out.payment_id = pays[a.pay].p.payment_id;
-    out.order_no = orders[a.ord].order_no;
-    out.amount = fromUnits(a.amount);
-    out.difference = fromUnits(a.difference);
-    out.rule = std::string(ruleName(a.rule));
-    out.confidence = a.confidence;
-    out.manual = a.manual;
-    out.overpayment = a.overpayment;
-    out.user = a.user;
-    out.reason = a.reason;
-    out.at_ms = a.at_ms;
-    out.seq = a.seq;
-    out.unwinds_seq = a.unwinds_seq;
-    s.allocations.push_back(std::move(out));
+  for (uint32_t i = 0; i < allocs.size(); ++i) {
+    if (allocs[i].live) s.allocations.push_back(allocation(i));
   }
   s.customer_names = customer_names;
   s.manual_log = manual_log;
   s.next_seq = next_seq;
   return s;
 }
+
+void Engine::Impl::markAllSaved() {
+  for (uint32_t p : unsaved_pays) pays[p].unsaved = false;
+  for (AllocRec& a : allocs) {
+    a.saved = a.live;
+    a.unsaved = false;
+  }
+  unsaved_orders.clear();
+  unsaved_pays.clear();
+  unsaved_allocs.clear();
+  removed_saved_seqs.clear();
+  saved_names = customer_names.size();
+  saved_log = manual_log.size();
+  full_write = false;
+}
+
+Status Engine::Impl::writeRows(const RowWriter& w, bool all) const {
+  if (!w.upsert || !w.delete_allocation || !w.clear_allocations) {
+    return Error::permanent(ErrorCode::kInvalidArgument, "RowWriter: every callback must be set");
+  }
+  if (all) {
+    for (const OrderRec& o : orders) QIAO_RETURN_IF_ERROR(w.upsert("recon_orders", orderRow(orderOf(o))));
+    for (uint32_t i = 0; i < pays.size(); ++i) QIAO_RETURN_IF_ERROR(w.upsert("recon_payments", paymentRow(paymentState(i))));
+    QIAO_RETURN_IF_ERROR(w.clear_allocations());
+    for (uint32_t i = 0; i < allocs.size(); ++i) {
+      if (allocs[i].live) QIAO_RETURN_IF_ERROR(w.upsert("recon_allocations", allocationRow(allocation(i))));
+    }
+  } else {
+    for (uint32_t o : unsaved_orders) QIAO_RETURN_IF_ERROR(w.upsert("recon_orders", orderRow(orderOf(orders[o]))));
+    for (uint32_t p : unsaved_pays) QIAO_RETURN_IF_ERROR(w.upsert("recon_payments", paymentRow(paymentState(p))));
+    for (int64_t seq : removed_saved_seqs) QIAO_RETURN_IF_ERROR(w.delete_allocation(seq));
+    for (uint32_t a : unsaved_allocs) {
+      if (allocs[a].live) QIAO_RETURN_IF_ERROR(w.upsert("recon_allocations", allocationRow(allocation(a))));
+    }
+  }
+  for (std::size_t i = all ? 0 : saved_names; i < customer_names.size(); ++i) {
+    QIAO_RETURN_IF_ERROR(w.upsert("recon_customer_names", customerNameRow(customer_names[i])));
+  }
+  for (std::size_t i = all ? 0 : saved_log; i < manual_log.size(); ++i) {
+    QIAO_RETURN_IF_ERROR(w.upsert("recon_manual_log", manualLogRow(i + 1, manual_log[i])));
+  }
+  for (const Row& r : metaRows(next_seq)) QIAO_RETURN_IF_ERROR(w.upsert("recon_meta", r));
+  return {};
+}
+
+Status Engine::writeChanges(const RowWriter& writer) {
+  QIAO_RETURN_IF_ERROR(impl_->writeRows(writer, impl_->full_write));
+  impl_->markAllSaved();
+  return {};
+}
+
+Status Engine::writeAll(const RowWriter& writer) const { return impl_->writeRows(writer, true); }
 
 Result<Engine> Engine::restore(Config config, const State& state, CustomerResolver resolver) {
   auto created = create(std::move(config), std::move(resolver));
@@ -161,6 +220,7 @@ Result<Engine> Engine::restore(Config config, const State& state, CustomerResolv
   }
   for (OrderRec& o : m.orders) o.changed = false;
   m.changed_orders.clear();
+  m.markAllSaved();  // it came from the store
   m.last_run_epoch = ++m.epoch;  // restored results stand; only new input is matched
   QIAO_RETURN_IF_ERROR(m.checkInvariants());
   return engine;

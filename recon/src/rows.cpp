@@ -178,40 +178,63 @@ Result<ManualAction> readAction(const Reader& r) {
 
 }  // namespace
 
+const std::vector<std::string>& columnsOf(std::string_view table) {
+  static const std::vector<std::string> kNone;
+  if (table == "recon_orders") return kOrderCols;
+  if (table == "recon_payments") return kPaymentCols;
+  if (table == "recon_allocations") return kAllocCols;
+  if (table == "recon_customer_names") return kNameCols;
+  if (table == "recon_manual_log") return kLogCols;
+  if (table == "recon_meta") return kMetaCols;
+  return kNone;
+}
+
+Row orderRow(const Order& o) {
+  return {o.order_no, o.erp_bill_no, o.customer_id, o.currency, o.amount.toString(),
+          formatDate(o.order_date), optDate(o.planned_receipt_date), o.paid_before.toString()};
+}
+
+Row paymentRow(const PaymentState& ps) {
+  const Payment& p = ps.payment;
+  return {p.payment_id, std::string(toString(p.source)), formatDate(p.date), p.payer_name,
+          p.payer_account, opt(p.customer_id), p.currency, p.amount.toString(), p.remark,
+          opt(p.source_order_no), opt(p.reverses_payment_id), std::string(toString(p.purpose)),
+          opt(ps.resolved_customer_id), ps.customer_source, flag(ps.processed), flag(ps.held),
+          notesToString(ps.notes), ps.cancelled.toString(), opt(ps.reversal_of)};
+}
+
+Row allocationRow(const Allocation& a) {
+  return {std::to_string(a.seq), a.payment_id, a.order_no, a.amount.toString(),
+          a.difference.toString(), a.rule, num(a.confidence), flag(a.manual), flag(a.overpayment),
+          a.user, a.reason, std::to_string(a.at_ms),
+          a.unwinds_seq ? Cell(std::to_string(a.unwinds_seq)) : std::nullopt};
+}
+
+Row customerNameRow(const CustomerName& c) { return {c.customer_id, c.name}; }
+
+Row manualLogRow(std::size_t id, const ManualAction& m) {
+  return {std::to_string(id), m.kind == ManualAction::Kind::kMatch ? "match" : "unmatch",
+          m.payment_id, m.order_no, m.amount.toString(), m.user, m.reason, std::to_string(m.at_ms)};
+}
+
+std::vector<Row> metaRows(int64_t next_seq) {
+  return {{std::string("format_version"), std::string(kFormatVersion)},
+          {std::string("next_seq"), std::to_string(next_seq)}};
+}
+
 std::vector<TableRows> toRows(const State& s) {
   std::vector<TableRows> out;
   TableRows& orders = out.emplace_back(TableRows{"recon_orders", kOrderCols, {}});
-  for (const Order& o : s.orders) {
-    orders.rows.push_back({o.order_no, o.erp_bill_no, o.customer_id, o.currency, o.amount.toString(),
-                           formatDate(o.order_date), optDate(o.planned_receipt_date), o.paid_before.toString()});
-  }
+  for (const Order& o : s.orders) orders.rows.push_back(orderRow(o));
   TableRows& pays = out.emplace_back(TableRows{"recon_payments", kPaymentCols, {}});
-  for (const PaymentState& ps : s.payments) {
-    const Payment& p = ps.payment;
-    pays.rows.push_back({p.payment_id, std::string(toString(p.source)), formatDate(p.date), p.payer_name,
-                         p.payer_account, opt(p.customer_id), p.currency, p.amount.toString(), p.remark,
-                         opt(p.source_order_no), opt(p.reverses_payment_id), std::string(toString(p.purpose)),
-                         opt(ps.resolved_customer_id), ps.customer_source, flag(ps.processed), flag(ps.held),
-                         notesToString(ps.notes), ps.cancelled.toString(), opt(ps.reversal_of)});
-  }
+  for (const PaymentState& p : s.payments) pays.rows.push_back(paymentRow(p));
   TableRows& allocs = out.emplace_back(TableRows{"recon_allocations", kAllocCols, {}});
-  for (const Allocation& a : s.allocations) {
-    allocs.rows.push_back({std::to_string(a.seq), a.payment_id, a.order_no, a.amount.toString(),
-                           a.difference.toString(), a.rule, num(a.confidence), flag(a.manual), flag(a.overpayment),
-                           a.user, a.reason, std::to_string(a.at_ms),
-                           a.unwinds_seq ? Cell(std::to_string(a.unwinds_seq)) : std::nullopt});
-  }
+  for (const Allocation& a : s.allocations) allocs.rows.push_back(allocationRow(a));
   TableRows& names = out.emplace_back(TableRows{"recon_customer_names", kNameCols, {}});
-  for (const CustomerName& c : s.customer_names) names.rows.push_back({c.customer_id, c.name});
+  for (const CustomerName& c : s.customer_names) names.rows.push_back(customerNameRow(c));
   TableRows& log = out.emplace_back(TableRows{"recon_manual_log", kLogCols, {}});
-  for (std::size_t i = 0; i < s.manual_log.size(); ++i) {
-    const ManualAction& m = s.manual_log[i];
-    log.rows.push_back({std::to_string(i + 1), m.kind == ManualAction::Kind::kMatch ? "match" : "unmatch",
-                        m.payment_id, m.order_no, m.amount.toString(), m.user, m.reason, std::to_string(m.at_ms)});
-  }
-  TableRows& meta = out.emplace_back(TableRows{"recon_meta", kMetaCols, {}});
-  meta.rows.push_back({std::string("format_version"), std::string(kFormatVersion)});
-  meta.rows.push_back({std::string("next_seq"), std::to_string(s.next_seq)});
+  for (std::size_t i = 0; i < s.manual_log.size(); ++i) log.rows.push_back(manualLogRow(i + 1, s.manual_log[i]));
+  out.emplace_back(TableRows{"recon_meta", kMetaCols, metaRows(s.next_seq)});
   return out;
 }
 

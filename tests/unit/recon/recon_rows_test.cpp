@@ -1,6 +1,8 @@
 // The engine state to rows and back: lossless, and damaged rows are refused with their place.
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "recon_fixture.h"
 
 namespace qiao::recon::testing {
@@ -75,6 +77,87 @@ TEST(ReconRows, InconsistentStateIsRefused) {
   auto u = Engine::restore(Config{}, unknown);
   ASSERT_FALSE(u.ok());
   EXPECT_NE(u.error().message.find("SO-NOPE"), std::string::npos);
+}
+
+// A tiny stand-in for the store: tables keyed by their primary key.
+struct FakeStore {
+  std::map<std::string, std::map<std::string, Row>> tables;
+  int fail_after = -1;  // fail the n-th upsert (0-based) once
+  int upserts = 0;
+  RowWriter writer() {
+    RowWriter w;
+    w.clear_allocations = [this] {
+      tables["recon_allocations"].clear();
+      return Status();
+    };
+    w.upsert = [this](std::string_view table, const Row& row) -> Status {
+      if (fail_after >= 0 && upserts++ == fail_after) {
+        fail_after = -1;
+        return Error::transient(ErrorCode::kStoreBusy, "busy");
+      }
+      std::string key = *row[0];
+      if (table == "recon_customer_names") key += "|" + *row[1];
+      tables[std::string(table)][key] = row;
+      return {};
+    };
+    w.delete_allocation = [this](int64_t seq) {
+      tables["recon_allocations"].erase(std::to_string(seq));
+      return Status();
+    };
+    return w;
+  }
+  Result<Engine> load() const {
+    std::vector<TableRows> rows;
+    for (const auto& [name, t] : tables) {
+      TableRows tr{name, columnsOf(name), {}};
+      for (const auto& [key, row] : t) tr.rows.push_back(row);
+      rows.push_back(std::move(tr));
+    }
+    auto state = fromRows(rows);
+    if (!state.ok()) return state.takeError();
+    return Engine::restore(Config{}, *state);
+  }
+};
+
+void expectSameBooks(const Engine& a, const Engine& b) {
+  EXPECT_EQ(a.orders(), b.orders());
+  EXPECT_EQ(a.payments(), b.payments());
+  EXPECT_EQ(a.allocations(), b.allocations());
+  EXPECT_EQ(a.manualLog(), b.manualLog());
+}
+
+TEST(ReconRows, WriteChangesKeepsTheStoreEqualToTheEngine) {
+  FakeStore store;
+  Engine e = busyEngine();
+  ASSERT_TRUE(e.writeChanges(store.writer()).ok());
+  {
+    auto loaded = store.load();
+    ASSERT_TRUE(loaded.ok()) << loaded.error().message;
+    expectSameBooks(e, *loaded);
+  }
+  // Only the new payment and what it touched are written the second time.
+  add(e, bank("B3005", "苏州华东精密机械有限公司", "1000.00", "2026-11-06"));
+  e.run();
+  int before = store.upserts;
+  ASSERT_TRUE(e.writeChanges(store.writer()).ok());
+  EXPECT_LT(store.upserts - before, 10);
+  // Unmatch deletes a stored allocation; a failing writer leaves it queued.
+  ASSERT_TRUE(e.unmatch("B3003", "SO-2026-0003003", "fin.sun", "撤销", 2).ok());
+  store.fail_after = 0;
+  store.upserts = 0;
+  ASSERT_FALSE(e.writeChanges(store.writer()).ok());
+  ASSERT_TRUE(e.writeChanges(store.writer()).ok());
+  {
+    auto loaded = store.load();
+    ASSERT_TRUE(loaded.ok()) << loaded.error().message;
+    expectSameBooks(e, *loaded);
+  }
+  // rematchAll rewrites everything.
+  e.rematchAll();
+  ASSERT_TRUE(e.writeChanges(store.writer()).ok());
+  auto loaded = store.load();
+  ASSERT_TRUE(loaded.ok()) << loaded.error().message;
+  expectSameBooks(e, *loaded);
 }
 
 }  // namespace

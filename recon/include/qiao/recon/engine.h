@@ -121,7 +121,8 @@ struct AgingRow {
   std::size_t orders = 0;
 };
 
-struct State;  // rows.h
+struct State;      // rows.h
+struct RowWriter;  // rows.h
 
 class Engine {
  public:
@@ -179,7 +180,14 @@ class Engine {
   // Verifies every invariant (sums, bounds, indexes); a description of the first violation.
   Status checkInvariants() const;
 
+  // Persistence (rows.h). exportState() copies everything (tests, small books, rematchAll);
+  // writeChanges() streams only what changed since its last successful call (or since
+  // create/restore) row by row, which is what a store should use at a million orders. After
+  // rematchAll() it rewrites everything (allocations cleared first). When the writer fails,
+  // nothing is marked saved, so the next call writes it again.
   State exportState() const;
+  Status writeChanges(const RowWriter& writer);
+  Status writeAll(const RowWriter& writer) const;
   static Result<Engine> restore(Config config, const State& state, CustomerResolver resolver = {});
 
   struct Impl;

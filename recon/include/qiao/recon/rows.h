@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -55,8 +56,38 @@ struct TableRows {
   std::vector<Row> rows;
 };
 
-// recon_orders, recon_payments, recon_allocations, recon_customer_names, recon_manual_log,
-// recon_meta (key, value: next_seq, format version).
+// The tables, in DDL column order (the first column(s) are the primary key):
+//   recon_orders          order_no | erp_bill_no customer_id currency amount order_date
+//                         planned_receipt_date paid_before
+//   recon_payments        payment_id | source date payer_name payer_account customer_id currency
+//                         amount remark source_order_no reverses_payment_id purpose
+//                         resolved_customer_id customer_source processed held notes cancelled
+//                         reversal_of
+//   recon_allocations     seq | payment_id order_no amount difference rule confidence manual
+//                         overpayment user_name reason at_ms unwinds_seq
+//   recon_customer_names  customer_id name |  (both: the key)
+//   recon_manual_log      id | kind payment_id order_no amount user_name reason at_ms
+//   recon_meta            key | value        (format_version = 1, next_seq)
+const std::vector<std::string>& columnsOf(std::string_view table);  // empty if unknown
+Row orderRow(const Order& o);
+Row paymentRow(const PaymentState& p);
+Row allocationRow(const Allocation& a);
+Row customerNameRow(const CustomerName& c);
+Row manualLogRow(std::size_t id, const ManualAction& m);  // id: 1-based position in the log
+std::vector<Row> metaRows(int64_t next_seq);
+
+// Where Engine::writeChanges / writeAll send rows (e.g. SQLite statements in one transaction).
+struct RowWriter {
+  // DELETE FROM recon_allocations (only after rematchAll, before the allocations are written).
+  std::function<Status()> clear_allocations;
+  // INSERT OR REPLACE INTO <table> VALUES (row...).
+  std::function<Status(std::string_view table, const Row& row)> upsert;
+  // DELETE FROM recon_allocations WHERE seq = ?
+  std::function<Status(int64_t seq)> delete_allocation;
+};
+
+// Everything of a State as tables (fine for tests and small books; a million orders take
+// gigabytes this way: use Engine::writeChanges instead).
 std::vector<TableRows> toRows(const State& state);
 // Tables may come in any order; a missing table is empty; a column list that differs from
 // the expected one fails. Errors: "recon_payments row 3 column amount: ...".

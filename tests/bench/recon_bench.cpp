@@ -1,0 +1,236 @@
+// Reconciliation benchmark: 100,000 payments against 1,000,000 open orders (issue 7).
+// Prints a table of wall time and peak RSS (getrusage) per phase. Rows are generated on the
+// fly and handed to the engine, so the RSS is the engine's plus the process baseline.
+//
+//   qiao_recon_bench [orders=1000000] [payments=100000] [customers=20000]
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <random>
+#include <string>
+
+#include "qiao/recon/engine.h"
+#include "qiao/recon/rows.h"
+
+using namespace qiao;
+using namespace qiao::recon;
+
+namespace {
+
+long peakRssMb() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_maxrss / 1024;
+}
+
+struct Timer {
+  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+  double seconds() const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  }
+};
+
+std::string customerName(int c) { return "华东" + std::to_string(c) + "精密机械有限公司"; }
+std::string customerId(int c) { return "C" + std::to_string(100000 + c); }
+std::string orderNo(int i) {
+  char b[24];
+  std::snprintf(b, sizeof b, "SO-2026-%07d", i);
+  return b;
+}
+
+struct OrderInfo {  // what the payment generator needs to know about an order
+  int customer;
+  int64_t cents;
+  bool usd;
+};
+
+void row(const char* phase, double s, const std::string& note) {
+  std::printf("| %-34s | %8.3f | %8ld | %s\n", phase, s, peakRssMb(), note.c_str());
+}
+
+void check(bool ok, const char* what) {
+  if (!ok) {
+    std::fprintf(stderr, "failed: %s\n", what);
+    std::exit(1);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int n_orders = argc > 1 ? std::atoi(argv[1]) : 1'000'000;
+  int n_payments = argc > 2 ? std::atoi(argv[2]) : 100'000;
+  int n_customers = argc > 3 ? std::atoi(argv[3]) : 20'000;
+  std::mt19937_64 rng(20261126);
+  auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<uint64_t>(n)); };
+
+  std::printf("recon benchmark: %d orders, %d payments, %d customers\n\n", n_orders, n_payments, n_customers);
+  std::printf("| %-34s | %8s | %8s | %s\n", "phase", "seconds", "peak MB", "note");
+  std::printf("|%s|%s|%s|%s\n", std::string(36, '-').c_str(), std::string(10, '-').c_str(),
+              std::string(10, '-').c_str(), "------");
+  row("baseline", 0, "");
+
+  auto created = Engine::create(Config{});
+  check(created.ok(), "create");
+  Engine engine = std::move(created.value());
+  Timer t_names;
+  for (int c = 0; c < n_customers; ++c) check(engine.addCustomerName(customerId(c), customerName(c)).ok(), "name");
+  row("customer names", t_names.seconds(), std::to_string(n_customers) + " names");
+
+  std::vector<OrderInfo> info;
+  info.reserve(static_cast<std::size_t>(n_orders));
+  Timer t_orders;
+  for (int i = 0; i < n_orders; ++i) {
+    OrderInfo oi{pick(n_customers), 100'000 + static_cast<int64_t>(rng() % 50'000'000), pick(20) == 0};
+    info.push_back(oi);
+    Order o;
+    o.order_no = orderNo(i);
+    if (i % 2 == 0) o.erp_bill_no = "XSDD" + std::to_string(1'000'000 + i);
+    o.customer_id = customerId(oi.customer);
+    o.currency = oi.usd ? "USD" : "CNY";
+    o.amount = *Decimal::fromUnscaled(oi.cents, 2);
+    o.order_date = 20089 + pick(640);  // 2025-01-01 .. 2026-10
+    if (pick(2)) o.planned_receipt_date = o.order_date + 30 + pick(60);
+    check(engine.addOrder(std::move(o)).ok(), "order");
+  }
+  row("ingest orders (incl. generating)", t_orders.seconds(), std::to_string(n_orders) + " orders");
+
+  std::map<std::string, int> kinds;
+  Timer t_pays;
+  int added = 0, duplicates = 0;
+  std::vector<Payment> recent;  // for duplicates and reversals
+  for (int i = 0; i < n_payments; ++i) {
+    int k = pick(100);
+    int target = pick(n_orders);
+    const OrderInfo& oi = info[static_cast<std::size_t>(target)];
+    Payment p;
+    p.payment_id = "BANK-" + std::to_string(i);
+    p.source = PaymentSource::kBank;
+    p.date = 20393 + pick(60);  // 2025-11 .. 2025-12 (after most orders)
+    p.currency = oi.usd ? "USD" : "CNY";
+    p.payer_name = customerName(oi.customer);
+    p.payer_account = "6222" + std::to_string(oi.customer);
+    int64_t c = oi.cents;
+    if (k < 35) {
+      kinds["remark reference"]++;
+      p.remark = (k % 3 == 0 ? "货款 " : k % 3 == 1 ? "NO." : "付") + orderNo(target).substr(k % 3 == 2 ? 3 : 0);
+    } else if (k < 50) {
+      kinds["k3 source order"]++;
+      p.source = PaymentSource::kK3;
+      p.payment_id = "SKD" + std::to_string(i);
+      p.customer_id = customerId(oi.customer);
+      p.source_order_no = orderNo(target);
+    } else if (k < 70) {
+      kinds["exact amount by payer"]++;
+    } else if (k < 80) {
+      kinds["fee deducted"]++;
+      c -= 1 + pick(900);
+    } else if (k < 90) {
+      kinds["lump sum (oldest first)"]++;
+      c = c * 3 + pick(100000);
+    } else if (k < 97) {
+      kinds["unknown payer"]++;
+      p.payer_name = "个人" + std::to_string(pick(100000));
+      p.payer_account = "";
+    } else if (k < 99 && !recent.empty()) {
+      kinds["reversal"]++;
+      Payment red = recent[static_cast<std::size_t>(pick(static_cast<int>(recent.size())))];
+      if (k == 97) red.reverses_payment_id = red.payment_id;  // half name their original
+      red.payment_id += "-R" + std::to_string(i);
+      red.amount = red.amount.negate();
+      red.date += 1;
+      red.source_order_no.reset();
+      check(engine.addPayment(red).ok(), "reversal");
+      ++added;
+      continue;
+    } else {
+      kinds["duplicate"]++;
+      if (!recent.empty()) {
+        check(engine.addPayment(recent[static_cast<std::size_t>(pick(static_cast<int>(recent.size())))]).ok(), "dup");
+        ++duplicates;
+        continue;
+      }
+    }
+    p.amount = *Decimal::fromUnscaled(c, 2);
+    if (recent.size() < 1000) recent.push_back(p);
+    else recent[static_cast<std::size_t>(pick(1000))] = p;
+    check(engine.addPayment(std::move(p)).ok(), "payment");
+    ++added;
+  }
+  row("ingest payments (incl. generating)", t_pays.seconds(),
+      std::to_string(added) + " added, " + std::to_string(duplicates) + " duplicates");
+
+  Timer t_run;
+  RunStats stats = engine.run();
+  row("run (match all)", t_run.seconds(),
+      std::to_string(stats.payments_processed) + " payments, " + std::to_string(stats.allocations_created) +
+          " allocations, " + std::to_string(stats.reversals_applied) + " reversals");
+
+  Timer t_inc;
+  for (int i = 0; i < 1000; ++i) {
+    const OrderInfo& oi = info[static_cast<std::size_t>(pick(n_orders))];
+    Payment p;
+    p.payment_id = "LATE-" + std::to_string(i);
+    p.date = 20460;
+    p.currency = oi.usd ? "USD" : "CNY";
+    p.payer_name = customerName(oi.customer);
+    p.amount = *Decimal::fromUnscaled(oi.cents / 2, 2);
+    check(engine.addPayment(std::move(p)).ok(), "late payment");
+  }
+  RunStats inc = engine.run();
+  row("incremental: +1,000 payments, run", t_inc.seconds(), std::to_string(inc.payments_processed) + " processed");
+
+  Timer t_check;
+  check(engine.checkInvariants().ok(), "invariants");
+  row("checkInvariants (full scan)", t_check.seconds(), "ok");
+
+  Timer t_report;
+  auto summary = engine.summary(2025, 12);
+  auto aging = engine.aging(20454);
+  row("summary 2025-12 + aging", t_report.seconds(), std::to_string(summary->size()) + " currencies");
+
+  // Persistence the way a store would do it: rows streamed one at a time.
+  std::size_t n_rows = 0, n_bytes = 0;
+  RowWriter writer;
+  writer.clear_allocations = [] { return Status(); };
+  writer.upsert = [&](std::string_view, const Row& r) {
+    ++n_rows;
+    for (const Cell& c : r) n_bytes += c ? c->size() : 0;
+    return Status();
+  };
+  writer.delete_allocation = [&](int64_t) { return Status(); };
+  Timer t_rows;
+  check(engine.writeChanges(writer).ok(), "writeChanges");
+  row("writeChanges (first save, all rows)", t_rows.seconds(),
+      std::to_string(n_rows) + " rows, " + std::to_string(n_bytes / (1024 * 1024)) + " MB of text");
+  for (int i = 0; i < 100; ++i) {
+    const OrderInfo& oi = info[static_cast<std::size_t>(pick(n_orders))];
+    Payment p;
+    p.payment_id = "NEXT-" + std::to_string(i);
+    p.date = 20461;
+    p.currency = oi.usd ? "USD" : "CNY";
+    p.payer_name = customerName(oi.customer);
+    p.amount = *Decimal::fromUnscaled(oi.cents, 2);
+    check(engine.addPayment(std::move(p)).ok(), "next payment");
+  }
+  engine.run();
+  n_rows = 0;
+  Timer t_delta;
+  check(engine.writeChanges(writer).ok(), "writeChanges");
+  row("+100 payments, run, writeChanges", t_delta.seconds(), std::to_string(n_rows) + " rows");
+
+  std::map<std::string, std::size_t> by_rule, by_status;
+  for (const Allocation& a : engine.allocations()) by_rule[a.rule]++;
+  for (const PaymentResult& p : engine.payments()) by_status[std::string(toString(p.status))]++;
+  std::printf("\npayments generated by kind:");
+  for (const auto& [k, n] : kinds) std::printf(" %s=%d", k.c_str(), n);
+  std::printf("\nallocations by rule:");
+  for (const auto& [k, n] : by_rule) std::printf(" %s=%zu", k.c_str(), n);
+  std::printf("\npayments by status:");
+  for (const auto& [k, n] : by_status) std::printf(" %s=%zu", k.c_str(), n);
+  std::printf("\npeak RSS %ld MB\n", peakRssMb());
+  return 0;
+}
