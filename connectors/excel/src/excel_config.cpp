@@ -28,6 +28,24 @@ bool badName(const std::string& s) {
   return s.find('/') != std::string::npos || s.find("..") != std::string::npos || s.empty();
 }
 
+// Integer milliseconds (what the config layer hands over) or "500ms", "2s", "1m".
+Result<int64_t> parseDurationMs(const json& v) {
+  if (v.is_number_integer() && v.get<int64_t>() >= 0) return v.get<int64_t>();
+  if (v.is_string()) {
+    std::string s = v.get<std::string>();
+    size_t digits = 0;
+    while (digits < s.size() && std::isdigit(static_cast<unsigned char>(s[digits]))) ++digits;
+    if (digits > 0 && digits <= 9) {
+      int64_t n = std::stoll(s.substr(0, digits));
+      std::string unit = s.substr(digits);
+      if (unit == "ms") return n;
+      if (unit == "s") return n * 1000;
+      if (unit == "m") return n * 60000;
+    }
+  }
+  return configError("'min_file_age' must be a duration such as 2s or 500ms");
+}
+
 }  // namespace
 
 Result<ExcelConfig> parseExcelConfig(const std::string& text, bool for_sink) {
@@ -52,6 +70,11 @@ Result<ExcelConfig> parseExcelConfig(const std::string& text, bool for_sink) {
       return configError("'header_row' must be a row number (1-based; 0 = first non-empty row)");
     }
     c.read.header_row = it->get<int>();
+  }
+  if (auto it = j.find("min_file_age"); it != j.end() && !it->is_null()) {
+    auto ms = parseDurationMs(*it);
+    if (!ms.ok()) return ms.takeError();
+    c.min_file_age_ms = *ms;
   }
   std::string enc = "auto";
   QIAO_RETURN_IF_ERROR(readString(j, "encoding", &enc));

@@ -1,6 +1,7 @@
 // Settings of the `excel` connector (schema in excel_connector.cpp, docs/connectors/excel.md).
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,7 @@ struct ExcelConfig {
   std::string rejected_folder;     // default <folder>/rejected; unreadable files move here
   std::string entity = "row";
   std::string key_column;          // header whose value becomes the record's business key
+  int64_t min_file_age_ms = 2000;  // files changed more recently may still be being copied
   qiao::excel::ReadOptions read;
   // sink
   std::string file_pattern = "export-{date}.csv";  // {date} = YYYYMMDD (UTC), {entity}

@@ -25,6 +25,9 @@ std::vector<FieldSpec> excelFields() {
   f.push_back({"rejected_folder", FieldType::kString, false, "", {},
                "Source: where an unreadable file moves, with <name>.error.txt (default <folder>/rejected).",
                "/srv/qiao/excel/bad", {}});
+  f.push_back({"min_file_age", FieldType::kDuration, false, "2s", {},
+               "Source: files changed more recently than this are left for a later poll (still being copied).",
+               "10s", {}});
   f.push_back({"sheet", FieldType::kString, false, "", {},
                "Source: sheet name to read (default: the first sheet).", "订单", {}});
   f.push_back({"header_row", FieldType::kInt, false, "0", {},

@@ -57,7 +57,10 @@ std::vector<std::string> ExcelSource::listFiles() const {
     if (::fnmatch(cfg_.pattern.c_str(), n.c_str(), 0) != 0) continue;
     struct stat st{};
     std::string p = cfg_.folder + "/" + n;
-    if (::stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode)) names.push_back(n);
+    if (::stat(p.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    int64_t mtime_ms = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000 + st.st_mtim.tv_nsec / 1000000;
+    if (nowMs() - mtime_ms < cfg_.min_file_age_ms) continue;  // may still be being copied in
+    names.push_back(n);
   }
   ::closedir(d);
   std::sort(names.begin(), names.end());

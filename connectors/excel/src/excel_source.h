@@ -2,7 +2,7 @@
 // and hands them out as records; the watermark remembers the file (by content hash) and the
 // last row delivered, so a restart resumes where the committed records end. A file is moved
 // to archive/ on the poll after its last row was committed; an unreadable file to rejected/
-// with a .error.txt beside it.
+// with a .error.txt beside it. Files younger than min_file_age are left for a later poll.
 #pragma once
 
 #include <memory>

@@ -52,7 +52,7 @@ TEST(ExcelSource, PollsRowsInBatchesResumesAndArchives) {
   writeBytes(dir.file("a.csv"), "单号,金额\nSO-1,1\nSO-2,2\nSO-3,3\n");
   writeBytes(dir.file("b.csv"), "单号,金额\nSO-9,9\n");
   writeBytes(dir.file(".hidden.csv"), "x\n1\n");
-  auto src = source(R"({"folder":")" + dir.path() + R"(","pattern":"*.csv","key_column":"单号","entity":"order"})");
+  auto src = source(R"({"folder":")" + dir.path() + R"(","pattern":"*.csv","key_column":"单号","entity":"order","min_file_age":0})");
   ASSERT_TRUE(src);
   auto p1 = src->poll("", 2);
   ASSERT_TRUE(p1.ok()) << p1.error().message;
@@ -64,7 +64,7 @@ TEST(ExcelSource, PollsRowsInBatchesResumesAndArchives) {
   EXPECT_NE(p1->records[0].idempotency_key, p1->records[1].idempotency_key);
   EXPECT_TRUE(p1->more);
   // A fresh source (a restart) resumes from the watermark alone.
-  auto again = source(R"({"folder":")" + dir.path() + R"(","pattern":"*.csv"})");
+  auto again = source(R"({"folder":")" + dir.path() + R"(","pattern":"*.csv","min_file_age":"0s"})");
   auto p2 = again->poll(p1->watermark, 10);
   ASSERT_TRUE(p2.ok());
   ASSERT_EQ(p2->records.size(), 1u);
@@ -82,10 +82,20 @@ TEST(ExcelSource, PollsRowsInBatchesResumesAndArchives) {
   EXPECT_TRUE(std::filesystem::exists(dir.file(".hidden.csv")));
 }
 
+TEST(ExcelSource, LeavesFilesThatAreStillBeingCopied) {
+  TempDir dir;
+  writeBytes(dir.file("new.csv"), "a\n1\n");
+  auto src = source(R"({"folder":")" + dir.path() + R"(","pattern":"*.csv","min_file_age":"1m"})");
+  auto p = src->poll("", 10);
+  ASSERT_TRUE(p.ok());
+  EXPECT_TRUE(p->records.empty());
+  EXPECT_FALSE(descriptor().make_source({"x", R"({"folder":"/tmp","min_file_age":"soon"})"}, {}).ok());
+}
+
 TEST(ExcelSource, UnreadableFileIsRejectedWithItsReason) {
   TempDir dir;
   writeBytes(dir.file("bad.xlsx"), "this is text");
-  auto src = source(R"({"folder":")" + dir.path() + R"("})");
+  auto src = source(R"({"folder":")" + dir.path() + R"(","min_file_age":"0ms"})");
   auto p = src->poll("", 10);
   ASSERT_FALSE(p.ok());
   EXPECT_NE(p.error().message.find("bad.xlsx: not an .xlsx workbook"), std::string::npos) << p.error().message;
