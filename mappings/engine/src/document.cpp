@@ -180,15 +180,17 @@ Value Value::append() {
   return Value(slot, doc_);
 }
 
-Value Value::add(std::string_view key) {
+void Value::growMembers() {
+  uint32_t cap = n_->cap ? n_->cap * 2 : 8;
+  Member* ms = doc_->arena().allocateArray<Member>(cap);
+  if (n_->size) std::memcpy(static_cast<void*>(ms), n_->u.members, sizeof(Member) * n_->size);
+  n_->u.members = ms;
+  n_->cap = cap;
+}
+
+Value Value::addSlow(std::string_view key) {
   if (!isObject()) return {};
-  if (n_->size == n_->cap) {
-    uint32_t cap = n_->cap ? n_->cap * 2 : 8;
-    Member* ms = doc_->arena().allocateArray<Member>(cap);
-    if (n_->size) std::memcpy(static_cast<void*>(ms), n_->u.members, sizeof(Member) * n_->size);
-    n_->u.members = ms;
-    n_->cap = cap;
-  }
+  if (n_->size == n_->cap) growMembers();
   std::string_view k = doc_->arena().copy(key);
   Member* m = &n_->u.members[n_->size++];
   m->key = k.data();

@@ -132,6 +132,8 @@ class Value {
   bool operator==(const Value& o) const { return n_ == o.n_; }
 
  private:
+  Value addSlow(std::string_view key);  // add() when the members are full (or not an object)
+  void growMembers();
   detail::Node* n_ = nullptr;
   Document* doc_ = nullptr;
 };
@@ -156,5 +158,16 @@ class Document {
   Arena arena_;
   detail::Node* root_;
 };
+
+// Inline: the mapping engine adds one member per target field of every record.
+inline Value Value::add(std::string_view key) {
+  if (!n_ || n_->kind != Kind::kObject || n_->size == n_->cap) return addSlow(key);
+  std::string_view k = doc_->arena().copy(key);
+  detail::Member* m = &n_->u.members[n_->size++];
+  m->key = k.data();
+  m->key_len = static_cast<uint32_t>(k.size());
+  m->value = detail::Node{};
+  return Value(&m->value, doc_);
+}
 
 }  // namespace qiao::mapping
