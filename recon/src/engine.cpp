@@ -337,7 +337,8 @@ Status Engine::addCustomerName(std::string_view customer_id, std::string_view na
   if (key.empty()) return invalid("customer \"" + std::string(customer_id) + "\": name \"" + std::string(name) + "\" is empty after normalising");
   uint32_t cust = impl_->customers.intern(customer_id);
   auto [it, inserted] = impl_->name_to_cust.emplace(key, cust);
-  if (!inserted && it->second != cust) it->second = kNone - 1;  // ambiguous
+  if (!inserted && it->second == cust) return {};  // known already
+  if (!inserted) it->second = kNone - 1;           // two customers: ambiguous
   impl_->customer_names.push_back(CustomerName{std::string(customer_id), std::string(name)});
   return {};
 }
@@ -402,18 +403,37 @@ std::optional<PaymentResult> Engine::payment(std::string_view payment_id) const 
   return paymentResult(*impl_, impl_->pays[it->second]);
 }
 
-std::vector<OrderResult> Engine::orders() const {
+std::vector<OrderResult> Engine::orders() const { return orders(OrderFilter{}); }
+
+std::vector<OrderResult> Engine::orders(const OrderFilter& f) const {
+  const Impl& m = *impl_;
+  uint32_t cust = f.customer_id ? m.customers.find(*f.customer_id) : kNone;
+  uint32_t cur = f.currency ? m.currencies.find(*f.currency) : kNone;
+  if ((f.customer_id && cust == kNone) || (f.currency && cur == kNone)) return {};
   std::vector<OrderResult> out;
-  out.reserve(impl_->orders.size());
-  for (const OrderRec& r : impl_->orders) out.push_back(orderResult(*impl_, r));
+  for (const OrderRec& r : m.orders) {
+    if ((f.customer_id && r.cust != cust) || (f.currency && r.cur != cur)) continue;
+    OrderResult o = orderResult(m, r);
+    if (f.status && o.status != *f.status) continue;
+    out.push_back(std::move(o));
+  }
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.order_no < b.order_no; });
   return out;
 }
 
-std::vector<PaymentResult> Engine::payments() const {
+std::vector<PaymentResult> Engine::payments() const { return payments(PaymentFilter{}); }
+
+std::vector<PaymentResult> Engine::payments(const PaymentFilter& f) const {
+  const Impl& m = *impl_;
+  uint32_t cust = f.customer_id ? m.customers.find(*f.customer_id) : kNone;
+  if (f.customer_id && cust == kNone) return {};
   std::vector<PaymentResult> out;
-  out.reserve(impl_->pays.size());
-  for (const PaymentRec& r : impl_->pays) out.push_back(paymentResult(*impl_, r));
+  for (const PaymentRec& r : m.pays) {
+    if ((f.customer_id && r.cust != cust) || (f.from && r.p.date < *f.from) || (f.to && r.p.date > *f.to)) continue;
+    PaymentResult p = paymentResult(m, r);
+    if (f.status && p.status != *f.status) continue;
+    out.push_back(std::move(p));
+  }
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.payment_id < b.payment_id; });
   return out;
 }

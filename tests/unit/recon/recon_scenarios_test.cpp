@@ -346,6 +346,42 @@ TEST(ReconScenario, RejectsMoreDecimalsThanTheScale) {
   EXPECT_NE(o.error().message.find("SO-X"), std::string::npos);
 }
 
+TEST(ReconScenario, AmbiguousPayerNameResolvesToNoOne) {
+  Engine e = makeEngine();
+  ASSERT_TRUE(e.addCustomerName("C100009", "苏州华东精密机械股份有限公司").ok());  // same name, other code
+  add(e, order("SO-2026-0001701", kHuadong, "100.00", "2026-10-01"));
+  add(e, bank("B1701", "苏州华东精密机械有限公司", "100.00", "2026-11-01"));
+  e.run();
+  EXPECT_TRUE(e.payment("B1701")->notes & kNoteAmbiguousPayerName);
+  EXPECT_EQ(e.payment("B1701")->status, PaymentStatus::kUnmatched);
+}
+
+TEST(ReconReport, FilteredListings) {
+  Engine e = makeEngine();
+  add(e, order("SO-A", kHuadong, "100.00", "2026-10-01"));
+  add(e, order("SO-B", kBeilun, "200.00", "2026-10-01"));
+  add(e, bank("B1", "苏州华东精密机械有限公司", "100.00", "2026-11-01"));
+  add(e, bank("B2", "路人", "5.00", "2026-11-20"));
+  e.run();
+  OrderFilter paid;
+  paid.status = OrderStatus::kPaid;
+  ASSERT_EQ(e.orders(paid).size(), 1u);
+  EXPECT_EQ(e.orders(paid)[0].order_no, "SO-A");
+  OrderFilter beilun;
+  beilun.customer_id = kBeilun;
+  EXPECT_EQ(e.orders(beilun).size(), 1u);
+  PaymentFilter late;
+  late.from = day("2026-11-10");
+  ASSERT_EQ(e.payments(late).size(), 1u);
+  EXPECT_EQ(e.payments(late)[0].payment_id, "B2");
+  PaymentFilter unmatched;
+  unmatched.status = PaymentStatus::kUnmatched;
+  EXPECT_EQ(e.payments(unmatched).size(), 1u);
+  PaymentFilter nobody;
+  nobody.customer_id = "C-NONE";
+  EXPECT_TRUE(e.payments(nobody).empty());
+}
+
 TEST(ReconReport, MonthSummaryAndAging) {
   Engine e = makeEngine();
   Order a = order("SO-2026-0001601", kHuadong, "10000.00", "2026-08-01");
