@@ -164,6 +164,8 @@ int64_t columnOfRef(const char* ref) {
   return col - 1;
 }
 
+constexpr size_t kMaxCellBytes = 1u << 20;
+
 class XlsxSheetReader final : public SheetReader {
  public:
   XlsxSheetReader(std::unique_ptr<ZipArchive> zip, std::string sheet, std::vector<bool> date_styles,
@@ -240,8 +242,14 @@ class XlsxSheetReader final : public SheetReader {
   }
 
   void onText(std::string_view t) {
-    if (in_v_) value_.append(t);
-    else if (in_t_) inline_.append(t);
+    std::string* target = in_v_ ? &value_ : in_t_ ? &inline_ : nullptr;
+    if (target == nullptr) return;
+    if (target->size() + t.size() > kMaxCellBytes) {
+      failAt("cell text longer than " + std::to_string(kMaxCellBytes) + " bytes (Excel allows 32,767 characters)");
+      target->clear();
+      return;
+    }
+    target->append(t);
   }
 
   void onEnd(std::string_view n) {

@@ -257,3 +257,18 @@ TEST(CsvBadInput, RandomBytesNeverCrash) {
 
 }  // namespace
 }  // namespace qiao::excel
+
+namespace qiao::excel {
+namespace {
+
+TEST(XlsxBadInput, OverlongCellTextIsAnError) {
+  TempDir dir;
+  XlsxParts p;
+  p.sheets[0].second = "<row r=\"4\"><c r=\"B4\" t=\"inlineStr\"><is><t>" + std::string(2u << 20, 'x') + "</t></is></c></row>";
+  ASSERT_TRUE(writeXlsx(dir.file("long.xlsx"), p));
+  auto r = readAll(dir.file("long.xlsx"));
+  EXPECT_NE(r.error.find("Sheet1!B4: cell text longer than 1048576 bytes"), std::string::npos) << r.error.substr(0, 300);
+}
+
+}  // namespace
+}  // namespace qiao::excel
