@@ -13,8 +13,8 @@ struct EscapeTable {
   bool esc[256] = {};
   constexpr EscapeTable() {
     for (int i = 0; i < 0x20; ++i) esc[i] = true;
-    esc['"'] = true;
-    esc['\\'] = true;
+    esc[static_cast<unsigned char>('"')] = true;
+    esc[static_cast<unsigned char>('\\')] = true;
   }
 };
 constexpr EscapeTable kEscape;
