@@ -331,6 +331,12 @@ Result<Engine> Engine::create(Config config, CustomerResolver resolver) {
   return Engine(std::make_unique<Impl>(std::move(config), std::move(resolver)));
 }
 
+void Engine::reserve(std::size_t orders, std::size_t payments) {
+  impl_->order_by_no.reserve(impl_->order_by_no.size() + orders);
+  impl_->pay_by_id.reserve(impl_->pay_by_id.size() + payments);
+  impl_->refs.reserve((impl_->orders.size() + orders) * 3);
+}
+
 Status Engine::addCustomerName(std::string_view customer_id, std::string_view name) {
   if (customer_id.empty()) return invalid("customer name: customer_id is empty");
   std::string key = normalizeCompanyName(name);

@@ -151,6 +151,9 @@ class RefIndex {
     }
   }
   std::size_t memoryBytes() const { return slots_.capacity() * sizeof(Slot); }
+  void reserve(std::size_t keys) {
+    while (slots_.size() * 6 < keys * 10) grow();
+  }
 
  private:
   struct Slot {

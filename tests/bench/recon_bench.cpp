@@ -93,6 +93,7 @@ int main(int argc, char** argv) {
   auto created = Engine::create(Config{});
   check(created.ok(), "create");
   Engine engine = std::move(created.value());
+  engine.reserve(static_cast<std::size_t>(n_orders), static_cast<std::size_t>(n_payments));
   Timer t_names;
   for (int c = 0; c < n_customers; ++c) check(engine.addCustomerName(customerId(c), customerName(c)).ok(), "name");
   row("customer names", t_names.seconds(), std::to_string(n_customers) + " names");

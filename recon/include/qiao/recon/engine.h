@@ -143,6 +143,9 @@ class Engine {
   Engine& operator=(Engine&&) noexcept;
   ~Engine();
 
+  // Capacity hint before a bulk load (saves rehashing); optional.
+  void reserve(std::size_t orders, std::size_t payments);
+
   // A customer's name (or alias) for payer-name matching. A name shared by two customers
   // resolves to neither (noted as ambiguous).
   Status addCustomerName(std::string_view customer_id, std::string_view name);
