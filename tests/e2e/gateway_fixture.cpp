@@ -42,7 +42,8 @@ void GatewayFixture::writeConfig(const GatewayOptions& o) {
       "  data_dir: " + data + "\n"
       "  log_file: " + dir_->file("qiao.log") + "\n"
       "  log_level: info\n"
-      "  workers: 8\n"
+      "  workers: 8\n" +
+      (o.mappings_dir.empty() ? std::string() : "  mappings_dir: " + o.mappings_dir + "\n") +
       "  drain_timeout_ms: " + std::to_string(o.drain_timeout_ms) + "\n" +
       (o.plugins_dir.empty() ? "" : "  plugins_dir: " + o.plugins_dir + "\n") +
       "server:\n"

@@ -28,6 +28,7 @@ struct GatewayOptions {
   std::string extra_connectors_yaml;  // more entries under connectors: (indented two spaces)
   std::string extra_yaml;  // appended to the config (more routes, schedules)
   std::string plugins_dir;
+  std::string mappings_dir;  // gateway.mappings_dir ("" = the default)
 };
 
 class GatewayFixture : public ::testing::Test {

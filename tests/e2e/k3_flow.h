@@ -1,0 +1,41 @@
+// The order push flow of config/demo, for end-to-end tests: CRM order → standard mapping →
+// K/3 Cloud Save + Submit + Audit (qiao-sim's k3cloud) → ID cross-reference → write-back of
+// the ERP number to the CRM (qiao-sim's crm). Orders use the simulator's seeded base data.
+#pragma once
+
+#include <string>
+
+#include "gateway_fixture.h"
+
+namespace qiao::e2e {
+
+class K3FlowTest : public GatewayFixture {
+ protected:
+  struct Flow {
+    int k3_concurrency = 8;
+    int max_attempts = 10;
+    std::string k3_timeout = "2s";
+    bool submit_audit = true;
+  };
+
+  // Writes the flow's config (connectors k3, crm_status; routes k3_orders → order_status_to_crm)
+  // and starts the gateway.
+  void startFlow(const Flow& flow);
+  void startFlow() { startFlow(Flow{}); }
+
+  // A canonical CRM order (docs/crm-model.md) using the K/3 simulator's seeded base data.
+  static json order(int n, const std::string& customer = "C100001");
+  static std::string orderId(int n);
+
+  // Creates the order in the CRM simulator (the write-back needs it there), no webhook.
+  void createInCrm(const json& order);
+  // Posts records to the k3_orders route; returns their message ids.
+  std::vector<int64_t> push(const json& orders);
+
+  json crmOrder(const std::string& order_id);
+  json k3Stats();
+  json k3Bills();  // every stored SAL_SaleOrder
+  void k3(const std::string& path, const std::string& body);  // POST to /sim/k3cloud/<path>
+};
+
+}  // namespace qiao::e2e
