@@ -34,7 +34,7 @@ World generate(uint64_t seed, int n_orders, int n_payments) {
   World w;
   std::vector<int64_t> amounts;
   for (int i = 0; i < n_orders; ++i) {
-    char no[32], erp[32], date[16];
+    char no[48], erp[48], date[48];
     std::snprintf(no, sizeof no, "SO-2026-%07d", 1000 + i);
     std::snprintf(erp, sizeof erp, "XSDD%06d", 500 + i);
     std::snprintf(date, sizeof date, "2026-%02d-%02d", 9 + pick(2), 1 + pick(28));
@@ -45,7 +45,7 @@ World generate(uint64_t seed, int n_orders, int n_payments) {
     w.orders.push_back(o);
   }
   for (int i = 0; i < n_payments; ++i) {
-    char id[32], date[16];
+    char id[48], date[48];
     std::snprintf(id, sizeof id, "P%05d", i);
     std::snprintf(date, sizeof date, "2026-11-%02d", 1 + pick(28));
     int target = pick(n_orders);
