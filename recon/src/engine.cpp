@@ -216,6 +216,19 @@ Result<IngestOutcome> Engine::Impl::addOrder(Order o) {
   r.group = groupFor(r.cust, r.cur);
   order_by_no.emplace(r.order_no, idx);
   unsaved_orders.push_back(idx);
+  indexReferences(idx);
+  if (r.open() > 0) {  // a new order is not a "change" for the CRM push
+    Group& g = groups[r.group];
+    g.by_age.insert(AgeKey{r.order_date, idx});
+    g.by_amount.insert(AmountKey{r.open(), idx});
+    g.dirty_epoch = ++epoch;
+  }
+  orders_added_epoch = ++epoch;
+  return IngestOutcome::kAdded;
+}
+
+void Engine::Impl::indexReferences(uint32_t idx) {
+  const OrderRec& r = orders[idx];
   auto indexKey = [&](const std::string& text, RefIndex::Kind full, RefIndex::Kind digits) {
     if (text.empty()) return;
     std::string canon = canonicalReference(text);
@@ -225,14 +238,98 @@ Result<IngestOutcome> Engine::Impl::addOrder(Order o) {
   };
   indexKey(r.order_no, RefIndex::kOrderNo, RefIndex::kOrderDigits);
   indexKey(r.erp_bill_no, RefIndex::kErpNo, RefIndex::kErpDigits);
-  if (r.open() > 0) {  // a new order is not a "change" for the CRM push
-    Group& g = groups[r.group];
-    g.by_age.insert(AgeKey{r.order_date, idx});
-    g.by_amount.insert(AmountKey{r.open(), idx});
-    g.dirty_epoch = ++epoch;
+}
+
+Result<IngestOutcome> Engine::Impl::updateOrder(uint32_t ord, Order o) {
+  std::string where = "order \"" + o.order_no + "\": ";
+  if (o.customer_id.empty()) return invalid(where + "customer_id is empty");
+  if (o.currency.empty()) return invalid(where + "currency is empty");
+  auto amount = toUnits(o.amount, where + "amount");
+  if (!amount.ok()) return amount.takeError();
+  auto paid = toUnits(o.paid_before, where + "paid_before");
+  if (!paid.ok()) return paid.takeError();
+  if (*amount < 0 || *paid < 0) return invalid(where + "amount and paid_before must not be negative");
+  OrderRec& r = orders[ord];
+  if (orderOf(r) == o) return IngestOutcome::kDuplicate;
+  bool has_allocs = std::any_of(r.allocs.begin(), r.allocs.end(), [&](uint32_t a) { return allocs[a].live; });
+  if (has_allocs && (o.customer_id != customers.names[r.cust] || o.currency != currencies.names[r.cur])) {
+    return invalid(where + "customer or currency cannot change while payments are allocated to it (unmatch first)");
   }
-  orders_added_epoch = ++epoch;
-  return IngestOutcome::kAdded;
+  Units old_open = r.open();
+  beforeOrderChange(ord);
+  r.amount = *amount;
+  r.paid_before = *paid;
+  r.order_date = o.order_date;
+  r.has_planned = o.planned_receipt_date.has_value();
+  r.planned = o.planned_receipt_date.value_or(0);
+  bool new_reference = r.erp_bill_no != o.erp_bill_no;
+  if (new_reference) {
+    r.erp_bill_no = std::move(o.erp_bill_no);
+    indexReferences(ord);  // stale keys stay in the index; hits are verified against the text
+  }
+  r.cust = customers.intern(o.customer_id);
+  r.cur = currencies.intern(o.currency);
+  r.group = groupFor(r.cust, r.cur);
+  // Over-allocated now: release automatic allocations newest first, then flag manual ones.
+  std::vector<uint32_t> live;
+  for (uint32_t a : r.allocs) {
+    if (allocs[a].live && allocs[a].amount > 0) live.push_back(a);
+  }
+  std::sort(live.begin(), live.end(), [&](uint32_t x, uint32_t y) {
+    if (allocs[x].manual != allocs[y].manual) return !allocs[x].manual;
+    return allocs[x].seq > allocs[y].seq;
+  });
+  auto excess = [&] {
+    Units regular = r.paid_before + r.written_off + r.allocated;
+    for (uint32_t a : r.allocs) {
+      if (allocs[a].live && allocs[a].overpayment) regular -= allocs[a].amount;
+    }
+    return regular - std::max(r.amount, r.paid_before);
+  };
+  afterOrderChange(ord, false);
+  for (uint32_t a : live) {
+    Units over = excess();
+    if (over <= 0) break;
+    AllocRec& x = allocs[a];
+    uint32_t pay = x.pay;
+    if (x.manual) {
+      x.overpayment = true;
+      if (!x.unsaved) {
+        x.unsaved = true;
+        unsaved_allocs.push_back(a);
+      }
+      continue;
+    }
+    if (x.difference > 0) {  // a fee write-off on a smaller order makes no sense any more
+      beforeOrderChange(ord);
+      r.written_off -= x.difference;
+      x.difference = 0;
+      afterOrderChange(ord, false);
+      if (!x.unsaved) {
+        x.unsaved = true;
+        unsaved_allocs.push_back(a);
+      }
+      over = excess();
+      if (over <= 0) continue;
+    }
+    Units take = std::min(over, x.amount - x.unwound);  // a reversed part stays with its reversal
+    if (take <= 0) continue;
+    if (take == x.amount) removeAllocation(a);
+    else shrinkAllocation(a, take);
+    // Its money is free again: the next run tries it on its customer's other orders.
+    pays[pay].last_try_epoch = 0;
+    if (pays[pay].cust != kNone) groups[groupFor(pays[pay].cust, pays[pay].cur)].dirty_epoch = ++epoch;
+    touchPayment(pay);
+    refreshAvail(pay);
+  }
+  if (r.open() > old_open) groups[r.group].dirty_epoch = ++epoch;
+  if (new_reference || r.open() > old_open) orders_added_epoch = ++epoch;  // remarks may name it now
+  if (!r.changed) {
+    r.changed = true;
+    changed_orders.push_back(ord);
+  }
+  unsaved_orders.push_back(ord);
+  return IngestOutcome::kUpdated;
 }
 
 Result<IngestOutcome> Engine::Impl::addPayment(Payment p) {
@@ -350,6 +447,11 @@ Status Engine::addCustomerName(std::string_view customer_id, std::string_view na
 }
 
 Result<IngestOutcome> Engine::addOrder(Order order) { return impl_->addOrder(std::move(order)); }
+Result<IngestOutcome> Engine::upsertOrder(Order order) {
+  auto it = impl_->order_by_no.find(order.order_no);
+  if (it == impl_->order_by_no.end()) return impl_->addOrder(std::move(order));
+  return impl_->updateOrder(it->second, std::move(order));
+}
 Result<IngestOutcome> Engine::addPayment(Payment payment) { return impl_->addPayment(std::move(payment)); }
 RunStats Engine::run() { return impl_->run(); }
 const std::vector<ManualAction>& Engine::manualLog() const { return impl_->manual_log; }

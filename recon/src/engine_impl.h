@@ -218,6 +218,8 @@ struct Engine::Impl {
   // ingest
   Result<IngestOutcome> addOrder(Order o);
   Result<IngestOutcome> addPayment(Payment p);
+  Result<IngestOutcome> updateOrder(uint32_t ord, Order o);
+  void indexReferences(uint32_t ord);
   Order orderOf(const OrderRec& r) const;
   uint32_t groupFor(uint32_t cust, uint32_t cur);
 

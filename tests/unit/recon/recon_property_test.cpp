@@ -209,5 +209,30 @@ TEST(ReconProperty, ManualMatchesSurviveRematchOnRandomData) {
   }
 }
 
+TEST(ReconProperty, OrderUpdatesKeepTheBooksBalanced) {
+  for (uint64_t seed = 301; seed <= 320; ++seed) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    World w = generate(seed, 20, 35);
+    Engine e = build(w, 0);
+    e.run();
+    std::mt19937_64 rng(seed);
+    for (int k = 0; k < 12; ++k) {
+      Order o = w.orders[rng() % w.orders.size()];
+      int64_t c = static_cast<int64_t>(o.amount.coefficient()) * static_cast<int64_t>(50 + rng() % 100) / 100;
+      o.amount = *Decimal::fromUnscaled(c, 2);
+      auto r = e.upsertOrder(o);
+      ASSERT_TRUE(r.ok()) << r.error().message;
+      expectBooksBalance(e);
+      if (k % 4 == 3) e.run();
+    }
+    e.run();
+    expectBooksBalance(e);
+    expectNoSideExceeded(e);
+    e.rematchAll();
+    expectBooksBalance(e);
+    expectNoSideExceeded(e);
+  }
+}
+
 }  // namespace
 }  // namespace qiao::recon::testing

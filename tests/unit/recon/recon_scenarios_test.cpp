@@ -356,6 +356,56 @@ TEST(ReconScenario, AmbiguousPayerNameResolvesToNoOne) {
   EXPECT_EQ(e.payment("B1701")->status, PaymentStatus::kUnmatched);
 }
 
+TEST(ReconScenario, OrderAmountLoweredReleasesAutomaticMoney) {
+  Engine e = makeEngine();
+  Order o = order("SO-2026-0001801", kJiangnan, "10000.00", "2026-10-01");
+  add(e, o);
+  add(e, bank("B1801", "无锡江南电缆股份有限公司", "6000.00", "2026-11-01"));
+  add(e, bank("B1802", "无锡江南电缆股份有限公司", "4000.00", "2026-11-02"));
+  e.run();
+  ASSERT_EQ(e.order("SO-2026-0001801")->status, OrderStatus::kPaid);
+  e.takeChangedOrders();
+  EXPECT_EQ(*e.upsertOrder(o), IngestOutcome::kDuplicate);
+  o.amount = dec("8000.00");  // the CRM cut a line
+  ASSERT_EQ(*e.upsertOrder(o), IngestOutcome::kUpdated);
+  EXPECT_EQ(e.order("SO-2026-0001801")->status, OrderStatus::kPaid);
+  EXPECT_EQ(e.order("SO-2026-0001801")->paid, dec("8000"));
+  EXPECT_EQ(e.payment("B1802")->unallocated, dec("2000"));  // the newest automatic money went back
+  EXPECT_EQ(e.payment("B1801")->unallocated, dec("0"));
+  EXPECT_EQ(e.takeChangedOrders(), std::vector<std::string>{"SO-2026-0001801"});
+  expectBooksBalance(e);
+  // The freed money finds the customer's next order.
+  add(e, order("SO-2026-0001802", kJiangnan, "2000.00", "2026-11-10"));
+  e.run();
+  EXPECT_EQ(e.order("SO-2026-0001802")->status, OrderStatus::kPaid);
+  // Customer cannot move while money sits on the order.
+  Order moved = o;
+  moved.customer_id = kBeilun;
+  EXPECT_FALSE(e.upsertOrder(moved).ok());
+  expectBooksBalance(e);
+}
+
+TEST(ReconScenario, OrderAmountLoweredBelowManualMoneyIsOverpaid) {
+  Engine e = makeEngine();
+  Order o = order("SO-2026-0001901", kJiangnan, "5000.00", "2026-10-01");
+  add(e, o);
+  add(e, bank("B1901", "某人", "5000.00", "2026-11-01"));
+  e.run();
+  ASSERT_TRUE(e.match("B1901", "SO-2026-0001901", dec("5000"), "fin.qian", "代付", 1).ok());
+  o.amount = dec("4000.00");
+  o.erp_bill_no = "XSDD001901";
+  ASSERT_EQ(*e.upsertOrder(o), IngestOutcome::kUpdated);
+  EXPECT_EQ(e.order("SO-2026-0001901")->status, OrderStatus::kOverpaid);
+  EXPECT_EQ(e.order("SO-2026-0001901")->overpaid, dec("1000"));
+  EXPECT_TRUE(e.allocationsOfOrder("SO-2026-0001901")[0].overpayment);
+  expectBooksBalance(e);
+  // The new ERP number is searchable.
+  add(e, bank("B1902", "路人", "10.00", "2026-11-03", "xsdd001901"));
+  e.run();
+  EXPECT_EQ(e.allocationsOfPayment("B1902").size(), 0u);  // nothing open, but it was found:
+  EXPECT_TRUE(e.payment("B1902")->notes & kNoteReferencedOrderPaid);
+}
+
 TEST(ReconReport, FilteredListings) {
   Engine e = makeEngine();
   add(e, order("SO-A", kHuadong, "100.00", "2026-10-01"));

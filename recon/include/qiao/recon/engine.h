@@ -74,7 +74,7 @@ Status validate(const Config& config);
 // cross-reference: payer account / K/3 contact unit -> customer). nullopt = unknown.
 using CustomerResolver = std::function<std::optional<std::string>(const Payment&)>;
 
-enum class IngestOutcome : uint8_t { kAdded, kDuplicate };
+enum class IngestOutcome : uint8_t { kAdded, kDuplicate, kUpdated };
 
 struct RunStats {
   std::size_t payments_processed = 0;
@@ -153,6 +153,12 @@ class Engine {
   // kAlreadyExists when the id is known with different content; kInvalidArgument (naming
   // the field) for bad input.
   Result<IngestOutcome> addOrder(Order order);
+  // An order changed in the CRM / ERP: added if new, kDuplicate if unchanged, else kUpdated.
+  // Customer and currency may change only while nothing is allocated to it (kInvalidArgument
+  // otherwise). When the amount drops below what is allocated, automatic allocations are
+  // released newest first (their money goes back to its payments and is matched again on the
+  // next run); manual ones above the new amount are flagged as overpayment.
+  Result<IngestOutcome> upsertOrder(Order order);
   Result<IngestOutcome> addPayment(Payment payment);
 
   RunStats run();
