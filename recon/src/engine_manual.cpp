@@ -160,10 +160,10 @@ RunStats Engine::rematchAll() {
   auto isHeld = [&](const std::string& id) { return std::binary_search(held.begin(), held.end(), id); };
   std::erase_if(s.allocations, [&](const Allocation& a) { return !a.manual && !isHeld(a.payment_id); });
   for (PaymentState& p : s.payments) {
+    p.cancelled = Decimal();  // every reversal is applied again
+    p.reversal_of.reset();
     if (p.held) continue;
     p.processed = false;
-    p.cancelled = Decimal();
-    p.reversal_of.reset();
     p.notes = kNoteNone;
     if (p.customer_source != "manual") {
       p.resolved_customer_id.reset();

@@ -98,5 +98,29 @@ TEST_F(ReconManual, ReversalUnwindsManualLast) {
   expectBooksBalance(e);
 }
 
+TEST_F(ReconManual, HeldPaymentWithReversalSurvivesRematch) {
+  add(e, bank("B2004", "苏州华东精密机械有限公司", "7000.00", "2026-11-05"));
+  e.run();  // B2004: 5000 to SO-2026-0002002, 2000 advance
+  ASSERT_TRUE(e.unmatch("B2004", "SO-2026-0002002", "fin.zhao", "待确认", 1).ok());
+  ASSERT_TRUE(e.match("B2004", "SO-2026-0002002", dec("3000"), "fin.zhao", "确认3000", 2).ok());
+  Payment red = bank("B2004-R", "苏州华东精密机械有限公司", "-5000.00", "2026-11-06");
+  red.reverses_payment_id = "B2004";
+  add(e, red);
+  e.run();  // cancels the 4000 free, then 1000 of the manual allocation
+  auto before = e.payments();
+  auto orders_before = e.orders();
+  expectBooksBalance(e);
+  e.rematchAll();
+  expectBooksBalance(e);
+  auto after = e.payments();
+  ASSERT_EQ(after.size(), before.size());
+  for (std::size_t i = 0; i < after.size(); ++i) {  // notes may differ: they record history
+    EXPECT_EQ(after[i].allocated, before[i].allocated) << after[i].payment_id;
+    EXPECT_EQ(after[i].status, before[i].status) << after[i].payment_id;
+  }
+  EXPECT_EQ(e.orders(), orders_before);
+  EXPECT_EQ(e.advanceBalance(kHuadong, "CNY"), dec("0"));
+}
+
 }  // namespace
 }  // namespace qiao::recon::testing
