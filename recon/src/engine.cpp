@@ -429,8 +429,8 @@ Result<Engine> Engine::create(Config config, CustomerResolver resolver) {
 }
 
 void Engine::reserve(std::size_t orders, std::size_t payments) {
-  impl_->order_by_no.reserve(impl_->order_by_no.size() + orders);
-  impl_->pay_by_id.reserve(impl_->pay_by_id.size() + payments);
+  impl_->order_by_no.reserve(impl_->orders.size() + orders);
+  impl_->pay_by_id.reserve(impl_->pays.size() + payments);
   impl_->refs.reserve((impl_->orders.size() + orders) * 3);
 }
 

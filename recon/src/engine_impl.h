@@ -167,6 +167,64 @@ class RefIndex {
 };
 uint64_t hashKey(std::string_view s);
 
+// Open-addressing map from an id (order_no, payment_id) to its record index. The id text
+// lives in the record (KeyFn reads it back), so a slot is 8 bytes and lookups compare text
+// only on a 32-bit hash hit. Map-like surface: find() / end() / ->second, emplace, at.
+template <typename KeyFn>
+class IdIndex {
+ public:
+  struct Slot {
+    uint32_t hash = 0;
+    uint32_t second = kNone;
+  };
+  explicit IdIndex(KeyFn key) : key_(key) {}
+  const Slot* end() const { return nullptr; }
+  const Slot* find(std::string_view id) const {
+    if (slots_.empty()) return nullptr;
+    uint32_t h = hash32(id);
+    std::size_t mask = slots_.size() - 1;
+    for (std::size_t i = h & mask;; i = (i + 1) & mask) {
+      const Slot& s = slots_[i];
+      if (s.second == kNone) return nullptr;
+      if (s.hash == h && key_(s.second) == id) return &s;
+    }
+  }
+  uint32_t at(std::string_view id) const { return find(id)->second; }
+  // The id must not be present yet.
+  void emplace(std::string_view id, uint32_t idx) {
+    if ((size_ + 1) * 10 > slots_.size() * 7) rehash(slots_.empty() ? 1024 : slots_.size() * 2);
+    place(Slot{hash32(id), idx});
+    ++size_;
+  }
+  void reserve(std::size_t n) {
+    std::size_t want = 1024;
+    while (want * 7 < n * 10) want *= 2;
+    if (want > slots_.size()) rehash(want);
+  }
+
+ private:
+  static uint32_t hash32(std::string_view id) {
+    auto h = static_cast<uint64_t>(std::hash<std::string_view>{}(id));
+    return static_cast<uint32_t>(h ^ (h >> 32));
+  }
+  void place(Slot s) {
+    std::size_t mask = slots_.size() - 1;
+    std::size_t i = s.hash & mask;
+    while (slots_[i].second != kNone) i = (i + 1) & mask;
+    slots_[i] = s;
+  }
+  void rehash(std::size_t n) {
+    std::vector<Slot> old = std::move(slots_);
+    slots_.assign(n, Slot{});
+    for (const Slot& s : old) {
+      if (s.second != kNone) place(s);
+    }
+  }
+  KeyFn key_;
+  std::vector<Slot> slots_;
+  std::size_t size_ = 0;
+};
+
 struct Interner {
   std::vector<std::string> names;
   std::unordered_map<std::string, uint32_t> ids;
@@ -185,8 +243,16 @@ struct Engine::Impl {
   std::deque<OrderRec> orders;
   std::deque<PaymentRec> pays;
   std::vector<AllocRec> allocs;
-  std::unordered_map<std::string_view, uint32_t> order_by_no;
-  std::unordered_map<std::string_view, uint32_t> pay_by_id;
+  struct OrderNoOf {
+    const std::deque<OrderRec>* orders;
+    std::string_view operator()(uint32_t i) const { return (*orders)[i].order_no; }
+  };
+  struct PaymentIdOf {
+    const std::deque<PaymentRec>* pays;
+    std::string_view operator()(uint32_t i) const { return (*pays)[i].p.payment_id; }
+  };
+  IdIndex<OrderNoOf> order_by_no{OrderNoOf{&orders}};
+  IdIndex<PaymentIdOf> pay_by_id{PaymentIdOf{&pays}};
   RefIndex refs;
   Interner customers, currencies;
   std::vector<std::vector<uint32_t>> cust_groups;  // customer -> groups
