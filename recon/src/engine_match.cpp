@@ -134,6 +134,7 @@ void Engine::Impl::ruleReference(uint32_t pay, RunStats& stats) {
     }
     return hits;
   };
+  p.notes &= ~static_cast<uint32_t>(kNoteReferenceNotFound);
   if (p.p.source_order_no && !p.p.source_order_no->empty()) {
     bool full = false;
     auto hits = lookup(canonicalReference(*p.p.source_order_no), true, &full);
@@ -246,7 +247,10 @@ void Engine::Impl::processPayment(uint32_t pay, RunStats& stats, bool retry) {
       ruleReference(pay, stats);
       continue;
     }
-    if (p.cust == kNone || !by_customer) continue;
+    // A receipt linked to an order we do not know yet waits for it rather than being spread
+    // over other orders (it stays advance, note reference_not_found, and is retried when the
+    // customer gets a new order).
+    if (p.cust == kNone || !by_customer || (p.notes & kNoteReferenceNotFound)) continue;
     if (!hasOpenOrders(*this, p.cust, p.cur)) {
       if (hasOpenOrdersInOtherCurrency(*this, p.cust, p.cur)) p.notes |= kNoteCurrencyMismatch;
       continue;

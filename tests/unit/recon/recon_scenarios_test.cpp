@@ -62,6 +62,24 @@ TEST(ReconScenario, K3ReceiptSourceOrderField) {
   EXPECT_DOUBLE_EQ(a[0].confidence, 1.0);
 }
 
+TEST(ReconScenario, K3ReceiptForAnOrderNotSyncedYetWaitsForIt) {
+  Engine e = makeEngine();
+  add(e, order("SO-2026-0000311", kJiangnan, "500.00", "2026-09-01"));
+  add(e, k3("SKD00000460", kJiangnan, "1200.00", "2026-11-02", "XSDD000312"));
+  e.run();
+  EXPECT_TRUE(e.allocationsOfPayment("SKD00000460").empty());  // not spread over SO-…311
+  EXPECT_TRUE(e.payment("SKD00000460")->notes & kNoteReferenceNotFound);
+  EXPECT_EQ(e.payment("SKD00000460")->status, PaymentStatus::kAdvance);
+  add(e, order("SO-2026-0000312", kJiangnan, "1200.00", "2026-10-30", "XSDD000312"));
+  e.run();
+  auto a = e.allocationsOfPayment("SKD00000460");
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(a[0].order_no, "SO-2026-0000312");
+  EXPECT_EQ(a[0].rule, kRuleReference);
+  EXPECT_FALSE(e.payment("SKD00000460")->notes & kNoteReferenceNotFound);
+  EXPECT_EQ(e.order("SO-2026-0000311")->status, OrderStatus::kUnpaid);
+}
+
 TEST(ReconScenario, SplitPayment) {
   Engine e = makeEngine();
   add(e, order("SO-2026-0000401", kHuadong, "10000.00", "2026-10-08"));
