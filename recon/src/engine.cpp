@@ -322,7 +322,7 @@ Result<IngestOutcome> Engine::Impl::updateOrder(uint32_t ord, Order o) {
     touchPayment(pay);
     refreshAvail(pay);
   }
-  if (r.open() > old_open) groups[r.group].dirty_epoch = ++epoch;
+  if (r.open() > old_open || new_reference) groups[r.group].dirty_epoch = ++epoch;
   if (new_reference || r.open() > old_open) orders_added_epoch = ++epoch;  // remarks may name it now
   if (!r.changed) {
     r.changed = true;

@@ -78,6 +78,14 @@ TEST(ReconScenario, K3ReceiptForAnOrderNotSyncedYetWaitsForIt) {
   EXPECT_EQ(a[0].rule, kRuleReference);
   EXPECT_FALSE(e.payment("SKD00000460")->notes & kNoteReferenceNotFound);
   EXPECT_EQ(e.order("SO-2026-0000311")->status, OrderStatus::kUnpaid);
+  // The ERP number can also arrive later on a known order.
+  add(e, k3("SKD00000461", kJiangnan, "500.00", "2026-11-03", "XSDD000311"));
+  e.run();
+  EXPECT_TRUE(e.allocationsOfPayment("SKD00000461").empty());
+  Order known = order("SO-2026-0000311", kJiangnan, "500.00", "2026-09-01", "XSDD000311");
+  ASSERT_EQ(*e.upsertOrder(known), IngestOutcome::kUpdated);
+  e.run();
+  EXPECT_EQ(e.order("SO-2026-0000311")->status, OrderStatus::kPaid);
 }
 
 TEST(ReconScenario, SplitPayment) {
