@@ -69,6 +69,13 @@ Status validate(const Config& c) {
   if (c.tolerance.absolute && (c.tolerance.absolute->signum() < 0 || *c.tolerance.absolute > Decimal::fromInt(1'000'000'000'000))) {
     return invalid("tolerance.absolute: must be within 0..10^12");
   }
+  if (c.tolerance.absolute && c.tolerance.absolute->normalized().scale() > c.scale) {
+    return invalid("tolerance.absolute: " + c.tolerance.absolute->toString() + " has more than " +
+                   std::to_string(c.scale) + " decimals");
+  }
+  if (c.tolerance.percent && c.tolerance.percent->normalized().scale() > 4) {
+    return invalid("tolerance.percent: " + c.tolerance.percent->toString() + " has more than 4 decimals");
+  }
   if (c.tolerance.percent && (c.tolerance.percent->signum() < 0 || *c.tolerance.percent >= Decimal::fromInt(100))) {
     return invalid("tolerance.percent: must be >= 0 and < 100");
   }

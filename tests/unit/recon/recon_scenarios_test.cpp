@@ -432,6 +432,38 @@ TEST(ReconScenario, OrderAmountLoweredBelowManualMoneyIsOverpaid) {
   EXPECT_TRUE(e.payment("B1902")->notes & kNoteReferencedOrderPaid);
 }
 
+TEST(ReconConfig, RulesAndLimitsAreChecked) {
+  auto rules = parseRules({"exact_amount", "reference"});
+  ASSERT_TRUE(rules.ok());
+  EXPECT_EQ(*rules, (std::vector<MatchRule>{MatchRule::kExactAmount, MatchRule::kReference}));
+  auto unknown = parseRules({"reference", "fuzzy"});
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(unknown.error().message.find("rules[1]: unknown rule \"fuzzy\""), std::string::npos);
+  EXPECT_FALSE(parseRules({"reference", "reference"}).ok());
+  Config c;
+  c.scale = 7;
+  EXPECT_FALSE(validate(c).ok());
+  c = Config{};
+  c.tolerance.absolute = dec("0.005");
+  EXPECT_NE(validate(c).error().message.find("tolerance.absolute"), std::string::npos);
+  c = Config{};
+  c.tolerance.percent = dec("100");
+  EXPECT_FALSE(validate(c).ok());
+  c = Config{};
+  c.confidence.oldest_first = 1.5;
+  EXPECT_NE(validate(c).error().message.find("confidence.oldest_first"), std::string::npos);
+  EXPECT_FALSE(Engine::create(c).ok());
+  // Rules can be switched off: without oldest_first a lump sum stays advance.
+  Config only_exact;
+  only_exact.rules = {MatchRule::kExactAmount};
+  Engine e = makeEngine(only_exact);
+  add(e, order("SO-1", kHuadong, "100.00", "2026-10-01"));
+  add(e, bank("B1", "苏州华东精密机械有限公司", "150.00", "2026-11-01", "SO-1"));
+  e.run();
+  EXPECT_TRUE(e.allocationsOfPayment("B1").empty());
+  EXPECT_EQ(e.payment("B1")->status, PaymentStatus::kAdvance);
+}
+
 TEST(ReconReport, FilteredListings) {
   Engine e = makeEngine();
   add(e, order("SO-A", kHuadong, "100.00", "2026-10-01"));

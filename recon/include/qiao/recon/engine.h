@@ -3,7 +3,8 @@
 // Feed it orders and payments (idempotent by order_no / payment_id), call run(), read the
 // results. run() only looks at what is new or changed since the last run: new payments,
 // payments whose original arrived (reversals), and remainders (预收) of customers that got
-// new or reopened orders. Everything is in memory; exportState()/restore() (rows.h) persist it.
+// new or reopened orders. Everything is in memory; writeChanges()/restore() (rows.h) persist
+// it.
 //
 // Rules, in Config::rules order (each allocation records its rule and a confidence):
 //   reference        order / ERP bill number in source_order_no or in the remark
@@ -67,7 +68,8 @@ struct Config {
   std::size_t min_reference_length = 5;  // shortest remark piece looked up as a reference
   Confidences confidence;
 };
-// kInvalidArgument naming the field: scale 0..6, tolerances >= 0, confidences in 0..1.
+// kInvalidArgument naming the field: scale 0..6, tolerance.absolute >= 0 with at most `scale`
+// decimals, tolerance.percent in [0, 100) with at most 4 decimals, confidences in 0..1.
 Status validate(const Config& config);
 
 // Maps a payment to a customer id when it carries none (the lead backs it with the ID
