@@ -95,6 +95,7 @@ class XlsSheetReader final : public SheetReader {
   ExcelDateSystem dateSystem() const override {
     return date1904_ ? ExcelDateSystem::k1904 : ExcelDateSystem::k1900;
   }
+  int64_t declaredLastRow() const override { return static_cast<int64_t>(rows_); }
 
  private:
   std::unique_ptr<Handle> h_;

@@ -197,6 +197,7 @@ class XlsxSheetReader final : public SheetReader {
   ExcelDateSystem dateSystem() const override {
     return date1904_ ? ExcelDateSystem::k1904 : ExcelDateSystem::k1900;
   }
+  int64_t declaredLastRow() const override { return declared_last_row_; }
 
  private:
   void failAt(const std::string& what) {
@@ -204,7 +205,14 @@ class XlsxSheetReader final : public SheetReader {
   }
 
   void onStart(std::string_view n, const char** a) {
-    if (n == "row") {
+    if (n == "dimension") {
+      // ref="A1:J100001" (or "A1" for one cell): the last row is the number at the end.
+      const char* ref = attr(a, "ref");
+      std::string_view r = ref ? ref : "";
+      size_t digits = r.size();
+      while (digits > 0 && r[digits - 1] >= '0' && r[digits - 1] <= '9') --digits;
+      if (digits < r.size() && r.size() - digits <= 7) declared_last_row_ = std::atoll(ref + digits);
+    } else if (n == "row") {
       const char* r = attr(a, "r");
       int64_t num = r ? std::atoll(r) : row_number_ + 1;
       if (num <= 0 || num > 1048576) {
@@ -319,6 +327,7 @@ class XlsxSheetReader final : public SheetReader {
   int phonetic_ = 0;
   int64_t row_number_ = 0;
   int64_t col_ = -1;
+  int64_t declared_last_row_ = -1;
   std::string type_;
   int style_ = 0;
   std::string value_, inline_;

@@ -137,6 +137,7 @@ TEST(CsvTable, ShortAndLongRecords) {
   writeBytes(dir.file("t.csv"), "a,b,c\n1,2\n1,2,3,4\n");
   auto t = openTable(dir.file("t.csv"));
   ASSERT_TRUE(t.ok());
+  EXPECT_EQ((*t)->declaredDataRows(), -1);
   Row row;
   ASSERT_TRUE(*(*t)->next(row));  // short rows are padded by default
   auto bad = (*t)->next(row);

@@ -147,6 +147,7 @@ TEST(XlsReader, ReadsAHandMadeBiff8Workbook) {
   auto t = openTable(dir.file("old.xls"));
   ASSERT_TRUE(t.ok()) << t.error().message;
   EXPECT_EQ((*t)->header(), (std::vector<std::string>{"客户名称", "金额", "日期"}));
+  EXPECT_EQ((*t)->declaredDataRows(), 1);
   Row r;
   auto more = (*t)->next(r);
   ASSERT_TRUE(more.ok() && *more);

@@ -205,6 +205,7 @@ TEST(XlsxReader, ReadsBackWhatTheWriterWrote) {
   auto t = openTable(dir.file("w.xlsx"));
   ASSERT_TRUE(t.ok()) << t.error().message;
   EXPECT_EQ((*t)->header(), (std::vector<std::string>{"名称", "金额", "日期", "电话", "数量", "启用"}));
+  EXPECT_EQ((*t)->declaredDataRows(), 2);  // from <dimension ref="A1:F3"/>
   Row r;
   ASSERT_TRUE(*(*t)->next(r));
   EXPECT_EQ(cellText(r, 0), "华为");

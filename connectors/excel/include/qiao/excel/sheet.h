@@ -96,6 +96,9 @@ class SheetReader {
   virtual const std::string& sheetName() const = 0;
   // The workbook's date system (for numbers a caller reads as Excel serial dates).
   virtual ExcelDateSystem dateSystem() const { return ExcelDateSystem::k1900; }
+  // The last row number the file declares (.xlsx <dimension>, .xls), for progress reports;
+  // -1 when unknown (CSV, or a workbook without a dimension). A hint, not a promise.
+  virtual int64_t declaredLastRow() const { return -1; }
 };
 
 // The sheets of a workbook, in order (a .csv has one, named after the file's stem).
@@ -115,6 +118,11 @@ class TableReader {
   const std::string& sheetName() const { return sheet_->sheetName(); }
   const std::string& fileName() const { return file_name_; }
   ExcelDateSystem dateSystem() const { return sheet_->dateSystem(); }
+  // Data rows the file declares below the header (-1 unknown): "rows done / total" progress.
+  int64_t declaredDataRows() const {
+    int64_t last = sheet_->declaredLastRow();
+    return last < header_row_ ? -1 : last - header_row_;
+  }
   Result<bool> next(Row& row);
 
  private:
