@@ -125,7 +125,7 @@ void RefIndex::insert(uint64_t hash, uint32_t ord, Kind kind) {
 }
 
 uint32_t Interner::intern(std::string_view s) {
-  auto it = ids.find(std::string(s));
+  auto it = ids.find(s);
   if (it != ids.end()) return it->second;
   auto id = static_cast<uint32_t>(names.size());
   names.emplace_back(s);
@@ -134,7 +134,7 @@ uint32_t Interner::intern(std::string_view s) {
 }
 
 uint32_t Interner::find(std::string_view s) const {
-  auto it = ids.find(std::string(s));
+  auto it = ids.find(s);
   return it == ids.end() ? kNone : it->second;
 }
 
@@ -169,9 +169,12 @@ Result<Units> Engine::Impl::toUnits(const Decimal& d, std::string_view field) co
 Decimal Engine::Impl::fromUnits(Units u) const { return *Decimal::fromUnscaled(u, cfg.scale); }
 
 uint32_t Engine::Impl::groupFor(uint32_t cust, uint32_t cur) {
+  if (cust < cust_groups.size()) {  // a customer has a group or two: no hashing needed
+    for (uint32_t g : cust_groups[cust]) {
+      if (groups[g].cur == cur) return g;
+    }
+  }
   uint64_t key = (static_cast<uint64_t>(cust) << 32) | cur;
-  auto it = group_by_key.find(key);
-  if (it != group_by_key.end()) return it->second;
   auto g = static_cast<uint32_t>(groups.size());
   groups.emplace_back(cust, cur, AgeLess{&orders}, PayLess{&pays});
   group_by_key.emplace(key, g);
@@ -226,8 +229,8 @@ Result<IngestOutcome> Engine::Impl::addOrder(Order o) {
   indexReferences(idx);
   if (r.open() > 0) {  // a new order is not a "change" for the CRM push
     Group& g = groups[r.group];
-    g.by_age.insert(AgeKey{r.order_date, idx});
-    g.by_amount.insert(AmountKey{r.open(), idx});
+    if (g.pending.empty()) groups_with_pending.push_back(r.group);
+    g.pending.push_back(idx);
     g.dirty_epoch = ++epoch;
   }
   orders_added_epoch = ++epoch;
@@ -380,7 +383,29 @@ Result<IngestOutcome> Engine::Impl::addPayment(Payment p) {
   return IngestOutcome::kAdded;
 }
 
+void Engine::Impl::flushPending() {
+  for (uint32_t gi : groups_with_pending) {
+    Group& g = groups[gi];
+    AgeKeyLess by_age{AgeLess{&orders}};
+    std::vector<AgeKey> ages;
+    ages.reserve(g.pending.size());
+    for (uint32_t o : g.pending) ages.push_back(AgeKey{orders[o].order_date, o});
+    std::sort(ages.begin(), ages.end(), by_age);
+    for (const AgeKey& k : ages) g.by_age.insert(g.by_age.end(), k);
+    AmountLess by_amount{AgeLess{&orders}};
+    std::vector<AmountKey> amounts;
+    amounts.reserve(g.pending.size());
+    for (uint32_t o : g.pending) amounts.push_back(AmountKey{orders[o].open(), o});
+    std::sort(amounts.begin(), amounts.end(), by_amount);
+    for (const AmountKey& k : amounts) g.by_amount.insert(g.by_amount.end(), k);
+    g.pending.clear();
+    g.pending.shrink_to_fit();
+  }
+  groups_with_pending.clear();
+}
+
 void Engine::Impl::beforeOrderChange(uint32_t ord) {
+  if (!groups_with_pending.empty()) flushPending();
   OrderRec& r = orders[ord];
   Group& g = groups[r.group];
   Units open = r.open();

@@ -130,6 +130,7 @@ struct Group {
   std::set<AmountKey, AmountLess> by_amount;
   std::set<uint32_t, PayLess> avail;
   uint64_t dirty_epoch = 0;  // last time an order was added or reopened
+  std::vector<uint32_t> pending;  // open orders added since the sets were last filled
   Group(uint32_t c, uint32_t k, AgeLess a, PayLess p)
       : cust(c), cur(k), by_age(AgeKeyLess{a}), by_amount(AmountLess{a}), avail(p) {}
 };
@@ -225,9 +226,14 @@ class IdIndex {
   std::size_t size_ = 0;
 };
 
+struct StringHash {  // lets the maps be searched with a string_view, no temporary string
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+
 struct Interner {
   std::vector<std::string> names;
-  std::unordered_map<std::string, uint32_t> ids;
+  std::unordered_map<std::string, uint32_t, StringHash, std::equal_to<>> ids;
   uint32_t intern(std::string_view s);
   uint32_t find(std::string_view s) const;  // kNone if unknown
 };
@@ -288,6 +294,11 @@ struct Engine::Impl {
   void indexReferences(uint32_t ord);
   Order orderOf(const OrderRec& r) const;
   uint32_t groupFor(uint32_t cust, uint32_t cur);
+
+  // New orders wait in Group::pending and enter the ordered sets in bulk (sorted, hinted
+  // inserts) before anything reads or changes the sets.
+  std::vector<uint32_t> groups_with_pending;
+  void flushPending();
 
   // index maintenance around a change of an order's open amount
   void beforeOrderChange(uint32_t ord);

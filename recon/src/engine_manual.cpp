@@ -229,8 +229,8 @@ Status Engine::Impl::checkInvariants() const {
   }
   std::size_t open_count = 0, age_count = 0, amount_count = 0;
   for (const Group& g : groups) {
-    age_count += g.by_age.size();
-    amount_count += g.by_amount.size();
+    age_count += g.by_age.size() + g.pending.size();
+    amount_count += g.by_amount.size() + g.pending.size();
   }
   for (std::size_t i = 0; i < orders.size(); ++i) {
     const OrderRec& o = orders[i];
@@ -246,7 +246,9 @@ Status Engine::Impl::checkInvariants() const {
     if (open > 0) {
       ++open_count;
       const Group& g = groups[o.group];
-      if (!g.by_age.count(AgeKey{o.order_date, static_cast<uint32_t>(i)}) || !g.by_amount.count(AmountKey{open, static_cast<uint32_t>(i)})) {
+      bool pending = std::find(g.pending.begin(), g.pending.end(), static_cast<uint32_t>(i)) != g.pending.end();
+      if (!pending && (!g.by_age.count(AgeKey{o.order_date, static_cast<uint32_t>(i)}) ||
+                       !g.by_amount.count(AmountKey{open, static_cast<uint32_t>(i)}))) {
         return fail("order " + o.order_no + ": open but not indexed");
       }
     }

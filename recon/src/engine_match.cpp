@@ -346,6 +346,7 @@ bool Engine::Impl::processReversal(uint32_t pay, RunStats& stats) {
 }
 
 RunStats Engine::Impl::run() {
+  flushPending();
   RunStats stats;
   std::vector<uint32_t> positive, negative;
   for (uint32_t idx : pending) {
