@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "qiao/core/datetime.h"
+#include "qiao/excel/file_identity.h"
 
 namespace qiao::connectors::excel {
 namespace {
@@ -119,9 +120,8 @@ Result<std::string> exportFileName(const std::string& pattern, int64_t utc_ms, c
     else if (pattern.compare(i, 8, "{entity}") == 0) { out += entity; i += 7; }
     else out += pattern[i];
   }
-  if (badName(out) || out[0] == '.') {
-    return Error::permanent(ErrorCode::kInvalidArgument, "excel: export file name '" + out + "' is not a plain file name");
-  }
+  auto valid = qiao::excel::validateFileName(out);
+  if (!valid.ok()) return Error::permanent(ErrorCode::kInvalidArgument, "excel: export " + valid.error().message);
   return out;
 }
 

@@ -69,4 +69,31 @@ std::string rowPositionKey(std::string_view file_sha256, std::string_view sheet,
   return k;
 }
 
+Status validateFileName(std::string_view name) {
+  auto bad = [&](const char* why) {
+    std::string shown(name.substr(0, 60));
+    for (auto& ch : shown) {
+      if (static_cast<unsigned char>(ch) < 0x20) ch = '?';
+    }
+    return Status(Error::permanent(ErrorCode::kInvalidArgument, "file name '" + shown + "' " + why));
+  };
+  if (name.empty()) return bad("is empty");
+  if (name.size() > 255) return bad("is longer than 255 bytes");
+  if (name[0] == '.') return bad("starts with '.'");
+  for (size_t i = 0; i < name.size(); ++i) {
+    auto c = static_cast<unsigned char>(name[i]);
+    if (c == '/' || c == '\\') return bad("contains a path separator");
+    if (c < 0x20 || c == 0x7F) return bad("contains a control character");
+    if (c >= 0x80) {  // UTF-8 well-formedness, so the name is printable in logs and the API
+      size_t len = (c >= 0xC2 && c <= 0xDF) ? 2 : (c >= 0xE0 && c <= 0xEF) ? 3 : (c >= 0xF0 && c <= 0xF4) ? 4 : 0;
+      if (len == 0 || i + len > name.size()) return bad("is not valid UTF-8");
+      for (size_t k = 1; k < len; ++k) {
+        if ((static_cast<unsigned char>(name[i + k]) & 0xC0) != 0x80) return bad("is not valid UTF-8");
+      }
+      i += len - 1;
+    }
+  }
+  return Status();
+}
+
 }  // namespace qiao::excel

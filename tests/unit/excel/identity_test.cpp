@@ -31,3 +31,19 @@ TEST(RowKeys, ContentKeyIgnoresSurroundingSpaceButNotValuesOrOrder) {
 
 }  // namespace
 }  // namespace qiao::excel
+
+namespace qiao::excel {
+namespace {
+
+TEST(FileNames, OnlyPlainNamesPass) {
+  for (const char* ok : {"orders.xlsx", "订单 2026-11.csv", "a..b.csv"}) EXPECT_TRUE(validateFileName(ok).ok()) << ok;
+  for (const char* bad : {"", "../x.csv", "..", ".hidden.csv", "a/b.csv", "a\\b.csv", "a\nb.csv", "\xFF.csv"}) {
+    EXPECT_FALSE(validateFileName(bad).ok()) << bad;
+  }
+  EXPECT_FALSE(validateFileName(std::string(256, 'a')).ok());
+  EXPECT_FALSE(validateFileName(std::string("a\0b", 3)).ok());
+  EXPECT_NE(validateFileName("../etc/passwd").error().message.find("starts with '.'"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace qiao::excel

@@ -20,4 +20,9 @@ std::string rowContentKey(const std::vector<std::string>& values);
 // A key for a row position in one file version: "<file sha first 16>:<sheet>:<row>".
 std::string rowPositionKey(std::string_view file_sha256, std::string_view sheet, int64_t row);
 
+// For names that come from outside (uploads, patterns): kInvalidArgument unless `name` is a
+// plain file name — not empty, at most 255 bytes, no '/', '\\', NUL or other control
+// characters, not starting with '.' (hidden, "..", our temporary files), valid UTF-8.
+Status validateFileName(std::string_view name);
+
 }  // namespace qiao::excel
