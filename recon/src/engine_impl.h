@@ -312,6 +312,7 @@ struct Engine::Impl {
   void ruleReference(uint32_t pay, RunStats& stats);
   void ruleExact(uint32_t pay, RunStats& stats);
   void ruleTolerance(uint32_t pay, RunStats& stats);
+  bool withinTolerance(Units open, Units diff) const;
   void ruleOldest(uint32_t pay, RunStats& stats);
   bool processReversal(uint32_t pay, RunStats& stats);
   uint32_t allocate(uint32_t pay, uint32_t ord, Units amount, Units difference, uint8_t rule,

@@ -210,7 +210,9 @@ Status Engine::Impl::checkInvariants() const {
       return fail("positive allocation by a reversal, seq " + std::to_string(a.seq));
     }
     if (a.unwound < 0 || (a.amount > 0 && a.unwound > a.amount)) return fail("unwound out of range, seq " + std::to_string(a.seq));
-    if (a.difference != 0 && a.rule != kIdTolerance && a.rule != kIdReversal) return fail("difference outside tolerance");
+    if (a.difference != 0 && a.rule != kIdTolerance && a.rule != kIdReference && a.rule != kIdReversal) {
+      return fail("fee difference on a " + std::string(ruleName(a.rule)) + " allocation");
+    }
     if (p.cur != orders[a.ord].cur) return fail("cross-currency allocation seq " + std::to_string(a.seq));
     pay_sum[a.pay] += a.amount;
     ord_sum[a.ord] += a.amount;

@@ -180,9 +180,22 @@ void Engine::Impl::ruleReference(uint32_t pay, RunStats& stats) {
     if (avail <= 0) break;
     Units open = orders[c.ord].open();
     if (open <= 0) { p.notes |= kNoteReferencedOrderPaid; continue; }
-    allocate(pay, c.ord, std::min(avail, open), 0, kIdReference, c.conf);
+    // The named order short by a bank fee: settled like the tolerance rule would.
+    Units write_off = 0;
+    if (avail < open && cfg.write_off_tolerance_difference && withinTolerance(open, open - avail)) {
+      write_off = open - avail;
+      p.notes |= kNoteFeeWrittenOff;
+    }
+    allocate(pay, c.ord, std::min(avail, open), write_off, kIdReference, c.conf);
     ++stats.allocations_created;
   }
+}
+
+bool Engine::Impl::withinTolerance(Units open, Units diff) const {
+  bool abs_ok = has_tol_abs && diff <= tol_abs;
+  // diff <= open * percent / 100, percent held with 4 decimals
+  bool pct_ok = has_tol_pct && diff * 1'000'000 <= open * tol_pct_units;
+  return (has_tol_abs && has_tol_pct && cfg.tolerance.require_both) ? (abs_ok && pct_ok) : (abs_ok || pct_ok);
 }
 
 void Engine::Impl::ruleExact(uint32_t pay, RunStats& stats) {
@@ -212,11 +225,7 @@ void Engine::Impl::ruleTolerance(uint32_t pay, RunStats& stats) {
   auto it = g.by_amount.lower_bound(AmountKey{rem, kNone});
   if (it == g.by_amount.end()) return;
   Units open = it->open, diff = open - rem;
-  bool abs_ok = has_tol_abs && diff <= tol_abs;
-  // diff <= open * percent / 100, percent held with 4 decimals
-  bool pct_ok = has_tol_pct && diff * 1'000'000 <= open * tol_pct_units;
-  bool ok = (has_tol_abs && has_tol_pct && cfg.tolerance.require_both) ? (abs_ok && pct_ok) : (abs_ok || pct_ok);
-  if (!ok) return;
+  if (!withinTolerance(open, diff)) return;
   Units write_off = cfg.write_off_tolerance_difference ? diff : 0;
   if (write_off > 0) p.notes |= kNoteFeeWrittenOff;
   allocate(pay, it->ord, rem, write_off, kIdTolerance, cfg.confidence.tolerance_amount * customerFactor(p));

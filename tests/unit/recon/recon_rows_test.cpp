@@ -22,6 +22,9 @@ Engine busyEngine() {
   red.reverses_payment_id = "B3002";
   add(e, red);
   add(e, bank("B3003", "某个人", "800.00", "2026-11-04"));
+  Payment waiting = bank("B3009-R", "宁波北仑模具有限责任公司", "-300.00", "2026-11-04");
+  waiting.reverses_payment_id = "B3009";  // its original has not arrived
+  add(e, waiting);
   e.run();
   EXPECT_TRUE(e.match("B3003", "SO-2026-0003003", dec("800"), "fin.sun", "电话确认", 1764000000000).ok());
   return e;
@@ -48,7 +51,10 @@ TEST(ReconRows, RoundTripIsLossless) {
   RunStats nothing = restored->run();
   EXPECT_EQ(nothing.allocations_created, 0u);
   add(*restored, bank("B3004", "苏州华东精密机械有限公司", "3000.00", "2026-11-05"));
-  restored->run();
+  add(*restored, bank("B3009", "宁波北仑模具有限责任公司", "300.00", "2026-11-01"));
+  RunStats later = restored->run();
+  EXPECT_EQ(later.reversals_applied, 1u);  // the stored waiting reversal found its original
+  EXPECT_EQ(restored->payment("B3009")->status, PaymentStatus::kReversed);
   EXPECT_EQ(restored->order("SO-2026-0003002")->status, OrderStatus::kPaid);
   expectBooksBalance(*restored);
 }
@@ -146,6 +152,15 @@ TEST(ReconRows, WriteChangesKeepsTheStoreEqualToTheEngine) {
   store.fail_after = 0;
   store.upserts = 0;
   ASSERT_FALSE(e.writeChanges(store.writer()).ok());
+  ASSERT_TRUE(e.writeChanges(store.writer()).ok());
+  {
+    auto loaded = store.load();
+    ASSERT_TRUE(loaded.ok()) << loaded.error().message;
+    expectSameBooks(e, *loaded);
+  }
+  // An order update rewrites its row and the allocations it released.
+  Order cut = order("SO-2026-0003002", kHuadong, "2000.00", "2026-10-02");
+  ASSERT_EQ(*e.upsertOrder(cut), IngestOutcome::kUpdated);
   ASSERT_TRUE(e.writeChanges(store.writer()).ok());
   {
     auto loaded = store.load();

@@ -165,6 +165,21 @@ TEST(ReconScenario, FeeDeductedWithinTolerance) {
   expectBooksBalance(e);
 }
 
+TEST(ReconScenario, FeeDeductedFromAPaymentNamingItsOrder) {
+  Engine e = makeEngine();  // default tolerance: ¥10
+  add(e, order("SO-2026-0000731", kJiangnan, "12000.00", "2026-10-01"));
+  add(e, order("SO-2026-0000732", kJiangnan, "500.00", "2026-09-01"));
+  add(e, bank("B731", "无锡江南电缆股份有限公司", "11992.50", "2026-11-01", "SO-2026-0000731 货款"));
+  e.run();
+  auto a = e.allocationsOfPayment("B731");
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(a[0].rule, kRuleReference);
+  EXPECT_EQ(a[0].difference, dec("7.50"));
+  EXPECT_EQ(e.order("SO-2026-0000731")->status, OrderStatus::kPaid);
+  EXPECT_EQ(e.order("SO-2026-0000732")->status, OrderStatus::kUnpaid);
+  expectBooksBalance(e);
+}
+
 TEST(ReconScenario, ShortfallBeyondToleranceIsPartial) {
   Config c;
   c.tolerance.absolute = dec("20");

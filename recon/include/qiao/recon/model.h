@@ -65,7 +65,7 @@ struct Allocation {
   std::string payment_id;
   std::string order_no;
   Decimal amount;      // > 0; < 0 only for rule "reversal" (unwinding the original's share)
-  Decimal difference;  // tolerance rule: the shortfall written off on the order (bank fee)
+  Decimal difference;  // tolerance / reference rule: the shortfall written off (bank fee)
   std::string rule;
   double confidence = 0;  // 0..1
   bool manual = false;
