@@ -151,7 +151,6 @@ class RefIndex {
       if (s.hash == hash) f(s.ord, static_cast<Kind>(s.kind));
     }
   }
-  std::size_t memoryBytes() const { return slots_.capacity() * sizeof(Slot); }
   void reserve(std::size_t keys) {
     while (slots_.size() * 6 < keys * 10) grow();
   }
