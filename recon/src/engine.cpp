@@ -570,6 +570,7 @@ std::vector<PaymentResult> Engine::payments(const PaymentFilter& f) const {
   std::vector<PaymentResult> out;
   for (const PaymentRec& r : m.pays) {
     if ((f.customer_id && r.cust != cust) || (f.from && r.p.date < *f.from) || (f.to && r.p.date > *f.to)) continue;
+    if (f.any_notes != kNoteNone && (r.notes & f.any_notes) == 0) continue;
     PaymentResult p = paymentResult(m, r);
     if (f.status && p.status != *f.status) continue;
     out.push_back(std::move(p));

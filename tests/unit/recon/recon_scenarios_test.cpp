@@ -500,6 +500,10 @@ TEST(ReconReport, FilteredListings) {
   PaymentFilter unmatched;
   unmatched.status = PaymentStatus::kUnmatched;
   EXPECT_EQ(e.payments(unmatched).size(), 1u);
+  PaymentFilter exceptions;  // the workbook's exceptions sheet
+  exceptions.any_notes = kNoteUnknownPayer | kNoteCurrencyMismatch;
+  ASSERT_EQ(e.payments(exceptions).size(), 1u);
+  EXPECT_EQ(e.payments(exceptions)[0].payment_id, "B2");
   PaymentFilter nobody;
   nobody.customer_id = "C-NONE";
   EXPECT_TRUE(e.payments(nobody).empty());

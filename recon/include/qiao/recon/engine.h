@@ -133,6 +133,7 @@ struct PaymentFilter {
   std::optional<PaymentStatus> status;
   std::optional<std::string> customer_id;  // as given or resolved
   std::optional<Date> from, to;
+  uint32_t any_notes = kNoteNone;  // non-zero: only payments carrying one of these notes
 };
 
 struct State;      // rows.h
