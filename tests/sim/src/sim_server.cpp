@@ -239,9 +239,9 @@ bool SimServer::start(std::string* error) {
     params->setMaxKeepAliveRequests(0);  // unlimited requests per connection
     params->setKeepAliveTimeout(Poco::Timespan(30, 0));
     params->setTimeout(Poco::Timespan(60, 0));
-    // The pool must outlive the server; a function-local static does.
-    static Poco::ThreadPool pool(4, options_.threads + 4);
-    server_ = std::make_unique<Poco::Net::HTTPServer>(new RouterFactory(*this), pool, socket,
+    // The pool outlives the server: stop() joins its threads after the server stopped.
+    pool_ = std::make_unique<Poco::ThreadPool>(4, options_.threads + 4);
+    server_ = std::make_unique<Poco::Net::HTTPServer>(new RouterFactory(*this), *pool_, socket,
                                                       params);
     server_->start();
   } catch (const Poco::Exception& e) {
@@ -258,6 +258,7 @@ void SimServer::stop() {
     server_->stopAll(true);
     server_.reset();
   }
+  if (pool_) pool_->joinAll();  // no connection thread may outlive the simulators
 }
 
 }  // namespace qiao::sim

@@ -14,6 +14,9 @@
 
 #include <nlohmann/json.hpp>
 
+namespace Poco {
+class ThreadPool;
+}
 namespace Poco::Net {
 class HTTPServer;
 class HTTPServerRequest;
@@ -109,6 +112,7 @@ class SimServer {
 
   Options options_;
   std::map<std::string, std::unique_ptr<Simulator>> sims_;  // fixed once started
+  std::unique_ptr<Poco::ThreadPool> pool_;  // declared first: destroyed after server_
   std::unique_ptr<Poco::Net::HTTPServer> server_;
   StopSignal stop_;
   std::mutex save_mu_;
