@@ -76,9 +76,9 @@ class XlsSheetReader final : public SheetReader {
           case FREEXL_CELL_SST_TEXT: cell = Cell::string(v.value.text_value ? v.value.text_value : ""); break;
           case FREEXL_CELL_DATE:
           case FREEXL_CELL_DATETIME: {
-            auto p = parseDateTimeAuto(v.value.text_value ? v.value.text_value : "");
-            if (!p.ok()) return readError(file_ + ": " + cellRef(sheet_, r + 1, c) + ": bad date");
-            cell = Cell::dateTime(p->local);
+            const char* text = v.value.text_value ? v.value.text_value : "";
+            auto p = parseDateTimeAuto(text);
+            cell = p.ok() ? Cell::dateTime(p->local) : Cell::string(text);  // judged per cell later
             break;
           }
           case FREEXL_CELL_TIME: cell = Cell::string(v.value.text_value ? v.value.text_value : ""); break;

@@ -292,8 +292,8 @@ class XlsxSheetReader final : public SheetReader {
       cell = Cell::error(value_);
     } else if (type_ == "d") {
       auto p = parseDateTimeAuto(value_);
-      if (!p.ok()) { failAt("bad ISO date '" + value_ + "'"); return; }
-      cell = Cell::dateTime(p->local);
+      // An unparsable date stays text: the row converter names the cell, the file goes on.
+      cell = p.ok() ? Cell::dateTime(p->local) : Cell::string(value_);
     } else if (value_.empty()) {
       return;  // a styled empty cell
     } else {
@@ -302,8 +302,9 @@ class XlsxSheetReader final : public SheetReader {
       bool is_date = style_ >= 0 && static_cast<size_t>(style_) < date_styles_.size() && date_styles_[style_];
       if (is_date) {
         auto dt = fromExcelSerial(std::strtod(value_.c_str(), nullptr), dateSystem());
-        if (!dt.ok()) { failAt("date serial " + value_ + ": " + dt.error().message); return; }
-        cell = Cell::dateTime(*dt);
+        // A date-formatted number that is no date (negative, 1900-02-29, past 9999) shows as
+        // ##### in Excel; it stays a number here, for the row converter to judge.
+        cell = dt.ok() ? Cell::dateTime(*dt) : Cell::number(std::move(text));
       } else {
         cell = Cell::number(std::move(text));
       }

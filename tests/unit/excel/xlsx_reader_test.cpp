@@ -115,6 +115,23 @@ TEST(XlsxReader, DatesThroughBuiltinAndCustomFormatsIn1900System) {
   EXPECT_EQ(cellType(r, 4), CellType::kNumber);
 }
 
+TEST(XlsxReader, DateFormattedNumbersThatAreNoDatesStayNumbers) {
+  TempDir dir;
+  XlsxParts p;
+  p.styles = kDateStyles;
+  p.sheets[0].second = "<row r=\"1\"><c r=\"A1\" s=\"1\"><v>-5</v></c><c r=\"B1\" s=\"1\"><v>60</v></c>"
+                       "<c r=\"C1\" t=\"d\"><v>not a date</v></c><c r=\"D1\" t=\"d\"><v>2026-11-26T08:00:00</v></c></row>";
+  ASSERT_TRUE(writeXlsx(dir.file("nd.xlsx"), p));
+  auto all = readAll(dir.file("nd.xlsx"));
+  ASSERT_EQ(all.error, "");
+  const Row& r = all.rows.at(0);
+  EXPECT_EQ(cellType(r, 0), CellType::kNumber);
+  EXPECT_EQ(cellText(r, 0), "-5");
+  EXPECT_EQ(cellType(r, 1), CellType::kNumber);  // 1900-02-29 does not exist
+  EXPECT_EQ(cellType(r, 2), CellType::kString);
+  EXPECT_EQ(cellText(r, 3), "2026-11-26T08:00:00");
+}
+
 TEST(XlsxReader, Dates1904System) {
   TempDir dir;
   XlsxParts p;
