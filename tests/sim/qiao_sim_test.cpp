@@ -18,18 +18,9 @@ class Sim {
  public:
   Sim(const tk::TempDir& dir, std::vector<std::string> extra = {}) {
     out_ = dir.file("sim-" + std::to_string(++starts_) + ".out");
-    std::vector<std::string> args{"--port", "0"};
-    args.insert(args.end(), extra.begin(), extra.end());
-    child_ = std::make_unique<tk::Child>(tk::binPath("qiao-sim"), args, out_);
     std::string text;
-    bool up = tk::waitFor(
-        [&] {
-          text = tk::readFile(out_);
-          return text.find("\"ready\"") != std::string::npos;
-        },
-        10000);
-    EXPECT_TRUE(up) << text;
-    if (up) port_ = json::parse(text.substr(0, text.find('\n')))["port"].get<int>();
+    port_ = tk::startQiaoSim(&child_, out_, extra, &text);
+    EXPECT_GT(port_, 0) << text;
   }
   int port() const { return port_; }
   tk::Child& child() { return *child_; }

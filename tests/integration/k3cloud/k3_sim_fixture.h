@@ -31,16 +31,11 @@ class K3SimTest : public ::testing::Test {
     dir_ = new tk::TempDir();
     std::string out = dir_->file("sim.out");
     // Kept-alive connections each hold a sim thread: room for two 32-worker sinks and more.
-    sim_ = new tk::Child(tk::binPath("qiao-sim"), {"--port", "0", "--threads", "128"}, out);
+    std::unique_ptr<tk::Child> child;
     std::string ready;
-    bool up = tk::waitFor(
-        [&] {
-          ready = tk::readFile(out);
-          return ready.find("\"ready\"") != std::string::npos;
-        },
-        10000);
-    ASSERT_TRUE(up) << "qiao-sim did not start: " << ready;
-    port_ = json::parse(ready.substr(0, ready.find('\n')))["port"].get<int>();
+    port_ = tk::startQiaoSim(&child, out, {"--threads", "128"}, &ready);
+    ASSERT_GT(port_, 0) << "qiao-sim did not start: " << ready;
+    sim_ = child.release();
   }
   static void TearDownTestSuite() {
     delete sim_;

@@ -231,4 +231,23 @@ int runCommand(const std::string& command_line, std::string* output) {
   return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
+int startQiaoSim(std::unique_ptr<Child>* child, const std::string& out_file,
+                 const std::vector<std::string>& extra, std::string* ready_text) {
+  std::vector<std::string> args{"--port", "0"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  *child = std::make_unique<Child>(binPath("qiao-sim"), args, out_file);
+  std::string text;
+  bool up = waitFor(
+      [&] {
+        text = readFile(out_file);
+        return text.find("\"ready\"") != std::string::npos;
+      },
+      10000);
+  if (ready_text) *ready_text = text;
+  if (!up) return 0;
+  // {"event":"ready","host":"127.0.0.1","port":N,...}
+  size_t at = text.find("\"port\":");
+  return at == std::string::npos ? 0 : std::atoi(text.c_str() + at + 7);
+}
+
 }  // namespace qiao::testkit

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -54,6 +55,12 @@ struct HttpResponse {
   std::string body;
   std::map<std::string, std::string> headers;  // lower-case names
 };
+
+// Starts the built qiao-sim on a free port (`--port 0` plus extra arguments), its stdout in
+// out_file, and waits for its ready line. Returns the port, or 0 (with *ready_text holding
+// what it printed) when it did not come up within 10 s.
+int startQiaoSim(std::unique_ptr<Child>* child, const std::string& out_file,
+                 const std::vector<std::string>& extra = {}, std::string* ready_text = nullptr);
 
 // One blocking HTTP/1.1 request to 127.0.0.1:port (new connection each time).
 HttpResponse http(const std::string& method, int port, const std::string& path,
