@@ -259,7 +259,8 @@ void readSchedule(Ctx& c, const YAML::Node& key, const YAML::Node& n, const std:
                        {"route", [&](const YAML::Node& v, const std::string& p) {
                           meta->route = c.where(v);
                           if (auto r = readString(c, v, p)) s->route = *r;
-                        }}});
+                        }},
+                       {"missed", oneOf(c, &s->missed, {"skip", "run_once"})}});
   if (!seen) return;
   if (!seen->count("cron"))
     missing(c, key, path, "cron", "5 fields like \"*/5 * * * *\", or 6 with seconds first");

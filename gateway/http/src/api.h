@@ -20,7 +20,7 @@ namespace qiao::http::detail {
 
 enum class Endpoint : uint8_t {
   kIngest, kGetMessage, kListMessages, kListDeadLetters, kGetDeadLetter, kReplayOne,
-  kReplayBulk, kConnectors, kXref, kHealthz, kReadyz, kMetrics, kWebhook, kNotFound, kCount
+  kReplayBulk, kConnectors, kXref, kJobs, kHealthz, kReadyz, kMetrics, kWebhook, kNotFound, kCount
 };
 
 struct Request {
@@ -81,6 +81,7 @@ class Api {
   void replayBulk(const Request& req, const Principal& who, Response& resp);
   void connectors(Response& resp);
   void xref(const Request& req, Response& resp);
+  void jobs(Response& resp);
   void readyz(Response& resp);
   void metricsText(Response& resp);
   // handlers_webhook.cpp

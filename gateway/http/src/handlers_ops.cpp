@@ -309,6 +309,36 @@ void Api::xref(const Request& req, Response& resp) {
   resp.body = dumpSafe(j);
 }
 
+// GET /api/v1/jobs: every schedule, its next fire and its last run (from the store).
+void Api::jobs(Response& resp) {
+  auto iso = [](int64_t ms) -> json { return ms > 0 ? json(isoTime(ms)) : json(nullptr); };
+  json list = json::array();
+  for (const auto& j : gateway_.jobStatuses()) {
+    json o = json::object();
+    o["name"] = j.name;
+    o["kind"] = "poll";
+    o["route"] = j.route;
+    o["cron"] = j.cron;
+    o["timezone"] = j.timezone;
+    o["missed"] = j.missed;
+    o["next_run"] = iso(j.next_run_ms);
+    o["running"] = j.running;
+    if (j.running) o["progress"] = {{"records", j.progress_records}};
+    json last = json::object();
+    last["started"] = iso(j.last.last_started_ms);
+    last["finished"] = iso(j.last.last_finished_ms);
+    last["outcome"] = j.last.outcome.empty() ? json(nullptr) : json(j.last.outcome);
+    last["records"] = j.last.records;
+    last["error"] = j.last.outcome == "failed" ? json(log::redact(j.last.detail)) : json(nullptr);
+    o["last_run"] = std::move(last);
+    list.push_back(std::move(o));
+  }
+  json j = json::object();
+  j["jobs"] = std::move(list);
+  resp.status = 200;
+  resp.body = dumpSafe(j);
+}
+
 void Api::readyz(Response& resp) {
   if (gateway_.ready()) {
     resp.status = 200;

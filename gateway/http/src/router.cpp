@@ -48,6 +48,7 @@ const char* endpointName(Endpoint e) {
     case Endpoint::kReplayBulk: return "replay_bulk";
     case Endpoint::kConnectors: return "connectors";
     case Endpoint::kXref: return "xref";
+    case Endpoint::kJobs: return "jobs";
     case Endpoint::kHealthz: return "healthz";
     case Endpoint::kReadyz: return "readyz";
     case Endpoint::kMetrics: return "metrics";
@@ -157,6 +158,8 @@ Api::Matched Api::match(std::string_view method, std::string_view path) const {
     set(Endpoint::kConnectors, "GET");
   } else if (s[2] == "xref" && seg.n == 3) {
     set(Endpoint::kXref, "GET");
+  } else if (s[2] == "jobs" && seg.n == 3) {
+    set(Endpoint::kJobs, "GET");
   }
   return m;
 }
@@ -225,6 +228,7 @@ void Api::handle(Request& req, Response& resp) {
     case Endpoint::kReplayBulk: replayBulk(req, who, resp); return;
     case Endpoint::kConnectors: connectors(resp); return;
     case Endpoint::kXref: xref(req, resp); return;
+    case Endpoint::kJobs: jobs(resp); return;
     case Endpoint::kHealthz:
       resp.status = 200;
       resp.body = "{\"status\":\"ok\"}";

@@ -33,6 +33,14 @@ struct Schedule {
   CronExpr cron;
   int64_t next_ms = 0;
   std::atomic<bool> running{false};
+  std::atomic<int64_t> progress{0};  // records the running poll has produced so far
+  int64_t renewed_ms = 0;            // last lease renewal of the running poll (timer thread)
+};
+
+// What one scheduled poll did.
+struct PollOutcome {
+  int64_t records = 0;
+  std::string error;  // "" = ok
 };
 
 class GatewayImpl final : public Gateway {
@@ -58,6 +66,7 @@ class GatewayImpl final : public Gateway {
 
   Result<int64_t> replay(const store::ReplayRequest& request) override;
   std::vector<ConnectorStatus> connectorStatuses() override;
+  std::vector<JobStatus> jobStatuses() override;
 
  private:
   // Fills the fields ingest owns (trace id, entity, business key, times, order key).
@@ -106,7 +115,12 @@ class GatewayImpl final : public Gateway {
   void refreshGauges();
 
   // One scheduled poll of a route's source: records are committed before the watermark moves.
-  void runPoll(const config::ScheduleConfig& sched);
+  // schedules.cpp: fire due schedules (one process per fire time, through the store), catch
+  // up missed fires at start, run and record one poll.
+  void startSchedules(int64_t now);
+  void tickSchedules(int64_t now);
+  void fireSchedule(Schedule& s, int64_t due_ms, int64_t now);
+  PollOutcome runPoll(Schedule& s);
 
   config::Config cfg_;
   std::unique_ptr<store::Store> store_;

@@ -1,5 +1,5 @@
-// Housekeeping on the timer thread: lease renewal, queue gauges, scheduled source polls.
-#include <boost/asio/post.hpp>
+// Housekeeping on the timer thread: lease renewal, queue gauges, and the schedules' clock
+// (schedules.cpp).
 #include <chrono>
 #include <thread>
 
@@ -13,7 +13,7 @@ namespace qiao::runtime {
 void GatewayImpl::timerLoop() {
   int64_t last_renew = 0, last_gauges = 0;
   int64_t now = Clock::system().nowMs();
-  for (auto& s : schedules_) s->next_ms = nextFire(*s, now);
+  startSchedules(now);
   while (!stopping_) {
     now = Clock::system().nowMs();
     if (now - last_renew >= cfg_.store.lease_ms / 3) {
@@ -24,19 +24,7 @@ void GatewayImpl::timerLoop() {
       refreshGauges();
       last_gauges = now;
     }
-    for (auto& s : schedules_) {
-      if (now < s->next_ms) continue;
-      s->next_ms = nextFire(*s, now);
-      if (s->running.exchange(true)) {
-        log::warn("schedule.skipped_overlap", {{"schedule", s->cfg.name}});
-        continue;
-      }
-      Schedule* sp = s.get();
-      boost::asio::post(*pool_, [this, sp] {
-        runPoll(sp->cfg);
-        sp->running = false;
-      });
-    }
+    tickSchedules(now);
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
 }
@@ -70,39 +58,6 @@ void GatewayImpl::refreshGauges() {
     it->second.pending->set(d.pending);
     it->second.inflight->set(d.inflight);
     it->second.dead_depth->set(d.dead);
-  }
-}
-
-// One scheduled poll of a route's source: records are committed before the watermark moves.
-void GatewayImpl::runPoll(const config::ScheduleConfig& sched) {
-  const auto& route = cfg_.routes.at(sched.route);
-  auto& source = *sources_.at(route.source);
-  std::string wm_name = "route:" + sched.route;
-  auto wm = store_->getWatermark(wm_name);
-  std::string watermark = wm.ok() && wm->has_value() ? **wm : "";
-  for (int round = 0; round < 1000 && !stopping_; ++round) {
-    auto polled = source.poll(watermark, 500);
-    if (!polled.ok()) {
-      log::warn("poll.failed", {{"route", sched.route}, {"connector", route.source}, {"error", polled.error().message}});
-      return;
-    }
-    for (auto& r : polled->records)
-      if (r.source_system.empty()) r.source_system = route.source;
-    size_t n = polled->records.size();
-    if (n > 0) {
-      auto res = ingest(sched.route, std::move(polled->records));
-      if (!res.ok()) {
-        log::warn("poll.ingest_failed", {{"route", sched.route}, {"error", res.error().message}});
-        return;
-      }
-    }
-    if (polled->watermark != watermark) {
-      auto st = store_->setWatermark(wm_name, polled->watermark, Clock::system().nowMs());
-      if (!st.ok()) return;
-      watermark = polled->watermark;
-    }
-    log::info("poll.done", {{"route", sched.route}, {"records", static_cast<long>(n)}});
-    if (!polled->more) return;
   }
 }
 

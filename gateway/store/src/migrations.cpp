@@ -133,10 +133,26 @@ constexpr const char* kV3 = R"sql(
 ALTER TABLE messages ADD COLUMN prior_attempts INTEGER NOT NULL DEFAULT 0;
 )sql";
 
+// Schedules (cron jobs): last run, outcome, and a lease so that one fire runs in one process.
+constexpr const char* kV4 = R"sql(
+CREATE TABLE schedule_runs (
+  name TEXT PRIMARY KEY,
+  last_due_at BIGINT NOT NULL DEFAULT 0,
+  last_started_at BIGINT NOT NULL DEFAULT 0,
+  last_finished_at BIGINT NOT NULL DEFAULT 0,
+  outcome TEXT NOT NULL DEFAULT '',
+  detail TEXT NOT NULL DEFAULT '',
+  records BIGINT NOT NULL DEFAULT 0,
+  running_by TEXT NOT NULL DEFAULT '',
+  lease_until BIGINT NOT NULL DEFAULT 0
+);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "initial schema", kV1},
     {2, "xref remote_number", kV2},
     {3, "messages prior_attempts", kV3},
+    {4, "schedule runs", kV4},
 };
 
 constexpr const char* kCreateMigrationsTable =

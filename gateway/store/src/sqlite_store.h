@@ -80,6 +80,15 @@ class SqliteStore final : public Store {
   Status setWatermark(const std::string& name, const std::string& value,
                       int64_t now_ms) override;
 
+  Result<bool> beginScheduleRun(const std::string& name, const std::string& worker,
+                                int64_t due_ms, int64_t now_ms, int64_t lease_until_ms) override;
+  Status renewScheduleRun(const std::string& name, const std::string& worker,
+                          int64_t lease_until_ms) override;
+  Status finishScheduleRun(const std::string& name, const std::string& worker,
+                           const std::string& outcome, const std::string& detail,
+                           int64_t records, int64_t now_ms) override;
+  Result<std::vector<ScheduleRun>> listScheduleRuns() override;
+
   Status appendAudit(const AuditEntry& entry) override;
   Result<std::vector<AuditEntry>> listAudit(int limit, int64_t after_id) override;
 

@@ -111,6 +111,7 @@ class FakeGateway final : public runtime::Gateway {
     return store_->replay(request);
   }
 
+  std::vector<runtime::JobStatus> jobStatuses() override { return {}; }
   std::vector<runtime::ConnectorStatus> connectorStatuses() override {
     runtime::ConnectorStatus c;
     c.name = "erp";

@@ -86,6 +86,8 @@ struct ScheduleConfig {
   std::string cron;                 // 5 fields, or 6 with seconds first
   std::string timezone;             // defaults to gateway.timezone
   std::string route;                // poll this route's source connector
+  // Fire times that passed while no gateway ran: "skip" them, or "run_once" at start.
+  std::string missed = "skip";
 };
 
 struct GatewayConfig {

@@ -33,6 +33,19 @@ struct ConnectorStatus {
   int64_t failed = 0;
 };
 
+// A schedule as `GET /api/v1/jobs` shows it.
+struct JobStatus {
+  std::string name;
+  std::string cron;
+  std::string timezone;
+  std::string route;
+  std::string missed;           // skip | run_once
+  int64_t next_run_ms = 0;      // 0 = never
+  bool running = false;         // in this process
+  int64_t progress_records = 0; // of the run going on in this process
+  store::ScheduleRun last;      // from the store (any process); name "" when it never ran
+};
+
 class Gateway {
  public:
   virtual ~Gateway() = default;
@@ -61,6 +74,7 @@ class Gateway {
   virtual Result<int64_t> replay(const store::ReplayRequest& request) = 0;
 
   virtual std::vector<ConnectorStatus> connectorStatuses() = 0;
+  virtual std::vector<JobStatus> jobStatuses() = 0;
   virtual const config::Config& config() const = 0;
   virtual store::Store& store() = 0;
   virtual metrics::Registry& metrics() = 0;

@@ -153,6 +153,20 @@ struct ApiKey {
 };
 
 
+// The persisted state of one schedule (a cron job): what ran last and who runs it now. Shared
+// by every process on the database, so one fire time runs once, in one process.
+struct ScheduleRun {
+  std::string name;
+  int64_t last_due_ms = 0;       // the fire time last taken (0 = never)
+  int64_t last_started_ms = 0;
+  int64_t last_finished_ms = 0;  // 0 while the first run is going
+  std::string outcome;           // "" (never ran) | running | ok | failed
+  std::string detail;            // the error of a failed run, or a summary
+  int64_t records = 0;           // records the last run produced
+  std::string running_by;        // worker id holding the run ("" when none)
+  int64_t lease_until_ms = 0;    // the holder's lease; an expired one can be taken over
+};
+
 struct RouteDepth {
   std::string route;
   int64_t pending = 0;
@@ -211,6 +225,20 @@ class Store {
   virtual Result<std::optional<std::string>> getWatermark(const std::string& name) = 0;
   virtual Status setWatermark(const std::string& name, const std::string& value,
                               int64_t now_ms) = 0;
+
+  // Takes the run of schedule `name` for fire time due_ms: false when that fire time (or a
+  // later one) was already taken, or another live worker holds the schedule.
+  virtual Result<bool> beginScheduleRun(const std::string& name, const std::string& worker,
+                                        int64_t due_ms, int64_t now_ms,
+                                        int64_t lease_until_ms) = 0;
+  // Extends the lease of a run worker still holds (long pulls).
+  virtual Status renewScheduleRun(const std::string& name, const std::string& worker,
+                                  int64_t lease_until_ms) = 0;
+  // Records the outcome of the run worker began; ignored if it no longer holds it.
+  virtual Status finishScheduleRun(const std::string& name, const std::string& worker,
+                                   const std::string& outcome, const std::string& detail,
+                                   int64_t records, int64_t now_ms) = 0;
+  virtual Result<std::vector<ScheduleRun>> listScheduleRuns() = 0;
 
   virtual Status appendAudit(const AuditEntry& entry) = 0;
   virtual Result<std::vector<AuditEntry>> listAudit(int limit, int64_t after_id) = 0;
