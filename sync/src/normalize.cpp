@@ -84,11 +84,12 @@ std::string normalizePhone(std::string_view text) {
   for (char c : folded) {
     if (c >= '0' && c <= '9') digits.push_back(c);
   }
-  if (digits.rfind("0086", 0) == 0 && digits.size() >= 15) {
+  if (plus86) {
+    digits.erase(0, 2);  // an explicit "+86" is always the country code
+  } else if (digits.rfind("0086", 0) == 0 && digits.size() >= 11) {
     digits.erase(0, 4);
-  } else if (digits.rfind("86", 0) == 0 && digits.size() >= 13 &&
-             (plus86 || (digits.size() == 13 && digits[2] == '1'))) {
-    digits.erase(0, 2);  // "+86 ..." or a mobile written 86138...
+  } else if (digits.size() == 13 && digits.rfind("861", 0) == 0) {
+    digits.erase(0, 2);  // a mobile written 86138...
   }
   return digits;
 }

@@ -33,8 +33,8 @@ char unifiedCodeCheckChar(std::string_view first17);
 // The key a tax code matches by: the normalised code when kUnifiedCode or kLegacy, else "".
 std::string taxCodeKey(std::string_view text);
 
-// Digits only; a leading +86 / 0086 country code dropped (only when 11+ digits remain, so a
-// short extension is left alone). "+86 138-0013-8000" -> "13800138000".
+// Digits only; the country code dropped when written "+86 ...", "0086 ..." (7+ digits after
+// it) or as 86 before an 11-digit mobile. "+86 138-0013-8000" -> "13800138000".
 std::string normalizePhone(std::string_view text);
 
 // The company-name key (recon::normalizeCompanyName).
