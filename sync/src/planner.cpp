@@ -135,6 +135,11 @@ void Planner::mergeFields(const Link& old, Link& nl, const Incoming& incoming) {
     if (owner_rules) {
       auto in_owner = incoming.find(owner);
       if (in_owner != incoming.end()) value = fieldValue(in_owner->second->fields, f);
+      for (const auto& [s, r] : changed) {
+        if (s == owner || fieldValue(r->fields, f) == value) continue;
+        out.overrides.push_back({nl.link_id, f, sideName(s), r->id, fieldValue(r->fields, f),
+                                 sideName(owner), value});
+      }
     } else if (!changed.empty()) {
       std::set<std::string> distinct;
       for (const auto& [s, r] : changed) distinct.insert(fieldValue(r->fields, f));

@@ -130,6 +130,11 @@ TEST(SyncPlan, OwnedFieldsComeFromTheOwner) {
   EXPECT_EQ(p.writes[0].fields, (FieldMap{{"creditLimit", "500000"}}));
   EXPECT_EQ(p.writes[1].side, "k3");
   EXPECT_EQ(p.writes[1].fields, (FieldMap{{"grade", "A"}}));
+  ASSERT_EQ(p.overrides.size(), 2u);
+  // in canonical (sorted) field order
+  EXPECT_EQ(p.overrides[0],
+            (Override{"crm:C1", "creditLimit", "crm", "C1", "900000", "k3", "500000"}));
+  EXPECT_EQ(p.overrides[1], (Override{"crm:C1", "grade", "k3", "100501", "C", "crm", "A"}));
   // the owner's own edit goes through
   Plan q = mustPlan(c, st, {{"k3", {rec("100501", with(kBase, "creditLimit", "800000"), 1000)}}});
   ASSERT_EQ(q.writes.size(), 1u);

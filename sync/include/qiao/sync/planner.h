@@ -99,6 +99,13 @@ struct Conflict {
   bool operator==(const Conflict&) const = default;
 };
 
+// A non-owner's edit of an owned field, written back over with the owner's value.
+struct Override {
+  std::string link_id, field, side, id, value;  // the overruled edit
+  std::string owner, owner_value;
+  bool operator==(const Override&) const = default;
+};
+
 struct PolicyApplication {
   std::string link_id, side, id;  // where the event happened
   std::string event;              // "delete", "forbid", "enable"
@@ -121,6 +128,7 @@ struct Echo {
 struct Plan {
   std::vector<Write> writes;                 // by link id, then side order
   std::vector<Conflict> conflicts;
+  std::vector<Override> overrides;
   std::vector<PolicyApplication> policies;
   std::vector<ReviewItem> review;
   std::vector<Echo> echoes;
