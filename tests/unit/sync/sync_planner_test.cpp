@@ -307,6 +307,43 @@ TEST(SyncPolicy, DeleteMirrorAndIgnore) {
   EXPECT_EQ(p.policies[0].note, "ignored by policy");
 }
 
+TEST(SyncPolicy, ForbidFlaggedThenClearedOnEnable) {
+  SyncConfig c = config();
+  c.sides[1].on_forbid = LifecyclePolicy::kFlag;  // k3 forbids -> flag on crm
+  SyncState st = linkedState(c);
+  CustomerRecord k3 = rec("100501", kBase, 10);
+  k3.forbidden = true;
+  Plan p = mustPlan(c, st, {{"k3", {k3}}});
+  ASSERT_EQ(p.writes.size(), 1u);
+  EXPECT_EQ(p.writes[0], (Write{WriteKind::kFlag, "crm", "C1", "crm:C1",
+                                {{"syncRemark", "forbid on k3"}}, "forbid on k3 (flag)"}));
+  ASSERT_TRUE(st.apply(p.links).ok());
+  // crm stays active: its next report (not forbidden) is no event and no echo problem
+  EXPECT_TRUE(mustPlan(c, st, {{"crm", {rec("C1", kBase, 11)}}}).writes.empty());
+  k3.forbidden = false;
+  Plan en = mustPlan(c, st, {{"k3", {k3}}});
+  ASSERT_EQ(en.writes.size(), 1u);
+  EXPECT_EQ(en.writes[0].fields, (FieldMap{{"syncRemark", ""}}));
+  ASSERT_EQ(en.policies.size(), 1u);
+  EXPECT_EQ(en.policies[0].event, "enable");
+}
+
+TEST(SyncPlan, NeverSyncedDeletedOrForbiddenRecordsAreReviewedNotCreated) {
+  SyncConfig c = config();
+  SyncState st;
+  CustomerRecord gone = rec("C5", {{"name", "已注销客户有限公司"}}, 1);
+  gone.deleted = true;
+  CustomerRecord blocked = rec("100777", {{"name", "冻结客户有限公司"}}, 1);
+  blocked.forbidden = true;
+  Plan p = mustPlan(c, st, {{"crm", {gone}}, {"k3", {blocked}}});
+  EXPECT_TRUE(p.writes.empty());
+  EXPECT_TRUE(p.links.empty());
+  ASSERT_EQ(p.review.size(), 2u);
+  EXPECT_EQ(p.review[0], (ReviewItem{"crm", "C5", "deleted on crm before it was ever synced"}));
+  EXPECT_EQ(p.review[1],
+            (ReviewItem{"k3", "100777", "forbidden on k3 and never synced: not created"}));
+}
+
 TEST(SyncPlan, BadBatchesAreErrors) {
   SyncConfig c = config();
   SyncState st = linkedState(c);
