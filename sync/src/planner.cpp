@@ -215,6 +215,10 @@ void Planner::planUnlinked(int s, const CustomerRecord& r) {
     out.review.push_back({name, r.id, "forbidden on " + name + " and never synced: not created"});
     return;
   }
+  if (const std::string* held = state.heldReason(name, r.id)) {
+    out.review.push_back({name, r.id, "held: " + *held});
+    return;
+  }
   if (!config.create_unlinked) {
     out.review.push_back({name, r.id, "no cross-reference and create_unlinked is off"});
     return;

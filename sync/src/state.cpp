@@ -1,6 +1,7 @@
 // The cross-reference and last-synced state; see planner.h.
 #include <string>
 
+#include "qiao/sync/match.h"
 #include "qiao/sync/planner.h"
 
 namespace qiao::sync {
@@ -98,6 +99,30 @@ Status SyncState::apply(const std::vector<Link>& links) {
       if (!s.id.empty()) by_side_id_[key(side, s.id)] = l.link_id;
     }
     links_[l.link_id] = l;
+  }
+  return Status::okStatus();
+}
+
+void SyncState::hold(std::string_view side, std::string_view id, std::string reason) {
+  held_[key(side, id)] = std::move(reason);
+}
+
+void SyncState::release(std::string_view side, std::string_view id) { held_.erase(key(side, id)); }
+
+const std::string* SyncState::heldReason(std::string_view side, std::string_view id) const {
+  auto it = held_.find(key(side, id));
+  return it == held_.end() ? nullptr : &it->second;
+}
+
+Status addFirstSync(SyncState& state, const MatchResult& result, std::string_view a_side,
+                    std::string_view b_side) {
+  for (const MatchedPair& p : result.pairs) {
+    QIAO_RETURN_IF_ERROR(state.add(linkFromMatch(a_side, p.a_id, b_side, p.b_id)));
+  }
+  for (const ReviewGroup& g : result.review) {
+    std::string reason = "first-sync review (" + std::string(toString(g.basis)) + "): " + g.reason;
+    for (const std::string& id : g.a_ids) state.hold(a_side, id, reason);
+    for (const std::string& id : g.b_ids) state.hold(b_side, id, reason);
   }
   return Status::okStatus();
 }

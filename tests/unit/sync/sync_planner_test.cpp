@@ -1,6 +1,7 @@
 // The planner: echo suppression, ownership, newest-wins, conflicts, lifecycle policies.
 #include <gtest/gtest.h>
 
+#include "qiao/sync/match.h"
 #include "qiao/sync/planner.h"
 
 namespace qiao::sync {
@@ -342,6 +343,40 @@ TEST(SyncPlan, NeverSyncedDeletedOrForbiddenRecordsAreReviewedNotCreated) {
   EXPECT_EQ(p.review[0], (ReviewItem{"crm", "C5", "deleted on crm before it was ever synced"}));
   EXPECT_EQ(p.review[1],
             (ReviewItem{"k3", "100777", "forbidden on k3 and never synced: not created"}));
+}
+
+TEST(SyncPlan, FirstSyncLinksPairsHoldsAmbiguousAndCreatesTheRest) {
+  SyncConfig c = config();
+  std::vector<CustomerRecord> crm = {
+      rec("C1", {{"name", "苏州华东精密机械有限公司"}, {"phone", "051262588888"}}, 5),
+      rec("C2", {{"name", "杭州东方轴承有限公司"}, {"phone", "057188001234"}}, 5),
+      rec("C3", {{"name", "杭州东方轴承股份有限公司"}, {"phone", "0571-88001234"}}, 5),
+      rec("C4", {{"name", "温州瑞安阀门有限公司"}, {"phone", "057765550000"}}, 5)};
+  std::vector<CustomerRecord> k3 = {
+      rec("200", {{"name", "（苏州）华东精密机械"}, {"phone", "0512-6258 8888"}}, 4),
+      rec("201", {{"name", "杭州东方轴承有限责任公司"}, {"phone", "057188001234"}}, 4)};
+  auto m = matchCustomers({"crm", "k3", &crm, &k3});
+  ASSERT_TRUE(m.ok());
+  SyncState st;
+  ASSERT_TRUE(addFirstSync(st, m.value(), "crm", "k3").ok());
+  EXPECT_EQ(st.size(), 1u);
+  EXPECT_EQ(st.heldCount(), 3u);  // C2, C3, 201
+  Plan p = mustPlan(c, st, {{"crm", crm}, {"k3", k3}});
+  // C1/200 merged (name conflict, crm newer), C4 created on k3; C2, C3, 201 only reviewed
+  std::vector<std::string> targets;
+  for (const Write& w : p.writes) {
+    targets.push_back(std::string(toString(w.kind)) + " " + w.side + " " + w.target_id);
+  }
+  EXPECT_EQ(targets, (std::vector<std::string>{"update k3 200", "create k3 "}));
+  EXPECT_EQ(p.writes[1].link_id, "crm:C4");
+  ASSERT_EQ(p.review.size(), 3u);
+  for (const ReviewItem& r : p.review) {
+    EXPECT_EQ(r.reason.rfind("held: first-sync review (name_phone)", 0), 0u) << r.reason;
+  }
+  ASSERT_EQ(p.conflicts.size(), 2u);  // name and phone written differently
+  EXPECT_EQ(p.conflicts[0].rule, "first sync: newest");
+  st.release("crm", "C2");
+  EXPECT_EQ(mustPlan(c, st, {{"crm", {crm[1]}}}).writes.size(), 1u);
 }
 
 TEST(SyncPlan, BadBatchesAreErrors) {

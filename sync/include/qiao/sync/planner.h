@@ -61,11 +61,25 @@ class SyncState {
   std::size_t size() const { return links_.size(); }
   const std::map<std::string, Link>& links() const { return links_; }
 
+  // A customer held for review (an ambiguous first-sync match): while held, the planner puts
+  // its changes on the review list instead of creating it elsewhere.
+  void hold(std::string_view side, std::string_view id, std::string reason);
+  void release(std::string_view side, std::string_view id);
+  const std::string* heldReason(std::string_view side, std::string_view id) const;
+  std::size_t heldCount() const { return held_.size(); }
+
  private:
   static std::string key(std::string_view side, std::string_view id);
   std::map<std::string, Link> links_;
   std::unordered_map<std::string, std::string> by_side_id_;  // side\x1fid -> link id
+  std::unordered_map<std::string, std::string> held_;        // side\x1fid -> reason
 };
+
+struct MatchResult;
+// The first-sync result into the state: a link (linkFromMatch) per pair, every id of every
+// review group held. Unmatched ids are left alone: the first plan creates them elsewhere.
+Status addFirstSync(SyncState& state, const MatchResult& result, std::string_view a_side,
+                    std::string_view b_side);
 
 struct ChangeBatch {
   std::string side;
