@@ -38,7 +38,7 @@ std::vector<sdk::FieldSpec> wecomFields() {
   f.push_back({"duplicate_check", FieldType::kBool, false, "true", {},
                "Ask WeCom not to deliver an identical app message twice within the interval "
                "(protects against resends after a lost reply).", "false", {}});
-  f.push_back({"duplicate_check_interval", FieldType::kDuration, false, "30m", {},
+  f.push_back({"duplicate_window", FieldType::kDuration, false, "30m", {},
                "Window of the duplicate check, 1s to 4h.", "4h", {}});
   f.push_back({"timeout", FieldType::kDuration, false, "10s", {},
                "Total time allowed for one request.", "5s", {}});

@@ -101,9 +101,9 @@ Result<WecomSinkConfig> parseWecomSinkConfig(const std::string& text) {
     else problems.push_back("'tls_verify' must be true or false");
   }
   int64_t ms = 0;
-  if (j.contains("duplicate_check_interval")) {
-    if (!parseDurationMs(j["duplicate_check_interval"], &ms) || ms < 1000 || ms > 4 * 3'600'000)
-      problems.push_back("'duplicate_check_interval' must be a duration between 1s and 4h");
+  if (j.contains("duplicate_window")) {
+    if (!parseDurationMs(j["duplicate_window"], &ms) || ms < 1000 || ms > 4 * 3'600'000)
+      problems.push_back("'duplicate_window' must be a duration between 1s and 4h");
     else c.duplicate_check_interval_s = ms / 1000;
   }
   if (j.contains("timeout")) {

@@ -30,10 +30,10 @@ TEST(WecomSinkConfig, DefaultsAndRecipients) {
 TEST(WecomSinkConfig, EveryProblemIsReportedWithoutSecrets) {
   auto c = w::parseWecomSinkConfig(
       R"({"mode":"app","secret":"TOPSECRET-2","robot_key":"ROBOTKEY-2","base_url":"ftp://x",
-          "msgtype":"voice","duplicate_check_interval":"5h"})");
+          "msgtype":"voice","duplicate_window":"5h"})");
   ASSERT_FALSE(c.ok());
   const auto& m = c.error().message;
-  for (const char* want : {"corp_id", "agent_id", "base_url", "msgtype", "duplicate_check_interval"})
+  for (const char* want : {"corp_id", "agent_id", "base_url", "msgtype", "duplicate_window"})
     EXPECT_NE(m.find(want), std::string::npos) << want << " in " << m;
   EXPECT_EQ(m.find("TOPSECRET"), std::string::npos);
   EXPECT_EQ(m.find("ROBOTKEY"), std::string::npos);

@@ -227,3 +227,38 @@ TEST(WecomToken, RobotNeedsNoTokenAndHidesTheKey) {
   EXPECT_NE(tr->urls[0].find("/cgi-bin/webhook/send?key=ROBOT-KEY-123"), std::string::npos);
   EXPECT_FALSE(client.sendAppMessage("{}").ok());  // no corp configured
 }
+
+TEST(WecomToken, OneManagerPerCorpAndSecret) {
+  auto tr = std::make_shared<FakeTransport>();
+  auto a1 = w::sharedTokenManager(tr, "http://127.0.0.1:1", "corp-x", "secret-1");
+  auto a2 = w::sharedTokenManager(tr, "http://127.0.0.1:1", "corp-x", "secret-1");
+  auto b = w::sharedTokenManager(tr, "http://127.0.0.1:1", "corp-x", "secret-2");
+  auto c = w::sharedTokenManager(tr, "http://127.0.0.1:1", "corp-y", "secret-1");
+  EXPECT_EQ(a1.get(), a2.get());
+  EXPECT_NE(a1.get(), b.get());
+  EXPECT_NE(a1.get(), c.get());
+  ASSERT_TRUE(a1->get().ok());
+  ASSERT_TRUE(a2->get().ok());
+  EXPECT_EQ(tr->gettoken_count.load(), 1);  // the second sink of the same app reuses the token
+}
+
+TEST(WecomToken, CallersKeepTheOldTokenWhileAnEarlyRefreshRuns) {
+  auto tr = std::make_shared<FakeTransport>();
+  FakeClock clock;
+  auto tm = manager(tr, &clock);
+  ASSERT_EQ(tm->get()->value, "tok-1");
+  clock.t += 7000s;  // inside the margin, still valid
+  tr->gettoken_delay = 200ms;
+  std::thread refresher([&] { EXPECT_EQ(tm->get()->value, "tok-2"); });
+  // Wait (bounded) until the refresh is in flight, then a second caller must not block.
+  for (int i = 0; i < 200 && tr->gettoken_count.load() < 2; ++i)
+    std::this_thread::sleep_for(1ms);
+  auto start = std::chrono::steady_clock::now();
+  auto t = tm->get();
+  auto waited = std::chrono::steady_clock::now() - start;
+  refresher.join();
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(t->value, "tok-1");
+  EXPECT_LT(waited, 150ms);
+  EXPECT_EQ(tr->gettoken_count.load(), 2);
+}
