@@ -28,6 +28,9 @@ void K3FlowTest::startFlow(const Flow& f) {
       "    audit: " + (f.submit_audit ? "true" : "false") + "\n"
       "    timeout: " + f.k3_timeout + "\n"
       "    concurrency: " + std::to_string(f.k3_concurrency) + "\n"
+      // The fault tests inject 20% errors on purpose: the breaker must not hold the run
+      // back for its default 30 s each time it opens.
+      "    circuit_breaker: {failure_threshold: 50, open_ms: 1000}\n"
       "  crm_status:\n"
       "    type: http\n"
       "    method: PUT\n"
@@ -35,7 +38,8 @@ void K3FlowTest::startFlow(const Flow& f) {
       "    auth_token: ${file:" + dir_->file("secrets/crm_token") + "}\n"
       "    headers: {X-Actor: qiao}\n"
       "    timeout: 2s\n"
-      "    concurrency: 4\n";
+      "    concurrency: 4\n"
+      "    circuit_breaker: {failure_threshold: 50, open_ms: 1000}\n";
   const std::string retry = "    retry: {max_attempts: " + std::to_string(f.max_attempts) +
                             ", initial_backoff_ms: 50, max_backoff_ms: 500}\n";
   o.extra_yaml =
