@@ -87,7 +87,9 @@ struct JsonParser::Impl {
   size_t text_size = 0;
   std::vector<std::vector<Node>> node_stack;     // per depth, reused
   std::vector<std::vector<Member>> member_stack; // per depth, reused
-  std::unordered_map<std::string_view, uint32_t> big_keys;  // duplicate check, big objects
+  // Duplicate check of big objects, one index per depth: an object nested in a big object is
+  // big too, sometimes, and must not wipe its parent's index (a fuzzer found that).
+  std::vector<std::unordered_map<std::string_view, uint32_t>> big_keys;
   ParseError error;
   Document* doc = nullptr;
   od::document* odoc = nullptr;
@@ -197,6 +199,7 @@ bool JsonParser::Impl::parseObject(od::value& v, Node& out, uint32_t depth) {
   od::object obj;
   if (auto ec = v.get_object().get(obj)) return failCode(at, ec);
   if (member_stack.size() <= depth) member_stack.resize(depth + 1);
+  if (big_keys.size() <= depth) big_keys.resize(depth + 1);
   size_t mark = member_stack[depth].size();
   bool indexed = false;
   // One bit per (length, last byte) seen in this object: a key whose bit is clear cannot be a
@@ -225,14 +228,15 @@ bool JsonParser::Impl::parseObject(od::value& v, Node& out, uint32_t depth) {
           break;
         }
     } else {
+      auto& index = big_keys[depth];
       if (!indexed) {  // big object: index what we have so far, then stay O(1) per key
-        big_keys.clear();
+        index.clear();
         for (size_t i = mark; i < ms.size(); ++i)
-          big_keys.emplace(std::string_view(ms[i].key, ms[i].key_len), static_cast<uint32_t>(i));
+          index.emplace(std::string_view(ms[i].key, ms[i].key_len), static_cast<uint32_t>(i));
         indexed = true;
       }
-      auto it = big_keys.find(key);
-      if (it != big_keys.end()) dup = &ms[it->second];
+      auto it = index.find(key);
+      if (it != index.end()) dup = &ms[it->second];
     }
     if (dup) {
       dup->value = child;
@@ -240,9 +244,9 @@ bool JsonParser::Impl::parseObject(od::value& v, Node& out, uint32_t depth) {
     }
     std::string_view k = doc->arena().copy(key);
     ms.push_back(Member{k.data(), static_cast<uint32_t>(k.size()), child});
-    if (indexed) big_keys.emplace(k, static_cast<uint32_t>(ms.size() - 1));
+    if (indexed) big_keys[depth].emplace(k, static_cast<uint32_t>(ms.size() - 1));
   }
-  if (indexed) big_keys.clear();
+  if (indexed) big_keys[depth].clear();
   auto& scratch = member_stack[depth];
   size_t n = scratch.size() - mark;
   out.kind = Kind::kObject;

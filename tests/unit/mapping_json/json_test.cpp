@@ -284,3 +284,36 @@ TEST(MappingJson, DuplicateCheckFingerprintCollisionsAreNotDuplicates) {
   EXPECT_EQ(roundTrip(R"({"ab":1,"cb":2,"xb":3,"ab":4})"), R"({"ab":4,"cb":2,"xb":3})");
   EXPECT_EQ(roundTrip(R"({"":1,"":2})"), R"({"":2})");
 }
+
+// Found by fuzz_json_reader: big objects (32+ keys) index their keys for the duplicate check;
+// a big object nested in another one must not wipe or pollute its parent's index.
+TEST(MappingJson, BigObjectInsideABigObjectKeepsBothDuplicateChecks) {
+  std::string inner = "{";
+  for (int i = 0; i < 40; ++i) inner += (i ? ",\"j" : "\"j") + std::to_string(i) + "\":" + std::to_string(i);
+  inner += ",\"j3\":\"inner-last\"}";
+  std::string text = "{";
+  for (int i = 0; i < 40; ++i) {
+    text += (i ? ",\"k" : "\"k") + std::to_string(i) + "\":";
+    text += i == 35 ? inner : std::to_string(i);
+  }
+  text += ",\"k1\":\"outer-last\",\"k36\":\"again\"}";
+  JsonParser parser;
+  Document doc;
+  ASSERT_TRUE(parser.parse(text, doc).ok());
+  Value root = doc.root();
+  EXPECT_EQ(root.size(), 40u);
+  EXPECT_EQ(root.find("k1").asString(), "outer-last");
+  EXPECT_EQ(root.find("k36").asString(), "again");
+  EXPECT_EQ(root.keyAt(1), "k1");  // the last value, at the first one's position
+  Value in = root.find("k35");
+  ASSERT_TRUE(in.isObject());
+  EXPECT_EQ(in.size(), 40u);
+  EXPECT_EQ(in.find("j3").asString(), "inner-last");
+  EXPECT_EQ(in.find("j39").numberText(), "39");
+  // What is written reads back equal.
+  std::string out;
+  writeJson(root, out);
+  Document again;
+  ASSERT_TRUE(parser.parse(out, again).ok());
+  EXPECT_TRUE(equal(root, again.root()));
+}
