@@ -4,31 +4,14 @@
 #include <map>
 
 #include "qiao/core/decimal.h"
+#include "qiao/core/log.h"
 #include "qiao/excel/row_json.h"
 
 namespace qiao::excel {
 
 std::string jsonQuote(std::string_view text) {
-  std::string out = "\"";
-  for (char ch : text) {
-    auto c = static_cast<unsigned char>(ch);
-    switch (ch) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += ch;
-        }
-    }
-  }
-  out += '"';
+  std::string out;
+  log::appendJsonString(out, text);
   return out;
 }
 

@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "qiao/core/log.h"
 #include "qiao/core/result.h"
 
 namespace qiao::connectors::http {
@@ -31,7 +32,7 @@ bool parseDurationMs(const std::string& text, int64_t* out);
 // echo the auth token.
 Result<HttpSinkConfig> parseHttpSinkConfig(const std::string& json);
 
-// The URL as safe to show: scheme://host[:port]/path, without user info, query or fragment.
-std::string displayUrl(const std::string& url);
+// The URL as safe to show (qiao/core/log.h).
+using qiao::log::displayUrl;
 
 }  // namespace qiao::connectors::http

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "qiao/core/log.h"
 #include "qiao/core/result.h"
 #include "qiao/sdk/field_spec.h"
 
@@ -65,7 +66,7 @@ std::vector<sdk::FieldSpec> k3FieldSpecs();
 // as one permanent kConfigInvalid error that never echoes a secret.
 Result<K3Config> parseK3Config(const std::string& json);
 
-// The URL as safe to show: scheme://host[:port]/path, without user info or query.
-std::string displayUrl(const std::string& url);
+// The URL as safe to show (qiao/core/log.h).
+using qiao::log::displayUrl;
 
 }  // namespace qiao::connectors::k3cloud

@@ -82,6 +82,24 @@ std::string redact(std::string_view text) {
 
 bool enabled(Level level) { return static_cast<int>(level) >= g_level.load(); }
 
+std::string displayUrl(const std::string& url) {
+  auto scheme_end = url.find("://");
+  if (scheme_end == std::string::npos) return "<invalid url>";
+  size_t auth_start = scheme_end + 3;
+  size_t auth_end = url.find_first_of("/?#", auth_start);
+  if (auth_end == std::string::npos) auth_end = url.size();
+  std::string authority = url.substr(auth_start, auth_end - auth_start);
+  auto at = authority.rfind('@');
+  if (at != std::string::npos) authority = authority.substr(at + 1);
+  std::string path;
+  if (auth_end < url.size() && url[auth_end] == '/') {
+    size_t path_end = url.find_first_of("?#", auth_end);
+    path = url.substr(auth_end, path_end == std::string::npos ? std::string::npos
+                                                              : path_end - auth_end);
+  }
+  return url.substr(0, scheme_end + 3) + authority + path;
+}
+
 void appendJsonString(std::string& out, std::string_view s) {
   out += '"';
   for (unsigned char c : s) {

@@ -43,4 +43,8 @@ inline void error(std::string_view e, std::initializer_list<Field> f = {}) { wri
 // JSON string escaping shared by the logger and hand-written JSON writers.
 void appendJsonString(std::string& out, std::string_view s);
 
+// A URL as safe to show in logs and errors: scheme://host[:port]/path, without user info,
+// query or fragment (where tokens and keys travel). "<invalid url>" without a scheme.
+std::string displayUrl(const std::string& url);
+
 }  // namespace qiao::log
