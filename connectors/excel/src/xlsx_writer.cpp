@@ -1,5 +1,6 @@
-// The .xlsx writer over libxlsxwriter in constant-memory mode (rows are streamed to a temp
-// file, so memory does not grow with rows): typed cells, bold frozen header, auto-filter.
+// The .xlsx writers over libxlsxwriter in constant-memory mode (rows are streamed to a temp
+// file, so memory does not grow with rows): typed cells, bold frozen header, auto-filter;
+// one sheet (SheetWriter) or several written one after another (WorkbookWriter).
 #include <xlsxwriter.h>
 #include <unistd.h>
 
@@ -33,20 +34,21 @@ Result<std::unique_ptr<SheetWriter>> SheetWriter::create(const std::string& path
 namespace detail {
 namespace {
 
-class XlsxWriter final : public SheetWriter {
+// One .xlsx being written: the workbook, its formats and the sheet that takes rows now.
+// Shared by SheetWriter (one sheet) and WorkbookWriter (several, one after another).
+class XlsxBook {
  public:
-  ~XlsxWriter() override {
+  ~XlsxBook() {
     if (wb_ != nullptr) {
       workbook_close(wb_);
       ::unlink(tmp_.c_str());
     }
   }
 
-  Status open(const std::string& path, std::vector<ColumnSpec> columns, const WriteOptions& o) {
+  Status open(const std::string& path, bool escape_formulas) {
     path_ = path;
     tmp_ = temporaryPathFor(path);
-    opts_ = o;
-    columns_ = std::move(columns);
+    escape_formulas_ = escape_formulas;
     auto slash = path.find_last_of('/');
     tmpdir_ = slash == std::string::npos ? "." : path.substr(0, slash == 0 ? 1 : slash);
     lxw_workbook_options wo{};
@@ -54,8 +56,6 @@ class XlsxWriter final : public SheetWriter {
     wo.tmpdir = tmpdir_.data();
     wb_ = workbook_new_opt(tmp_.c_str(), &wo);
     if (wb_ == nullptr) return fail("cannot create the workbook");
-    ws_ = workbook_add_worksheet(wb_, o.sheet_name.c_str());
-    if (ws_ == nullptr) return fail("invalid sheet name '" + o.sheet_name + "'");
     header_ = workbook_add_format(wb_);
     format_set_bold(header_);
     amount_ = numFormat("#,##0.00");
@@ -63,6 +63,29 @@ class XlsxWriter final : public SheetWriter {
     date_ = numFormat("yyyy-mm-dd");
     datetime_ = numFormat("yyyy-mm-dd hh:mm:ss");
     text_ = numFormat("@");
+    percent_ = numFormat("0.00%");
+    return Status();
+  }
+
+  Status addSheet(const std::string& name, std::vector<ColumnSpec> columns, bool freeze_header,
+                  bool auto_filter) {
+    if (wb_ == nullptr) return Error::permanent(ErrorCode::kInternal, "xlsx writer already committed");
+    if (columns.empty()) {
+      return Error::permanent(ErrorCode::kInvalidArgument, baseName(path_) + ": sheet '" + name + "': no columns to write");
+    }
+    // libxlsxwriter checks length, characters and (case-insensitive) uniqueness.
+    lxw_error valid = workbook_validate_sheet_name(wb_, name.c_str());
+    if (valid != LXW_NO_ERROR) {
+      return Error::permanent(ErrorCode::kInvalidArgument, baseName(path_) + ": invalid sheet name '" + name +
+                              "': " + lxw_strerror(valid));
+    }
+    QIAO_RETURN_IF_ERROR(finishSheet());
+    ws_ = workbook_add_worksheet(wb_, name.c_str());
+    if (ws_ == nullptr) return fail("cannot add sheet '" + name + "'");
+    columns_ = std::move(columns);
+    rows_ = 0;
+    auto_filter_ = auto_filter;
+    ++sheets_;
     for (size_t i = 0; i < columns_.size(); ++i) {
       double w = columns_[i].width;
       if (w <= 0) {
@@ -75,12 +98,13 @@ class XlsxWriter final : public SheetWriter {
       QIAO_RETURN_IF_ERROR(check(worksheet_set_column(ws_, col, col, w, nullptr)));
       QIAO_RETURN_IF_ERROR(check(worksheet_write_string(ws_, 0, col, escape(columns_[i].name).c_str(), header_)));
     }
-    if (o.freeze_header) worksheet_freeze_panes(ws_, 1, 0);
+    if (freeze_header) worksheet_freeze_panes(ws_, 1, 0);
     return Status();
   }
 
-  Status addRow(const std::vector<Cell>& cells) override {
+  Status addRow(const std::vector<Cell>& cells) {
     if (wb_ == nullptr) return Error::permanent(ErrorCode::kInternal, "xlsx writer already committed");
+    if (ws_ == nullptr) return Error::permanent(ErrorCode::kInvalidArgument, baseName(path_) + ": a row before any sheet");
     if (cells.size() > columns_.size()) {
       return Error::permanent(ErrorCode::kInvalidArgument, baseName(path_) + ": row of " +
                               std::to_string(cells.size()) + " cells for " + std::to_string(columns_.size()) + " columns");
@@ -92,11 +116,10 @@ class XlsxWriter final : public SheetWriter {
     return Status();
   }
 
-  Status commit() override {
+  Status commit() {
     if (wb_ == nullptr) return Error::permanent(ErrorCode::kInternal, "xlsx writer already committed");
-    if (opts_.auto_filter) {
-      worksheet_autofilter(ws_, 0, 0, static_cast<lxw_row_t>(rows_), static_cast<lxw_col_t>(columns_.size() - 1));
-    }
+    if (ws_ == nullptr) return Error::permanent(ErrorCode::kInvalidArgument, baseName(path_) + ": no sheet to write");
+    QIAO_RETURN_IF_ERROR(finishSheet());
     lxw_error rc = workbook_close(wb_);
     wb_ = nullptr;
     if (rc != LXW_NO_ERROR) {
@@ -105,9 +128,19 @@ class XlsxWriter final : public SheetWriter {
     }
     return publishFile(tmp_, path_);
   }
-  int64_t rowsWritten() const override { return rows_; }
+  int64_t rowsWritten() const { return rows_; }
+  int sheetCount() const { return sheets_; }
 
  private:
+  // What is written once a sheet's rows are complete (the filter spans them).
+  Status finishSheet() {
+    if (ws_ != nullptr && auto_filter_) {
+      QIAO_RETURN_IF_ERROR(check(worksheet_autofilter(ws_, 0, 0, static_cast<lxw_row_t>(rows_),
+                                                      static_cast<lxw_col_t>(columns_.size() - 1))));
+    }
+    auto_filter_ = false;
+    return Status();
+  }
   lxw_format* numFormat(const char* code) {
     lxw_format* f = workbook_add_format(wb_);
     format_set_num_format(f, code);
@@ -123,7 +156,7 @@ class XlsxWriter final : public SheetWriter {
     }
     return w;
   }
-  std::string escape(const std::string& s) const { return opts_.escape_formulas ? escapeFormula(s) : s; }
+  std::string escape(const std::string& s) const { return escape_formulas_ ? escapeFormula(s) : s; }
   Status fail(const std::string& what) {
     return Error::transient(ErrorCode::kInternal, baseName(path_) + ": " + what);
   }
@@ -147,6 +180,14 @@ class XlsxWriter final : public SheetWriter {
     *v = std::strtod(s.c_str(), &end);
     return end == s.c_str() + s.size();
   }
+  lxw_format* numberFormat(ColumnKind kind) const {
+    switch (kind) {
+      case ColumnKind::kAmount: return amount_;
+      case ColumnKind::kInteger: return integer_;
+      case ColumnKind::kPercent: return percent_;
+      default: return nullptr;
+    }
+  }
 
   Status writeCell(lxw_row_t r, lxw_col_t c, ColumnKind kind, const Cell& cell) {
     if (cell.type == CellType::kEmpty) return Status();
@@ -157,9 +198,9 @@ class XlsxWriter final : public SheetWriter {
       case ColumnKind::kNumber:
       case ColumnKind::kInteger:
       case ColumnKind::kAmount:
+      case ColumnKind::kPercent:
         if ((cell.type == CellType::kNumber || cell.type == CellType::kString) && plainNumber(cell.text, &v)) {
-          lxw_format* f = kind == ColumnKind::kAmount ? amount_ : kind == ColumnKind::kInteger ? integer_ : nullptr;
-          return check(worksheet_write_number(ws_, r, c, v, f));
+          return check(worksheet_write_number(ws_, r, c, v, numberFormat(kind)));
         }
         return writeString(r, c, cell.text);
       case ColumnKind::kDate:
@@ -192,13 +233,48 @@ class XlsxWriter final : public SheetWriter {
   }
 
   std::string path_, tmp_, tmpdir_;
-  WriteOptions opts_;
+  bool escape_formulas_ = true;
+  bool auto_filter_ = false;
   std::vector<ColumnSpec> columns_;
   lxw_workbook* wb_ = nullptr;
   lxw_worksheet* ws_ = nullptr;
   lxw_format *header_ = nullptr, *amount_ = nullptr, *integer_ = nullptr, *date_ = nullptr,
-             *datetime_ = nullptr, *text_ = nullptr;
+             *datetime_ = nullptr, *text_ = nullptr, *percent_ = nullptr;
   int64_t rows_ = 0;
+  int sheets_ = 0;
+};
+
+class XlsxWriter final : public SheetWriter {
+ public:
+  Status open(const std::string& path, std::vector<ColumnSpec> columns, const WriteOptions& o) {
+    QIAO_RETURN_IF_ERROR(book_.open(path, o.escape_formulas));
+    return book_.addSheet(o.sheet_name, std::move(columns), o.freeze_header, o.auto_filter);
+  }
+  Status addRow(const std::vector<Cell>& cells) override { return book_.addRow(cells); }
+  Status commit() override { return book_.commit(); }
+  int64_t rowsWritten() const override { return book_.rowsWritten(); }
+
+ private:
+  XlsxBook book_;
+};
+
+class XlsxWorkbookWriter final : public WorkbookWriter {
+ public:
+  Status open(const std::string& path, const WorkbookOptions& o) {
+    opts_ = o;
+    return book_.open(path, o.escape_formulas);
+  }
+  Status addSheet(const std::string& name, std::vector<ColumnSpec> columns) override {
+    return book_.addSheet(name, std::move(columns), opts_.freeze_header, opts_.auto_filter);
+  }
+  Status addRow(const std::vector<Cell>& cells) override { return book_.addRow(cells); }
+  Status commit() override { return book_.commit(); }
+  int64_t rowsWritten() const override { return book_.rowsWritten(); }
+  int sheetCount() const override { return book_.sheetCount(); }
+
+ private:
+  WorkbookOptions opts_;
+  XlsxBook book_;
 };
 
 }  // namespace
@@ -211,4 +287,16 @@ Result<std::unique_ptr<SheetWriter>> makeXlsxWriter(const std::string& path, std
 }
 
 }  // namespace detail
+
+Result<std::unique_ptr<WorkbookWriter>> WorkbookWriter::create(const std::string& path,
+                                                               const WorkbookOptions& options) {
+  if (detail::lowerExtension(path) != "xlsx") {
+    return Error::permanent(ErrorCode::kInvalidArgument, detail::baseName(path) +
+                            ": a workbook with several sheets must be .xlsx");
+  }
+  auto w = std::make_unique<detail::XlsxWorkbookWriter>();
+  QIAO_RETURN_IF_ERROR(w->open(path, options));
+  return std::unique_ptr<WorkbookWriter>(std::move(w));
+}
+
 }  // namespace qiao::excel

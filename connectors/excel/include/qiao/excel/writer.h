@@ -31,6 +31,7 @@ enum class ColumnKind : uint8_t {
   kAmount,    // number, format "#,##0.00"
   kDate,      // date, format "yyyy-mm-dd"
   kDateTime,  // date and time, format "yyyy-mm-dd hh:mm:ss"
+  kPercent,   // number, format "0.00%" (0.8125 shows as 81.25%)
 };
 
 struct ColumnSpec {
@@ -67,6 +68,40 @@ class SheetWriter {
   // Writes everything, fsyncs and renames over the target. Once only.
   virtual Status commit() = 0;
   virtual int64_t rowsWritten() const = 0;
+};
+
+// Several sheets in one .xlsx, written one after another (libxlsxwriter's constant-memory
+// mode streams each sheet's rows to a temp file, so only the current sheet takes rows), with
+// the same atomic commit as SheetWriter:
+//
+//   auto wb = qiao::excel::WorkbookWriter::create("out/report-2026-11.xlsx");
+//   (*wb)->addSheet("汇总 Summary", summary_cols);
+//   (*wb)->addRow({...});
+//   (*wb)->addSheet("已核销 Matched", matched_cols);   // the summary sheet is finished now
+//   (*wb)->addRow({...});
+//   (*wb)->commit();
+struct WorkbookOptions {
+  bool freeze_header = true;
+  bool auto_filter = true;
+  bool escape_formulas = true;
+};
+
+class WorkbookWriter {
+ public:
+  virtual ~WorkbookWriter() = default;
+  // .xlsx only (any other extension is kInvalidArgument).
+  static Result<std::unique_ptr<WorkbookWriter>> create(const std::string& path,
+                                                        const WorkbookOptions& options = {});
+  // Finishes the current sheet and starts the next one with its header row. Names follow
+  // Excel's rules (1..31 characters, none of []:*?/\, unique ignoring case): else
+  // kInvalidArgument naming the sheet.
+  virtual Status addSheet(const std::string& name, std::vector<ColumnSpec> columns) = 0;
+  // One data row of the current sheet (kInvalidArgument before the first addSheet).
+  virtual Status addRow(const std::vector<Cell>& cells) = 0;
+  // Writes everything, fsyncs and renames over the target. Once only; at least one sheet.
+  virtual Status commit() = 0;
+  virtual int64_t rowsWritten() const = 0;  // data rows of the current sheet
+  virtual int sheetCount() const = 0;
 };
 
 // Writes `path` atomically with the given bytes (temp file in the same folder, fsync, rename,
