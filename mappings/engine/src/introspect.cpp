@@ -89,4 +89,9 @@ std::vector<SourceField> sourceFields(const MappingPlan& plan) {
   return c.take();
 }
 
+std::string keyPath(const MappingPlan& plan) {
+  const auto& key = plan.data().key;
+  return key ? key->text() : std::string();
+}
+
 }  // namespace qiao::mapping

@@ -27,4 +27,7 @@ struct SourceField {
 // optional text fields.
 std::vector<SourceField> sourceFields(const MappingPlan& plan);
 
+// The plan's `key:` path as written ("订单编号"); "" when the plan has none.
+std::string keyPath(const MappingPlan& plan);
+
 }  // namespace qiao::mapping

@@ -1,0 +1,78 @@
+// Internal: the row pass of an import — convert, map, validate, group, batch, ingest.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "qiao/excel/row_json.h"
+#include "qiao/jobs/import_job.h"
+#include "qiao/mapping/document.h"
+#include "qiao/mapping/mapping.h"
+#include "qiao/mapping/path.h"
+
+namespace qiao::jobs::detail {
+
+// Row number -> what is wrong with it (the error workbook's content).
+using InvalidRows = std::map<int64_t, std::vector<excel::CellError>>;
+
+class RowImporter {
+ public:
+  struct Context {
+    const ImportSpec* spec = nullptr;
+    const std::vector<excel::ExpectedColumn>* expected = nullptr;
+    const excel::HeaderMatch* match = nullptr;
+    ExcelDateSystem date_system = ExcelDateSystem::k1900;
+    const IngestFn* ingest = nullptr;
+    const ProgressFn* progress = nullptr;
+    const mapping::XrefResolver* xref = nullptr;
+    int64_t rows_total = -1;
+    int64_t now_ms = 0;
+    ImportReport* report = nullptr;  // receives rows, records, accepted, duplicates
+  };
+  // Fails when group_append is not a valid JSON pointer.
+  static Result<std::unique_ptr<RowImporter>> create(const Context& ctx);
+
+  // One data row. An Error (ingest or cross-reference store failed) ends the import.
+  Status add(const excel::Row& row);
+  // Ingests the grouped records and the last batch; marks the rows of spoilt groups invalid.
+  Status finish();
+  const InvalidRows& invalid() const { return invalid_; }
+
+ private:
+  struct Group {
+    std::string key;
+    std::string first_json;          // the first valid row's record
+    std::vector<std::string> items;  // later rows' elements of the group_append array
+    std::vector<int64_t> rows;
+    int64_t invalid_row = 0;         // first invalid row of the group; 0 = none
+  };
+
+  explicit RowImporter(const Context& ctx);
+  std::string cellOf(const excel::Row& row, const std::string& field) const;
+  std::string idempotencyKey(const std::string& key, const std::string& json, const excel::Row* row);
+  Status queue(std::string json, const std::string& key, std::string idem);
+  Status flush();
+  void reportProgress(bool force);  // force: even when no new rows were done
+  Result<std::string> mergeGroup(const Group& g);
+
+  Context ctx_;
+  excel::RowConverter converter_;
+  std::unordered_map<std::string, size_t> column_of_;  // expected name -> file column
+  std::string key_field_;                              // the plan's key as a column name
+  std::string sheet_name_;
+  std::optional<mapping::Path> append_path_;
+  mapping::Document in_, out_, scratch_;
+  mapping::FieldErrors field_errors_;
+  std::vector<Record> batch_;
+  std::vector<Group> groups_;
+  std::unordered_map<std::string, size_t> group_index_;
+  std::unordered_map<std::string, int64_t> identical_rows_;
+  InvalidRows invalid_;
+  int64_t rows_ = 0;
+  int64_t last_progress_ = -1;
+};
+
+}  // namespace qiao::jobs::detail
