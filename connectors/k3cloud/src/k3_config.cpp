@@ -3,6 +3,8 @@
 #include <cctype>
 #include <nlohmann/json.hpp>
 
+#include "k3_pull.h"
+
 namespace qiao::connectors::k3cloud {
 namespace {
 
@@ -189,6 +191,10 @@ std::vector<FieldSpec> k3FieldSpecs() {
       "Verify the server certificate and host name.", "true");
   add("ca_file", FieldType::kString, false, "", {},
       "PEM file of CA certificates to trust instead of the system store.", "/etc/qiao/k3-ca.pem");
+  f.push_back({"pull", FieldType::kObject, false, "", {},
+               "Source only: the form pulled incrementally when a route reads from this "
+               "connector (form_id, modified_field, filter, overlap, page_size, shape, ...).",
+               "{form_id: AR_RECEIVEBILL, filter: \"FDOCUMENTSTATUS = 'C'\"}", pullFieldSpecs()});
   return f;
 }
 
@@ -240,7 +246,7 @@ Result<K3Config> parseK3Config(const std::string& text) {
       "need_return_fields",
       "is_verify_base_data_field", "is_delete_entry", "external_ref_field",
       "lookup_before_save", "body_style", "timeout", "connect_timeout", "max_connections",
-      "tls_verify", "ca_file"};
+      "tls_verify", "ca_file", "pull"};
   for (const auto& [key, _] : j.items()) {
     bool known = false;
     for (const char* k : kKnown) known = known || key == k;

@@ -240,7 +240,30 @@ void K3Sim::admin(Exchange& ex, const std::string& op) {
     if (r.is_null()) return ex.replyJson(400, {{"error", error}});
     dirty_ = true;
     ex.replyJson(200, r);
+  } else if (head == "_clock" && parts.size() == 1) {
+    // A fixed K/3 clock: every Save/Submit/Audit/Forbid stamps the same FModifyDate.
+    if (post) {
+      json req;
+      if (!bodyJson(&req)) return;
+      if (!req.is_object() || !req.contains("now"))
+        return ex.replyJson(400, {{"error", "body must be {\"now\": \"yyyy-MM-dd HH:mm:ss[.fff]\"} "
+                                            "or {\"now\": null}"}});
+      if (req["now"].is_null()) {
+        k3::setFixedShanghaiNow(std::nullopt);
+      } else {
+        auto d = req["now"].is_string() ? k3::normalizeDate(req["now"].get<std::string>())
+                                        : std::nullopt;
+        if (!d) return ex.replyJson(400, {{"error", "now must be a date-time text or null"}});
+        std::string t = *d;
+        if (t.size() == 19) t += ".";
+        while (t.size() < 23) t += '0';
+        if (t.size() != 23) return ex.replyJson(400, {{"error", "now: at most 3 fraction digits"}});
+        k3::setFixedShanghaiNow(t);
+      }
+    }
+    ex.replyJson(200, {{"now", k3::shanghaiNow()}, {"fixed", k3::shanghaiNowFixed()}});
   } else if (head == "_reset" && parts.size() == 1 && post) {
+    k3::setFixedShanghaiNow(std::nullopt);
     forms_->reset();
     {
       std::lock_guard lock(cfg_mu_);

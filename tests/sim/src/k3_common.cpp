@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <mutex>
 
 namespace qiao::sim::k3 {
 
@@ -46,7 +47,32 @@ bool truthy(const json* v, bool fallback) {
   return fallback;
 }
 
+namespace {
+std::mutex& fixedMu() {
+  static std::mutex mu;
+  return mu;
+}
+std::optional<std::string>& fixedNow() {
+  static std::optional<std::string> fixed;
+  return fixed;
+}
+}  // namespace
+
+void setFixedShanghaiNow(std::optional<std::string> fixed) {
+  std::lock_guard lock(fixedMu());
+  fixedNow() = std::move(fixed);
+}
+
+bool shanghaiNowFixed() {
+  std::lock_guard lock(fixedMu());
+  return fixedNow().has_value();
+}
+
 std::string shanghaiNow() {
+  {
+    std::lock_guard lock(fixedMu());
+    if (fixedNow()) return *fixedNow();
+  }
   auto now = std::chrono::system_clock::now();
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
   std::time_t secs = static_cast<std::time_t>(ms / 1000) + 8 * 3600;

@@ -40,8 +40,12 @@ json* findKey(json& obj, std::string_view key);
 // A JSON bool, or "true"/"false" (any case) as the SDKs also send; otherwise the fallback.
 bool truthy(const json* v, bool fallback);
 
-// Asia/Shanghai (UTC+8, no DST) local time as K/3 shows it: "yyyy-MM-ddTHH:mm:ss.fff".
+// Asia/Shanghai (UTC+8, no DST) local time as K/3 shows it: "yyyy-MM-ddTHH:mm:ss.fff"; the
+// fixed time instead while one is set (admin _clock: every stamp equal, for tests).
 std::string shanghaiNow();
+// Sets ("yyyy-MM-ddTHH:mm:ss.fff") or clears (nullopt) the fixed time. Process-wide.
+void setFixedShanghaiNow(std::optional<std::string> fixed);
+bool shanghaiNowFixed();
 // "yyyy-MM-dd", "yyyy-MM-dd HH:mm:ss[.fff]", "yyyy-MM-ddTHH:mm:ss[.fff]" → the K/3 read form
 // "yyyy-MM-ddTHH:mm:ss" (fraction kept); nullopt when the text is not such a date.
 std::optional<std::string> normalizeDate(const std::string& text);

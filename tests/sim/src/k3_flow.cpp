@@ -1,5 +1,6 @@
 // Forms: Submit / Audit / UnAudit / Delete (the Z/A/B/C/D status flow, reference 3.5 and
-// 5.1) and View (property names, reference 1.6 and 3.4).
+// 5.1), Forbid / Enable of base data (FForbidStatus B/A, via ExcuteOperation) and View
+// (property names, reference 1.6 and 3.4).
 #include <mutex>
 
 #include "k3_forms.h"
@@ -85,9 +86,25 @@ json Forms::operate(const std::string& op, const FormDef& def, const json& data)
     } else if (op == "UnAudit") {
       verb = "反审核";
       if (status == "C") next = "D";
+    } else if (op == "Forbid" || op == "Enable") {
+      // Base data only (ExcuteOperation); the document status stays, FForbidStatus flips.
+      const bool forbid = op == "Forbid";
+      verb = forbid ? "禁用" : "反禁用";
+      const json* fs = findKey(doc, "FForbidStatus");
+      std::string current = fs ? scalarText(*fs) : "A";
+      if (def.is_base_data && current == (forbid ? "A" : "B")) next = status;
     } else {
       verb = "删除";
       if (status == "Z" || status == "A" || status == "D") next = "-";
+    }
+    if (next.empty() && (op == "Forbid" || op == "Enable")) {
+      if (!code) code = kMsgNotOperable;
+      errors.push_back({"", def.label + "“" + number + "”" +
+                                (def.is_base_data ? (op == "Forbid" ? "已经是禁用状态" : "未被禁用")
+                                                  : std::string("不是基础资料")) +
+                                "，不允许" + verb + "。",
+                        di});
+      continue;
     }
     if (next.empty()) {
       if (!code) code = kMsgNotOperable;
@@ -103,8 +120,12 @@ json Forms::operate(const std::string& op, const FormDef& def, const json& data)
     }
     doc[def.status_field] = next;
     doc["FModifyDate"] = now;
-    if (next == "C") doc["FApproveDate"] = now;
-    if (next == "D") doc["FApproveDate"] = nullptr;
+    if (op == "Forbid" || op == "Enable") {
+      doc["FForbidStatus"] = op == "Forbid" ? "B" : "A";
+      doc["FForbidDate"] = op == "Forbid" ? json(now) : json(nullptr);
+    }
+    if (next == "C" && next != status) doc["FApproveDate"] = now;
+    if (next == "D" && next != status) doc["FApproveDate"] = nullptr;
     st.put(id, std::move(doc));
   }
   bool ok = errors.empty();

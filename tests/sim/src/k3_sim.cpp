@@ -15,7 +15,9 @@ using k3::findKey;
 using k3::iequals;
 using nlohmann::json;
 
-enum class Kind { kLogin, kLogout, kDataCenters, kSave, kOperate, kView, kQuery, kMeta, kOther };
+enum class Kind {
+  kLogin, kLogout, kDataCenters, kSave, kOperate, kExecOp, kView, kQuery, kMeta, kOther
+};
 
 struct ServiceDef {
   const char* ns;  // lower-case namespace before the method name
@@ -41,7 +43,7 @@ const std::vector<ServiceDef>& services() {
       {kFormNs, "ExecuteBillQuery", Kind::kQuery},   {kFormNs, "BillQuery", Kind::kQuery},
       {kFormNs, "QueryBusinessInfo", Kind::kMeta},   {kFormNs, "Push", Kind::kOther},
       {kFormNs, "Allocate", Kind::kOther},           {kFormNs, "CancelAllocate", Kind::kOther},
-      {kFormNs, "ExcuteOperation", Kind::kOther},    {kFormNs, "WorkflowAudit", Kind::kOther},
+      {kFormNs, "ExcuteOperation", Kind::kExecOp},    {kFormNs, "WorkflowAudit", Kind::kOther},
       {kFormNs, "GetSysReportData", Kind::kOther},   {kFormNs, "SwitchOrg", Kind::kOther}};
   return v;
 }
@@ -144,7 +146,7 @@ void K3Sim::handle(Exchange& ex) {
     return service(ex, sub.substr(slash + 1));
   ex.replyJson(404, {{"error", "K/3 services live under /sim/k3cloud/k3cloud/<Service>.common.kdsvc; "
                                "admin under /sim/k3cloud/_stats, _config, _faults, _bills, "
-                               "_basedata, _receipts, _sessions, _reset"}});
+                               "_basedata, _receipts, _sessions, _clock, _reset"}});
 }
 
 void K3Sim::countCall(const std::string& method) {
@@ -315,8 +317,11 @@ json K3Sim::dispatch(Call& call, Exchange& ex) {
   }
   if (kind == Kind::kOther) return fail(k3::kMsgException, "模拟器未实现服务" + method + "。");
 
-  const bool has_form = kind == Kind::kSave || kind == Kind::kOperate || kind == Kind::kView;
-  const json* data_v = argument(body, params, has_form ? 1 : 0, {"data"});
+  const bool has_form = kind == Kind::kSave || kind == Kind::kOperate || kind == Kind::kView ||
+                        kind == Kind::kExecOp;
+  // ExcuteOperation: [formid, opNumber, data] (reference 1.3).
+  const json* data_v =
+      argument(body, params, kind == Kind::kExecOp ? 2 : (has_form ? 1 : 0), {"data"});
   json data = data_v ? *data_v : json(nullptr);
   if (!data_v && !params && findKey(body, "FormId")) data = body;  // query fields at the top
   if (data.is_string()) {
@@ -352,6 +357,12 @@ json K3Sim::dispatch(Call& call, Exchange& ex) {
   dirty_ = true;
   if (kind == Kind::kSave)
     return forms_->save(*def, data, method == "BatchSave", method == "Draft");
+  if (kind == Kind::kExecOp) {
+    std::string op = argText(argument(body, params, 1, {"opNumber", "opnumber", "OpNumber"}));
+    if (!iequals(op, "Forbid") && !iequals(op, "Enable"))
+      return fail(k3::kMsgException, "模拟器未实现操作“" + op + "”（支持 Forbid、Enable）。");
+    return forms_->operate(iequals(op, "Forbid") ? "Forbid" : "Enable", *def, data);
+  }
   return forms_->operate(method, *def, data);
 }
 
