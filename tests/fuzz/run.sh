@@ -15,11 +15,13 @@ fi
 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_C_COMPILER="$CC_BIN" -DCMAKE_CXX_COMPILER="$CXX_BIN" \
   -DQIAO_FUZZ=ON -DQIAO_SANITIZE=fuzzer-no-link,address,undefined >/dev/null
-TARGETS=(fuzz_mapping_loader fuzz_mapping_expr fuzz_json_reader fuzz_decimal fuzz_wecom_callback)
+TARGETS=(fuzz_mapping_loader fuzz_mapping_expr fuzz_json_reader fuzz_decimal fuzz_wecom_callback
+         fuzz_xlsx_reader fuzz_csv_reader)
 cmake --build build-fuzz -j"$JOBS" --target "${TARGETS[@]}"
 mkdir -p build-fuzz/artifacts
 declare -A CORPUS=([fuzz_mapping_loader]=mapping [fuzz_mapping_expr]=expr [fuzz_json_reader]=json
-                   [fuzz_decimal]=decimal [fuzz_wecom_callback]=wecom)
+                   [fuzz_decimal]=decimal [fuzz_wecom_callback]=wecom [fuzz_xlsx_reader]=xlsx
+                   [fuzz_csv_reader]=csv)
 status=0
 for t in "${TARGETS[@]}"; do
   # New inputs go to a scratch corpus in build-fuzz; the seeds in the repo stay as committed.
