@@ -163,11 +163,16 @@ bool isDateFormatCode(std::string_view code) {
 Result<Format> detectFormat(const std::string& path, Format requested) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return readError(baseName(path) + ": cannot open the file");
-  std::string head(65536, '\0');
+  std::string head(8, '\0');
   in.read(head.data(), static_cast<std::streamsize>(head.size()));
   head.resize(static_cast<size_t>(in.gcount()));
   const bool zip = head.size() >= 4 && head.compare(0, 4, "PK\x03\x04", 4) == 0;
   const bool cfb = head.size() >= 8 && head.compare(0, 8, "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8) == 0;
+  if (cfb) {  // the directory entries of an OLE file are near its start
+    head.resize(65536);
+    in.read(head.data() + 8, static_cast<std::streamsize>(head.size() - 8));
+    head.resize(8 + static_cast<size_t>(in.gcount()));
+  }
   const std::string name = baseName(path);
   if (cfb) {
     // An encrypted .xlsx is an OLE container with an "EncryptedPackage" stream (UTF-16 name).

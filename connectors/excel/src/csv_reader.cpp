@@ -2,8 +2,10 @@
 // field state machine (RFC 4180 plus Excel's leniency), delimiter detection, bounded records.
 #include <fcntl.h>
 #include <iconv.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include "internal.h"
@@ -115,18 +117,23 @@ class CsvSheetReader final : public SheetReader {
     return readError(file_ + ": row " + std::to_string(record_ + 1) + ": " + what);
   }
 
+  // Appends up to `want` bytes to raw_ through a chunk buffer sized to the file, so a small
+  // file costs a small allocation (not the 1 MiB sniff window).
   Status readRaw(size_t want) {
-    size_t start = raw_.size();
-    raw_.resize(start + want);
+    if (io_.empty()) {
+      struct stat st{};
+      size_t size = ::fstat(fd_, &st) == 0 && st.st_size > 0 ? static_cast<size_t>(st.st_size) : kChunk;
+      io_.resize(std::min(kChunk, size + 1));  // +1: the read that sees the end
+    }
     size_t got = 0;
     while (got < want) {
-      ssize_t n = ::read(fd_, raw_.data() + start + got, want - got);
+      ssize_t n = ::read(fd_, io_.data(), std::min(io_.size(), want - got));
       if (n < 0 && errno == EINTR) continue;
-      if (n < 0) { raw_.resize(start + got); return readError(file_ + ": read error"); }
+      if (n < 0) return readError(file_ + ": read error");
       if (n == 0) { raw_eof_ = true; break; }
+      raw_.append(io_.data(), static_cast<size_t>(n));
       got += static_cast<size_t>(n);
     }
-    raw_.resize(start + got);
     return Status();
   }
 
@@ -256,7 +263,7 @@ class CsvSheetReader final : public SheetReader {
   Limits limits_;
   int fd_ = -1;
   iconv_t cd_ = reinterpret_cast<iconv_t>(-1);
-  std::string raw_, buf_;
+  std::string raw_, buf_, io_;
   size_t pos_ = 0;
   bool raw_eof_ = false, final_ = false;
   std::string decode_error_;

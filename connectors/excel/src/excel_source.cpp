@@ -57,7 +57,8 @@ std::vector<std::string> ExcelSource::listFiles() const {
     if (::fnmatch(cfg_.pattern.c_str(), n.c_str(), 0) != 0) continue;
     struct stat st{};
     std::string p = cfg_.folder + "/" + n;
-    if (::stat(p.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    // lstat: a symbolic link is listed (and then refused by poll), never followed out of the folder.
+    if (::lstat(p.c_str(), &st) != 0 || !(S_ISREG(st.st_mode) || S_ISLNK(st.st_mode))) continue;
     int64_t mtime_ms = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000 + st.st_mtim.tv_nsec / 1000000;
     if (nowMs() - mtime_ms < cfg_.min_file_age_ms) continue;  // may still be being copied in
     names.push_back(n);
@@ -70,6 +71,15 @@ std::vector<std::string> ExcelSource::listFiles() const {
 Status ExcelSource::moveTo(const std::string& path, const std::string& folder) const {
   ::mkdir(folder.c_str(), 0755);
   std::string name = path.substr(path.find_last_of('/') + 1);
+  // archive/ and rejected/ sit in the drop folder by default, where anyone who drops files could
+  // put a symbolic link named "archive" pointing elsewhere: a folder inside the drop folder must
+  // be a real folder. (One the operator configured elsewhere may be a link.)
+  const bool inside = folder.starts_with(cfg_.folder + "/");
+  struct stat fst{};
+  if ((inside ? ::lstat(folder.c_str(), &fst) : ::stat(folder.c_str(), &fst)) != 0 || !S_ISDIR(fst.st_mode)) {
+    return Error::permanent(ErrorCode::kConnectorError, "excel: cannot move " + name + " to " + folder +
+                                                            ": not a folder (a symbolic link is not followed)");
+  }
   std::string target = folder + "/" + name;
   struct stat st{};
   if (::stat(target.c_str(), &st) == 0) target += "." + std::to_string(nowMs());  // never overwrite
@@ -81,9 +91,9 @@ Status ExcelSource::moveTo(const std::string& path, const std::string& folder) c
 
 Error ExcelSource::reject(const std::string& path, const Error& why) const {
   std::string name = path.substr(path.find_last_of('/') + 1);
-  ::mkdir(cfg_.rejected_folder.c_str(), 0755);
+  Status moved = moveTo(path, cfg_.rejected_folder);
+  if (!moved.ok()) return Error::permanent(ErrorCode::kInvalidArgument, why.message + "; " + moved.error().message);
   (void)xl::writeFileAtomically(cfg_.rejected_folder + "/" + name + ".error.txt", why.message + "\n");
-  (void)moveTo(path, cfg_.rejected_folder);
   return Error::permanent(ErrorCode::kInvalidArgument, why.message + " (moved to " + cfg_.rejected_folder + ")");
 }
 
@@ -93,6 +103,12 @@ Result<sdk::PollResult> ExcelSource::poll(const std::string& watermark, size_t m
   if (max_records == 0) max_records = 1;
   for (const auto& name : listFiles()) {
     std::string path = cfg_.folder + "/" + name;
+    struct stat st{};
+    if (::lstat(path.c_str(), &st) == 0 && S_ISLNK(st.st_mode)) {  // the link moves, never its target
+      return reject(path, Error::permanent(ErrorCode::kInvalidArgument,
+                                           name + ": a symbolic link; the drop folder reads only files inside "
+                                                  "it (copy the file in instead)"));
+    }
     QIAO_ASSIGN_OR_RETURN(std::string sha, xl::sha256File(path));
     if (mark.sha == sha && mark.complete) {
       QIAO_RETURN_IF_ERROR(moveTo(path, cfg_.archive_folder));  // its rows are committed

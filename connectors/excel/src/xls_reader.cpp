@@ -29,9 +29,14 @@ Result<std::unique_ptr<Handle>> openXls(const std::string& path, const Limits& l
     return readError(name + ": not a readable .xls (BIFF8) workbook: corrupt, truncated or an "
                             "unsupported old version (FreeXL error " + std::to_string(rc) + ")");
   }
+  // FreeXL answers FREEXL_OK with no handle for a workbook with a FILEPASS record (encrypted
+  // with a password to open), and reports BIFF obfuscation through FREEXL_BIFF_PASSWORD.
   unsigned int pw = 0;
-  if (freexl_get_info(h->h, FREEXL_BIFF_PASSWORD, &pw) == FREEXL_OK && pw == FREEXL_BIFF_OBFUSCATED) {
-    return readError(name + ": the workbook is password-protected; remove the password and save it again");
+  if (h->h == nullptr ||
+      (freexl_get_info(h->h, FREEXL_BIFF_PASSWORD, &pw) == FREEXL_OK && pw == FREEXL_BIFF_OBFUSCATED)) {
+    return readError(name + ": the workbook is password-protected; remove the password (in Excel: "
+                            "File > Info > Protect Workbook; in WPS or LibreOffice: save without a "
+                            "password) and save it again");
   }
   return h;
 }
