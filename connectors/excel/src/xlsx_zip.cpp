@@ -187,38 +187,68 @@ Status parseEntry(ZipArchive& zip, const std::string& entry, XmlHandler handler)
   }
 }
 
+namespace {
+
+// The code unit of an "_xHHHH_" escape at s[i], or -1.
+int escapeAt(const std::string& s, size_t i) {
+  if (i + 6 >= s.size() || s[i] != '_' || s[i + 1] != 'x' || s[i + 6] != '_') return -1;
+  int cp = 0;
+  for (size_t k = i + 2; k < i + 6; ++k) {
+    char ch = s[k];
+    cp <<= 4;
+    if (ch >= '0' && ch <= '9') cp |= ch - '0';
+    else if (ch >= 'a' && ch <= 'f') cp |= ch - 'a' + 10;
+    else if (ch >= 'A' && ch <= 'F') cp |= ch - 'A' + 10;
+    else return -1;
+  }
+  return cp;
+}
+
+void appendUtf8(std::string& out, uint32_t cp) {
+  if (cp < 0x80) {
+    out += static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    out += static_cast<char>(0xC0 | (cp >> 6));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    out += static_cast<char>(0xE0 | (cp >> 12));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (cp >> 18));
+    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  }
+}
+
+}  // namespace
+
 std::string decodeOoxmlEscapes(std::string s) {
   if (s.find("_x") == std::string::npos) return s;
   std::string out;
   out.reserve(s.size());
   for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '_' && i + 6 < s.size() + 0 && s[i + 1] == 'x' && i + 6 < s.size() && s[i + 6] == '_') {
-      unsigned cp = 0;
-      bool hex = true;
-      for (size_t k = i + 2; k < i + 6; ++k) {
-        char ch = s[k];
-        cp <<= 4;
-        if (ch >= '0' && ch <= '9') cp |= static_cast<unsigned>(ch - '0');
-        else if (ch >= 'a' && ch <= 'f') cp |= static_cast<unsigned>(ch - 'a' + 10);
-        else if (ch >= 'A' && ch <= 'F') cp |= static_cast<unsigned>(ch - 'A' + 10);
-        else hex = false;
-      }
-      if (hex) {
-        if (cp < 0x80) {
-          out += static_cast<char>(cp);
-        } else if (cp < 0x800) {
-          out += static_cast<char>(0xC0 | (cp >> 6));
-          out += static_cast<char>(0x80 | (cp & 0x3F));
-        } else {
-          out += static_cast<char>(0xE0 | (cp >> 12));
-          out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-          out += static_cast<char>(0x80 | (cp & 0x3F));
-        }
-        i += 6;
+    int cp = escapeAt(s, i);
+    if (cp < 0) {
+      out += s[i];
+      continue;
+    }
+    i += 6;
+    if (cp >= 0xD800 && cp <= 0xDBFF) {
+      // UTF-16 escapes: a surrogate pair is one character; a lone surrogate is no character
+      // and becomes U+FFFD (never CESU-8 bytes, which are not UTF-8).
+      int low = escapeAt(s, i + 1);
+      if (low >= 0xDC00 && low <= 0xDFFF) {
+        appendUtf8(out, 0x10000u + ((static_cast<uint32_t>(cp) - 0xD800u) << 10) + (static_cast<uint32_t>(low) - 0xDC00u));
+        i += 7;
         continue;
       }
+      cp = 0xFFFD;
+    } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
+      cp = 0xFFFD;
     }
-    out += s[i];
+    appendUtf8(out, static_cast<uint32_t>(cp));
   }
   return out;
 }

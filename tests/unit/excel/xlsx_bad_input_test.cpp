@@ -274,3 +274,27 @@ TEST(XlsxBadInput, OverlongCellTextIsAnError) {
 
 }  // namespace
 }  // namespace qiao::excel
+
+namespace qiao::excel {
+namespace {
+
+// Found with fuzz_xlsx_reader's UTF-8 check (corpus/xlsx/surrogate_escapes): _xHHHH_ escapes of
+// UTF-16 surrogates were encoded one by one (CESU-8), which is not UTF-8 and broke JSON.
+TEST(XlsxBadInput, SurrogateEscapesBecomeUtf8) {
+  TempDir dir;
+  XlsxParts p;
+  p.shared_strings = "<si><t>a_xD83D__xDE00_b</t></si><si><t>lone_xD800_high</t></si><si><t>_xDC00_x_xD83D_</t></si>";
+  p.sheets[0].second = "<row r=\"1\"><c r=\"A1\" t=\"s\"><v>0</v></c><c r=\"B1\" t=\"s\"><v>1</v></c>"
+                       "<c r=\"C1\" t=\"s\"><v>2</v></c><c r=\"D1\" t=\"inlineStr\"><is><t>_x4E2D__x0041_</t></is></c></row>";
+  ASSERT_TRUE(writeXlsx(dir.file("u.xlsx"), p));
+  auto r = readAll(dir.file("u.xlsx"));
+  ASSERT_EQ(r.error, "");
+  ASSERT_EQ(r.rows.size(), 1u);
+  EXPECT_EQ(testing::cellText(r.rows[0], 0), "a\xF0\x9F\x98\x80" "b");          // U+1F600 from its pair
+  EXPECT_EQ(testing::cellText(r.rows[0], 1), "lone\xEF\xBF\xBDhigh");           // U+FFFD
+  EXPECT_EQ(testing::cellText(r.rows[0], 2), "\xEF\xBF\xBDx\xEF\xBF\xBD");
+  EXPECT_EQ(testing::cellText(r.rows[0], 3), "中A");
+}
+
+}  // namespace
+}  // namespace qiao::excel
