@@ -89,7 +89,9 @@ Status checkPath(const std::string& path) {
   return {};
 }
 
-excel::ValueKind valueKindOf(const std::string& kind) {
+excel::ValueKind valueKindOf(const std::string& kind, const std::string& date_parse) {
+  if (date_parse == "excel1900" || date_parse == "excel1904") return excel::ValueKind::kDecimal;
+  if (!date_parse.empty() && date_parse != "auto") return excel::ValueKind::kText;  // a pattern
   if (kind == "decimal" || kind == "number") return excel::ValueKind::kDecimal;
   if (kind == "date") return excel::ValueKind::kDate;
   if (kind == "datetime") return excel::ValueKind::kDateTime;
@@ -188,8 +190,10 @@ Result<ImportReport> importFile(const ImportSpec& spec, const std::string& path,
   auto table = excel::openTable(path, options);
   if (!table.ok()) return refuse(std::move(report), spec, path, stamp, table.error().message);
   std::vector<excel::ExpectedColumn> expected;
+  std::vector<std::string> date_parse;
   for (const auto& f : mapping::sourceFields(*spec.mapping)) {
-    expected.push_back({f.path, f.aliases, f.required, valueKindOf(f.kind), false});
+    expected.push_back({f.path, f.aliases, f.required, valueKindOf(f.kind, f.date_parse), false});
+    date_parse.push_back(f.date_parse);
   }
   auto match = excel::matchHeader((*table)->header(), expected);
   if (!match.ok()) {
@@ -202,6 +206,7 @@ Result<ImportReport> importFile(const ImportSpec& spec, const std::string& path,
   detail::RowImporter::Context ctx;
   ctx.spec = &spec;
   ctx.expected = &expected;
+  ctx.date_parse = &date_parse;
   ctx.match = &*match;
   ctx.date_system = (*table)->dateSystem();
   ctx.ingest = &ingest;
