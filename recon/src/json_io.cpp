@@ -1,6 +1,7 @@
 #include "json_io.h"
 
 #include <nlohmann/json.hpp>
+#include <openssl/evp.h>
 
 #include <set>
 
@@ -159,11 +160,38 @@ Result<ParsedOrder> parseCanonicalOrder(std::string_view json, int scale) {
   return out;
 }
 
+std::string bankRowId(const Payment& p, int scale) {
+  std::string text = formatDate(p.date);
+  for (const std::string* part : {&p.payer_name, &p.payer_account, &p.currency, &p.remark}) {
+    text += '\x1f';
+    text += *part;
+  }
+  text += '\x1f';
+  text += p.amount.toString(scale);
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(text.data(), text.size(), digest, &len, EVP_sha256(), nullptr);
+  static const char* kHex = "0123456789abcdef";
+  std::string id = "BANK-";
+  for (unsigned int i = 0; i < 10 && i < len; ++i) {
+    id += kHex[digest[i] >> 4];
+    id += kHex[digest[i] & 15];
+  }
+  return id;
+}
+
 Result<ParsedPayment> parseCanonicalPayment(std::string_view json, int scale) {
   QIAO_ASSIGN_OR_RETURN(Json doc, parseObject(json, "payment"));
   ParsedPayment out;
-  QIAO_ASSIGN_OR_RETURN(out.payment_id, Fields(doc, "").text("paymentId"));
-  const std::string where = "payment \"" + out.payment_id + "\": ";
+  Fields top(doc, "");
+  QIAO_ASSIGN_OR_RETURN(auto given_id, top.optText("paymentId"));
+  QIAO_ASSIGN_OR_RETURN(auto given_source, top.optText("source"));
+  // A bank row without a transaction number (流水号) is known by a hash of its content.
+  const bool hashed_id = (!given_id || given_id->empty()) && given_source && *given_source == "bank";
+  if (!hashed_id) {
+    QIAO_ASSIGN_OR_RETURN(out.payment_id, top.text("paymentId"));
+  }
+  const std::string where = hashed_id ? "payment (bank row): " : "payment \"" + out.payment_id + "\": ";
   Fields f(doc, where);
   Payment base;
   QIAO_ASSIGN_OR_RETURN(std::string source, f.text("source"));
@@ -192,6 +220,7 @@ Result<ParsedPayment> parseCanonicalPayment(std::string_view json, int scale) {
   (void)fee;
   QIAO_ASSIGN_OR_RETURN(out.reversal_of, f.optText("reversalOf"));
   if (out.reversal_of && out.reversal_of->empty()) out.reversal_of.reset();
+  if (hashed_id) out.payment_id = bankRowId(base, scale);
   if (out.reversal_of && base.amount.signum() > 0) {
     return invalid(f.path("reversalOf") + ": a reversal must have a negative amount, got " + base.amount.toString());
   }

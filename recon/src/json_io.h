@@ -31,6 +31,11 @@ struct ParsedPayment {
 };
 Result<ParsedPayment> parseCanonicalPayment(std::string_view json, int scale);
 
+// The id of a bank row that has no transaction number: "BANK-" + 20 hex digits of the SHA-256
+// of its date, payer name, payer account, currency, remark and amount (at `scale`). Two rows
+// identical in all of these are one receipt.
+std::string bankRowId(const Payment& p, int scale);
+
 // "K3#200455" for payment "K3" entry "200455".
 std::string entryPaymentId(std::string_view payment_id, std::string_view entry_id);
 // The engine's source name on the canonical side: k3 -> "k3cloud", bank -> "bank".
