@@ -103,8 +103,8 @@ std::string archiveDir(const ImportSpec& spec) {
   return spec.archive_folder.empty() ? spec.folder + "/archive" : spec.archive_folder;
 }
 
-// Counts the data rows (a first pass: progress gets a total, and a workbook that cannot be
-// read to its end is refused before anything of it is ingested).
+// Counts the data rows: progress gets a total, and a workbook that cannot be read to its end
+// is refused before anything of it is ingested.
 Result<int64_t> countRows(const std::string& path, const excel::ReadOptions& options) {
   QIAO_ASSIGN_OR_RETURN(auto table, excel::openTable(path, options));
   excel::Row row;
@@ -200,8 +200,15 @@ Result<ImportReport> importFile(const ImportSpec& spec, const std::string& path,
     std::string reason = report.file + ": " + match.error().message;
     return refuse(std::move(report), spec, path, stamp, std::move(reason));
   }
-  auto total = countRows(path, options);
-  if (!total.ok()) return refuse(std::move(report), spec, path, stamp, total.error().message);
+  // Rows are ingested batch by batch as they are read, unless grouped: then a first pass
+  // makes sure the file reads to its end before anything of it goes in (and counts the rows).
+  // Grouped imports hold their records until the end anyway: the sheet's dimension, if any.
+  int64_t total = (*table)->declaredDataRows();
+  if (spec.group_append.empty()) {
+    auto counted = countRows(path, options);
+    if (!counted.ok()) return refuse(std::move(report), spec, path, stamp, counted.error().message);
+    total = *counted;
+  }
 
   detail::RowImporter::Context ctx;
   ctx.spec = &spec;
@@ -212,14 +219,22 @@ Result<ImportReport> importFile(const ImportSpec& spec, const std::string& path,
   ctx.ingest = &ingest;
   ctx.progress = &progress;
   ctx.xref = xref;
-  ctx.rows_total = *total;
+  ctx.rows_total = total;
   ctx.now_ms = started;
   ctx.report = &report;
   QIAO_ASSIGN_OR_RETURN(auto rows, detail::RowImporter::create(ctx));
   excel::Row row;
   while (true) {
     auto more = (*table)->next(row);
-    if (!more.ok()) {  // it read to the end a moment ago: the file is changing under us
+    if (!more.ok()) {
+      // Grouped: nothing was ingested yet, the file is refused. Else the first pass read it to
+      // the end a moment ago: the file is changing under us; try again next run.
+      if (!spec.group_append.empty()) {
+        ImportReport refused;
+        refused.file = report.file;
+        refused.sha256 = report.sha256;
+        return refuse(std::move(refused), spec, path, stamp, more.error().message);
+      }
       return Error::transient(ErrorCode::kInternal, more.error().message);
     }
     if (!*more) break;

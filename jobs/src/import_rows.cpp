@@ -150,22 +150,33 @@ Status RowImporter::queue(std::string json, const std::string& key, std::string 
   r.updated_at_ms = ctx_.now_ms;
   batch_.push_back(std::move(r));
   ++ctx_.report->records;
-  if (batch_.size() >= std::max<size_t>(1, ctx_.spec->batch_records)) return flush();
+  // Grouped imports hold everything until the file is read to its end: no order goes in
+  // before its last line is seen, and a file that breaks halfway has ingested nothing.
+  if (!append_path_ && batch_.size() >= std::max<size_t>(1, ctx_.spec->batch_records)) return flush();
   return {};
 }
 
+// Ingests the queued records in batches of batch_records.
 Status RowImporter::flush() {
-  if (batch_.empty()) return {};
-  const size_t n = batch_.size();
-  auto results = (*ctx_.ingest)(std::move(batch_));
-  batch_.clear();
-  if (!results.ok()) return results.error();
-  if (results->size() != n) {
-    return Error::permanent(ErrorCode::kInternal, "ingest returned " + std::to_string(results->size()) +
-                                                      " results for " + std::to_string(n) + " records");
+  const size_t size = std::max<size_t>(1, ctx_.spec->batch_records);
+  for (size_t at = 0; at < batch_.size(); at += size) {
+    const size_t n = std::min(size, batch_.size() - at);
+    std::vector<Record> batch(std::make_move_iterator(batch_.begin() + static_cast<std::ptrdiff_t>(at)),
+                              std::make_move_iterator(batch_.begin() + static_cast<std::ptrdiff_t>(at + n)));
+    auto results = (*ctx_.ingest)(std::move(batch));
+    if (!results.ok()) {
+      batch_.clear();
+      return results.error();
+    }
+    if (results->size() != n) {
+      batch_.clear();
+      return Error::permanent(ErrorCode::kInternal, "ingest returned " + std::to_string(results->size()) +
+                                                        " results for " + std::to_string(n) + " records");
+    }
+    for (const auto& r : *results) (r.duplicate ? ctx_.report->duplicates : ctx_.report->accepted)++;
+    reportProgress(false);
   }
-  for (const auto& r : *results) (r.duplicate ? ctx_.report->duplicates : ctx_.report->accepted)++;
-  reportProgress(false);
+  batch_.clear();
   return {};
 }
 
@@ -203,7 +214,7 @@ Status RowImporter::add(const excel::Row& row) {
   if (!s.ok() && field_errors_.empty() && errors.empty()) errors.push_back({cellOf(row, ""), s.error().message});
   const std::string key = recordKey();
 
-  const bool grouped = append_path_.has_value() && !key.empty();
+  const bool grouped = append_path_.has_value() && !key.empty();  // keyless rows: one record each
   Group* group = nullptr;
   if (grouped) {
     auto [it, added] = group_index_.emplace(key, groups_.size());
@@ -235,8 +246,8 @@ Status RowImporter::add(const excel::Row& row) {
 }
 
 // The group's record: its first row's record with the later rows' elements appended.
-Result<std::string> RowImporter::mergeGroup(const Group& g) {
-  if (g.items.empty()) return g.first_json;
+Result<std::string> RowImporter::mergeGroup(Group& g) {
+  if (g.items.empty()) return std::move(g.first_json);
   QIAO_RETURN_IF_ERROR(mapping::parseJson(g.first_json, out_));
   mapping::Value array = mapping::get(out_.root(), *append_path_);
   if (!array.isArray()) {
@@ -251,7 +262,7 @@ Result<std::string> RowImporter::mergeGroup(const Group& g) {
 }
 
 Status RowImporter::finish() {
-  for (const Group& g : groups_) {
+  for (Group& g : groups_) {
     if (g.invalid_row != 0) {
       // One bad line spoils its whole order: no order goes in with lines missing.
       for (int64_t row : g.rows) {

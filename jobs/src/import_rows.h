@@ -66,7 +66,7 @@ class RowImporter {
   Status queue(std::string json, const std::string& key, std::string idem);
   Status flush();
   void reportProgress(bool force);  // force: even when no new rows were done
-  Result<std::string> mergeGroup(const Group& g);
+  Result<std::string> mergeGroup(Group& g);  // takes the group's texts
 
   Context ctx_;
   excel::RowConverter converter_;

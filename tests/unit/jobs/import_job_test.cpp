@@ -221,6 +221,21 @@ TEST_F(JobsTest, ProgressCountsUpToTheTotal) {
   for (const auto& c : calls) EXPECT_EQ(c.second, 7);
   EXPECT_EQ(calls.back().first, 7);
   EXPECT_EQ(ingest_calls_, 4);
+
+  // Grouped: the total from the sheet's dimension, the records ingested after the last row.
+  spec_.group_append = "/lines";
+  rows.push_back(orderRow("SO-0", "M2", "2"));
+  writeSheet(folder_ + "/grouped.xlsx", "订单", kHeader, rows);
+  calls.clear();
+  ingest_calls_ = 0;
+  auto g = importFile(spec_, folder_ + "/grouped.xlsx", *store_, ingest_,
+                      [&](int64_t done, int64_t total) { calls.emplace_back(done, total); });
+  ASSERT_TRUE(g.ok()) << g.error().message;
+  EXPECT_EQ(g->records, 7);
+  ASSERT_FALSE(calls.empty());
+  for (size_t i = 1; i < calls.size(); ++i) EXPECT_GT(calls[i].first, calls[i - 1].first);
+  EXPECT_EQ(calls.back(), (std::pair<int64_t, int64_t>{8, 8}));
+  EXPECT_EQ(ingest_calls_, 4) << "7 records in batches of 2";
 }
 
 TEST_F(JobsTest, GbkCsvWithAHeaderOnRowThree) {

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "../excel/excel_test_util.h"
 #include "jobs_test_util.h"
 
 namespace qiao::jobs::testing {
@@ -102,6 +103,58 @@ TEST_F(JobsTest, ACrashMidwayLeavesTheFileAndTheRerunAddsNoDuplicates) {
   EXPECT_EQ((*rerun)[0].duplicates, 2);
   EXPECT_EQ(messages().size(), 5u);
   EXPECT_FALSE(exists(folder_ + "/a.xlsx"));
+}
+
+TEST_F(JobsTest, ACrashMidwayOfAGroupedImportIsRepairedByTheRerun) {
+  spec_.batch_records = 1;
+  writeSheet(folder_ + "/a.xlsx", "订单", kHeader, fourOrders());
+  fail_after_records_ = 2;
+  auto crashed = importFolder(spec_, *store_, ingest_);
+  ASSERT_FALSE(crashed.ok());
+  EXPECT_NE(crashed.error().message.find("a.xlsx"), std::string::npos) << crashed.error().message;
+  EXPECT_TRUE(exists(folder_ + "/a.xlsx"));
+  EXPECT_EQ(messages().size(), 2u);
+  fail_after_records_ = -1;
+  auto rerun = importFolder(spec_, *store_, ingest_);
+  ASSERT_TRUE(rerun.ok()) << rerun.error().message;
+  ASSERT_EQ(rerun->size(), 1u);
+  EXPECT_EQ((*rerun)[0].accepted, 2);
+  EXPECT_EQ((*rerun)[0].duplicates, 2);
+  auto msgs = messages();
+  ASSERT_EQ(msgs.size(), 4u);
+  EXPECT_EQ(json::parse(msgs[0].record.payload)["lines"].size(), 2u) << "SO-1 with both lines";
+}
+
+TEST_F(JobsTest, AWorkbookBrokenHalfwayIngestsNothing) {
+  // Rows 2 and 3 read fine, row 4 is cut off: the XML ends inside it.
+  std::string rows;
+  auto cell = [](const std::string& ref, const std::string& v) {
+    return "<c r=\"" + ref + "\" t=\"inlineStr\"><is><t>" + v + "</t></is></c>";
+  };
+  const char* cols = "ABCDEF";
+  rows += "<row r=\"1\">";
+  for (size_t i = 0; i < kHeader.size(); ++i) rows += cell(std::string(1, cols[i]) + "1", kHeader[i]);
+  rows += "</row>";
+  for (int r = 2; r <= 3; ++r) {
+    std::string n = std::to_string(r);
+    rows += "<row r=\"" + n + "\">" + cell("A" + n, "SO-" + n) + cell("B" + n, "2026-11-26") + cell("C" + n, "C1") +
+            cell("D" + n, "M") + "<c r=\"E" + n + "\"><v>1</v></c><c r=\"F" + n + "\"><v>2</v></c></row>";
+  }
+  rows += "<row r=\"4\"><c r=\"A4\" t=\"inlineStr\"><is><t>SO-4";
+  for (const std::string group : {"/lines", ""}) {
+    spec_.group_append = group;
+    excel::testing::XlsxParts parts;
+    parts.sheets = {{"订单", rows}};
+    ASSERT_TRUE(excel::testing::writeXlsx(folder_ + "/cut.xlsx", parts));
+    auto r = importFile(spec_, folder_ + "/cut.xlsx", *store_, ingest_);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    ASSERT_EQ(r->errors.size(), 1u) << "group_append '" << group << "'";
+    EXPECT_TRUE(exists(r->rejected_to));
+    EXPECT_EQ(r->accepted, 0);
+    EXPECT_EQ(ingest_calls_, 0) << "group_append '" << group << "': " << r->errors[0];
+    EXPECT_NE(r->errors[0].find("row 4"), std::string::npos) << r->errors[0];
+  }
+  EXPECT_TRUE(messages().empty());
 }
 
 TEST_F(JobsTest, DotDotAndHiddenNamesAreRefusedUntouched) {
