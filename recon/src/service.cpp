@@ -34,6 +34,7 @@ Status Service::Impl::load() {
 
 Error Service::Impl::fail(Error e) {
   db->rollback();
+  new_sources.clear();
   Status s = load();
   if (!s.ok()) {
     broken = Error::permanent(ErrorCode::kStoreError,
@@ -129,27 +130,31 @@ Result<std::unique_ptr<Service>> Service::open(const ServiceOptions& options) {
 
 // ---- ingest -----------------------------------------------------------------------------
 
+Result<IngestOutcome> Service::Impl::ingestOrder(std::string_view json) {
+  QIAO_ASSIGN_OR_RETURN(detail::ParsedOrder parsed, detail::parseCanonicalOrder(json, scale()));
+  const std::string order_no = parsed.order.order_no;
+  QIAO_ASSIGN_OR_RETURN(IngestOutcome outcome, engine->upsertOrder(std::move(parsed.order)));
+  if (opts.names_from_orders && !parsed.customer_name.empty()) {
+    // A name that normalises to nothing ("（）") is no help for matching; the order stands.
+    (void)engine->addCustomerName(engine->order(order_no)->customer_id, parsed.customer_name);
+  }
+  return outcome;
+}
+
 Result<IngestOutcome> Service::upsertOrderJson(std::string_view canonical_order_json) {
   std::lock_guard lock(impl_->mu);
   Impl& m = *impl_;
   if (m.broken) return *m.broken;
-  QIAO_ASSIGN_OR_RETURN(detail::ParsedOrder parsed, detail::parseCanonicalOrder(canonical_order_json, m.scale()));
-  const std::string order_no = parsed.order.order_no;
-  QIAO_ASSIGN_OR_RETURN(IngestOutcome outcome, m.engine->upsertOrder(std::move(parsed.order)));
-  if (m.opts.names_from_orders && !parsed.customer_name.empty()) {
-    // A name that normalises to nothing ("（）") is no help for matching; the order stands.
-    (void)m.engine->addCustomerName(m.engine->order(order_no)->customer_id, parsed.customer_name);
-  }
+  QIAO_ASSIGN_OR_RETURN(IngestOutcome outcome, m.ingestOrder(canonical_order_json));
+  if (outcome == IngestOutcome::kDuplicate) return outcome;
   auto saved = m.persist(Impl::HandOut::kNone);
   if (!saved.ok()) return saved.takeError();
   return outcome;
 }
 
-Result<IngestOutcome> Service::addPaymentJson(std::string_view canonical_payment_json) {
-  std::lock_guard lock(impl_->mu);
-  Impl& m = *impl_;
-  if (m.broken) return *m.broken;
-  QIAO_ASSIGN_OR_RETURN(detail::ParsedPayment pp, detail::parseCanonicalPayment(canonical_payment_json, m.scale()));
+Result<IngestOutcome> Service::Impl::ingestPayment(std::string_view json, bool* must_reload) {
+  Impl& m = *this;
+  QIAO_ASSIGN_OR_RETURN(detail::ParsedPayment pp, detail::parseCanonicalPayment(json, m.scale()));
   const std::string where = "payment \"" + pp.payment_id + "\": ";
 
   // A reversal of a receipt that was split per entry applies to its entries.
@@ -232,22 +237,69 @@ Result<IngestOutcome> Service::addPaymentJson(std::string_view canonical_payment
   for (auto& e : pp.entries) {
     auto r = m.engine->addPayment(e.payment);
     if (!r.ok()) {
-      Error err = r.takeError();
-      if (added) return m.fail(std::move(err));  // undo the entries added before this one
-      return err;
+      if (added) *must_reload = true;  // the entries added before this one must go again
+      return r.takeError();
     }
     if (*r != IngestOutcome::kDuplicate) added = true;
   }
   if (!added) return IngestOutcome::kDuplicate;
-  std::function<Status()> extra;
   if (pp.split && known == m.sources.end()) {
-    extra = [&]() { return m.db->putSource(pp.payment_id, ids); };
+    m.sources[pp.payment_id] = ids;  // a failed commit reloads the map from the file
+    m.new_sources.push_back(pp.payment_id);
   }
-  auto saved = m.persist(Impl::HandOut::kNone, extra);
-  if (!saved.ok()) return saved.takeError();
-  if (pp.split) m.sources[pp.payment_id] = ids;
   return IngestOutcome::kAdded;
 }
+
+Status Service::Impl::writeNewSources() {
+  for (const std::string& id : new_sources) {
+    auto it = sources.find(id);
+    if (it != sources.end()) QIAO_RETURN_IF_ERROR(db->putSource(id, it->second));
+  }
+  new_sources.clear();
+  return Status();
+}
+
+Result<IngestOutcome> Service::addPaymentJson(std::string_view canonical_payment_json) {
+  std::lock_guard lock(impl_->mu);
+  Impl& m = *impl_;
+  if (m.broken) return *m.broken;
+  bool must_reload = false;
+  auto outcome = m.ingestPayment(canonical_payment_json, &must_reload);
+  if (!outcome.ok()) {
+    if (must_reload) return m.fail(outcome.takeError());
+    return outcome;
+  }
+  if (*outcome == IngestOutcome::kDuplicate) return outcome;
+  auto saved = m.persist(Impl::HandOut::kNone, [&m] { return m.writeNewSources(); });
+  if (!saved.ok()) return saved.takeError();
+  return outcome;
+}
+
+Result<std::vector<Result<IngestOutcome>>> Service::ingestBatchJson(const std::vector<std::string>& orders,
+                                                                     const std::vector<std::string>& payments) {
+  std::lock_guard lock(impl_->mu);
+  Impl& m = *impl_;
+  if (m.broken) return *m.broken;
+  std::vector<Result<IngestOutcome>> out;
+  out.reserve(orders.size() + payments.size());
+  bool changed = false;
+  for (const std::string& o : orders) {
+    out.push_back(m.ingestOrder(o));
+    changed = changed || (out.back().ok() && *out.back() != IngestOutcome::kDuplicate);
+  }
+  for (const std::string& p : payments) {
+    bool must_reload = false;
+    out.push_back(m.ingestPayment(p, &must_reload));
+    if (must_reload) return m.fail(out.back().error());  // nothing of the batch is kept
+    changed = changed || (out.back().ok() && *out.back() != IngestOutcome::kDuplicate);
+  }
+  if (changed) {
+    auto saved = m.persist(Impl::HandOut::kNone, [&m] { return m.writeNewSources(); });
+    if (!saved.ok()) return saved.takeError();
+  }
+  return out;
+}
+
 
 Status Service::addCustomerName(std::string_view customer_id, std::string_view name) {
   std::lock_guard lock(impl_->mu);

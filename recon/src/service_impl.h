@@ -44,6 +44,8 @@ struct Service::Impl {
   std::optional<Engine> engine;
   // K/3 receipts split into one engine payment per entry: canonical id -> engine ids.
   std::map<std::string, std::vector<std::string>> sources;
+  // Split receipts added since the last commit (their recon_sources rows are still to write).
+  std::vector<std::string> new_sources;
   // Set when memory could not be brought back in line with the file: every call fails.
   std::optional<Error> broken;
 
@@ -57,6 +59,11 @@ struct Service::Impl {
   // BEGIN; writeChanges; `extra` (more rows in the same transaction); push queue; COMMIT.
   Result<std::vector<OrderStatusChange>> persist(HandOut mode,
                                                  const std::function<Status()>& extra = {});
+  // Parse + apply to the engine, no commit. *must_reload: the engine was changed half-way
+  // (a multi-entry receipt failed after some entries) and must be reloaded from the file.
+  Result<IngestOutcome> ingestOrder(std::string_view json);
+  Result<IngestOutcome> ingestPayment(std::string_view json, bool* must_reload);
+  Status writeNewSources();
   std::string changeJson(const OrderResult& r, int64_t at_ms) const;
 
   // The canonical id of an engine payment id ("K3#2" -> "K3" when K3 was split), else "".

@@ -225,6 +225,67 @@ TEST(ReconServicePersist, ManualMatchAndUnmatch) {
   ASSERT_OK(svc->checkInvariants());
 }
 
+TEST(ReconServicePersist, BatchIngestReportsEachItemAndCommitsOnce) {
+  testkit::TempDir dir;
+  FakeClock clock;
+  ServiceOptions o = serviceOptions(dir.file("qiao.db"), &clock);
+  auto svc = openService(o);
+  std::vector<std::string> orders = {orderJson("SO-1", kHuadongCode, "100.00", "2026-10-01"),
+                                     orderJson("SO-2", kHuadongCode, "1.001", "2026-10-01"),
+                                     orderJson("SO-1", kHuadongCode, "100.00", "2026-10-01")};
+  std::vector<std::string> payments = {bankJson("B1", "苏州华东精密机械有限公司", "100.00", "2026-11-01"),
+                                       "{\"paymentId\": 7}"};
+  auto r = svc->ingestBatchJson(orders, payments);
+  ASSERT_OK(r);
+  ASSERT_EQ(r->size(), 5u);
+  EXPECT_EQ(*(*r)[0], IngestOutcome::kAdded);
+  ASSERT_FALSE((*r)[1].ok());
+  EXPECT_NE((*r)[1].error().message.find("totalAmount: 1.001 has more than 2 decimals"), std::string::npos);
+  EXPECT_EQ(*(*r)[2], IngestOutcome::kDuplicate);
+  EXPECT_EQ(*(*r)[3], IngestOutcome::kAdded);
+  ASSERT_FALSE((*r)[4].ok());
+  EXPECT_NE((*r)[4].error().message.find("paymentId: must be a string"), std::string::npos);
+  svc = openService(o);  // what was accepted was committed
+  EXPECT_TRUE(svc->order("SO-1").has_value());
+  EXPECT_FALSE(svc->order("SO-2").has_value());
+  EXPECT_TRUE(svc->payment("B1").has_value());
+  ASSERT_OK(svc->run());
+  EXPECT_EQ(svc->order("SO-1")->status, OrderStatus::kPaid);
+}
+
+TEST(ReconServicePersist, ConcurrentCallersKeepTheBooksBalanced) {
+  testkit::TempDir dir;
+  FakeClock clock;
+  ServiceOptions o = serviceOptions(dir.file("qiao.db"), &clock);
+  auto svc = openService(o);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 25; ++i) {
+        std::string id = std::to_string(t) + "-" + std::to_string(i);
+        EXPECT_TRUE(svc->upsertOrderJson(orderJson("SO-" + id, kJiangnanCode, "50.00", "2026-10-01")).ok());
+        EXPECT_TRUE(svc->addPaymentJson(bankJson("B-" + id, "无锡江南电缆股份有限公司", "50.00", "2026-11-01")).ok());
+        if (i % 5 == 0) {
+          EXPECT_TRUE(svc->run().ok());
+        }
+        if (i % 7 == 0) {
+          EXPECT_TRUE(svc->paymentsJson({}).ok());
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  ASSERT_OK(svc->run());
+  ASSERT_OK(svc->checkInvariants());
+  OrderQuery q;
+  q.status = "paid";
+  q.limit = 1000;
+  EXPECT_EQ(parsed(svc->ordersJson(q))["total"], 100);
+  std::string before = snapshot(*svc);
+  svc = openService(o);
+  EXPECT_EQ(snapshot(*svc), before);
+}
+
 // ---- property: random books, a reopen in the middle --------------------------------------
 
 struct Book {

@@ -120,6 +120,12 @@ class Service {
   // is kDuplicate and counted once; the same id with other content fails (kAlreadyExists).
   Result<IngestOutcome> addPaymentJson(std::string_view canonical_payment_json);
   Status addCustomerName(std::string_view customer_id, std::string_view name);
+  // Many records, one commit (a K/3 pull page, an imported statement, a bulk load): each is
+  // checked and applied on its own and gets its own outcome or error in the answer (orders
+  // first, then payments, in the order given); everything accepted is committed together.
+  // The call itself fails only when the commit does (then nothing of the batch is kept).
+  Result<std::vector<Result<IngestOutcome>>> ingestBatchJson(const std::vector<std::string>& orders,
+                                                             const std::vector<std::string>& payments);
 
   // Matches what is new, commits, and hands out the changed orders (see RunResult).
   Result<RunResult> run();
