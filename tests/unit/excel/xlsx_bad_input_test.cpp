@@ -357,3 +357,27 @@ TEST(XlsxBadInput, PasswordProtectedWorkbookWithItsDirectoryPast64KiB) {
 
 }  // namespace
 }  // namespace qiao::excel
+
+namespace qiao::excel {
+namespace {
+
+// The shared string table is held in memory: its limit holds for many strings and for one
+// endless string alike (checked as the text grows, not when the string ends).
+TEST(XlsxBadInput, SharedStringsOverTheLimitAreRefused) {
+  TempDir dir;
+  ReadOptions o;
+  o.limits.max_shared_strings_bytes = 4096;
+  o.limits.max_ratio = 100000;
+  XlsxParts p;
+  p.sheets[0].second = "<row r=\"1\"><c r=\"A1\" t=\"s\"><v>0</v></c></row>";
+  for (int i = 0; i < 200; ++i) p.shared_strings += "<si><t>客户名称" + std::to_string(i) + "</t></si>";
+  ASSERT_TRUE(writeXlsx(dir.file("many.xlsx"), p));
+  EXPECT_EQ(readAll(dir.file("many.xlsx"), o).error, "many.xlsx: shared strings exceed 4096 bytes");
+  p.shared_strings = "<si><t>" + std::string(64 * 1024, 'y') + "</t></si>";
+  ASSERT_TRUE(writeXlsx(dir.file("one.xlsx"), p));
+  EXPECT_EQ(readAll(dir.file("one.xlsx"), o).error, "one.xlsx: shared strings exceed 4096 bytes");
+  EXPECT_EQ(readAll(dir.file("one.xlsx")).error, "") << "within the default limit";
+}
+
+}  // namespace
+}  // namespace qiao::excel
