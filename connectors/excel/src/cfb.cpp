@@ -6,7 +6,6 @@
 
 #include <cctype>
 #include <cstring>
-#include <map>
 
 #include "internal.h"
 
