@@ -2,9 +2,11 @@
 // overlap re-read, restarts from a stored watermark (bills modified in the same instant as
 // the watermark), bills modified again, session loss and 5xx in the middle of a pull, and the
 // payloads mapped by mappings/standard/k3_receivebill_to_crm_payment.yaml into payments.
+#include <chrono>
 #include <map>
 #include <regex>
 #include <set>
+#include <thread>
 
 #include "k3_sim_fixture.h"
 #include "k3_source.h"
@@ -233,6 +235,38 @@ TEST_F(K3PullTest, ABillModifiedAfterItWasPulledIsPulledAgain) {
   EXPECT_NE(second.records[0].idempotency_key, first.records[0].idempotency_key);
   EXPECT_EQ(json::parse(second.records[0].payload)["FDOCUMENTSTATUS"], "D");
   EXPECT_TRUE(drain(*src, second.watermark, 100).records.empty());
+}
+
+// A bill modified while the pull pages through must not shift another bill past a page
+// boundary: pages continue from the last row's modify time (keyset), not by StartRow alone.
+// The simulator answers each page query 400 ms late; the modification lands between page 1
+// and page 2. No overlap, so a bill skipped here would never be read again.
+TEST_F(K3PullTest, ABillModifiedWhilePagingDoesNotHideAnother) {
+  json docs = json::array();
+  for (int i = 1; i <= 6; ++i) docs.push_back(receipt(no(i), "2026-11-20 10:00:0" + std::to_string(i)));
+  addReceipts(docs);
+  auto src = makeSource(receiptSettings({{"page_size", 2}, {"overlap", "0s"}, {"filter", ""}}));
+  ASSERT_NE(src, nullptr);
+  ASSERT_TRUE(src->client().ensureSession().ok());
+  post("/sim/k3cloud/_faults", {{"mode", "slow"}, {"delay_ms", 400}, {"count", 2}, {"services", {"ExecuteBillQuery"}}});
+  std::thread modifier([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(600));
+    k3::BillRef ref;
+    ref.numbers = {no(1)};
+    auto un = src->client().unAudit("AR_RECEIVEBILL", ref);
+    EXPECT_TRUE(un.ok()) << (un.ok() ? "" : un.error().message);
+  });
+  auto first = src->poll("", 100);
+  modifier.join();
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  auto rest = drain(*src, first->watermark, 100);
+  std::set<std::string> got;
+  for (const auto& r : first->records) got.insert(r.business_key);
+  for (const auto& r : rest.records) got.insert(r.business_key);
+  EXPECT_EQ(got, (std::set<std::string>{no(1), no(2), no(3), no(4), no(5), no(6)}));
+  json bill1 = receipts()[0];
+  ASSERT_EQ(bill1["FBillNo"], no(1));
+  ASSERT_EQ(bill1["FDOCUMENTSTATUS"], "D");  // the modification did happen
 }
 
 TEST_F(K3PullTest, SessionLostMidPullIsRecoveredWithOneLoginEach) {
