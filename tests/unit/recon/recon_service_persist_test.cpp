@@ -3,6 +3,7 @@
 // balanced across a reopen in the middle.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sqlite3.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -223,6 +224,35 @@ TEST(ReconServicePersist, ManualMatchAndUnmatch) {
   ASSERT_OK(r);
   EXPECT_EQ(parsed(svc->orderJson("SO-2026-0000102"))["paymentStatus"], "paid");
   ASSERT_OK(svc->checkInvariants());
+}
+
+TEST(ReconServicePersist, ADamagedFileIsRefusedNamingTheCell) {
+  testkit::TempDir dir;
+  FakeClock clock;
+  ServiceOptions o = serviceOptions(dir.file("qiao.db"), &clock);
+  {
+    auto svc = openService(o);
+    ASSERT_OK(svc->upsertOrderJson(orderJson("SO-1", kHuadongCode, "100.00", "2026-10-01")));
+    ASSERT_OK(svc->addPaymentJson(bankJson("B1", "苏州华东精密机械有限公司", "60.00", "2026-11-01")));
+    ASSERT_OK(svc->addPaymentJson(bankJson("B2", "苏州华东精密机械有限公司", "40.00", "2026-11-02")));
+    ASSERT_OK(svc->run());
+  }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(o.sqlite_path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "UPDATE recon_payments SET amount = '6O.00' WHERE payment_id = 'B2'", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  auto bad = Service::open(o);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("recon_payments row 2 column amount"), std::string::npos) << bad.error().message;
+  // Books that do not add up are refused too (an allocation above its payment).
+  ASSERT_EQ(sqlite3_open(o.sqlite_path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "UPDATE recon_payments SET amount = '40.00' WHERE payment_id = 'B2';"
+                             "UPDATE recon_payments SET amount = '10.00' WHERE payment_id = 'B1'",
+                         nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  auto unbalanced = Service::open(o);
+  ASSERT_FALSE(unbalanced.ok());
+  EXPECT_NE(unbalanced.error().message.find("B1"), std::string::npos) << unbalanced.error().message;
 }
 
 TEST(ReconServicePersist, BatchIngestReportsEachItemAndCommitsOnce) {
