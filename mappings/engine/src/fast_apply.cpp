@@ -218,6 +218,12 @@ constexpr size_t kPrefetchMax = 32 * 1024;
 
 // Keys are short: word compares instead of a byte loop or a call to memcmp.
 inline bool keyEquals(const char* a, const char* b, size_t n) {
+  if (n > 16 && n <= 32) {
+    uint64_t x[4], y[4];
+    __builtin_memcpy(&x[0], a, 16), __builtin_memcpy(&y[0], b, 16);
+    __builtin_memcpy(&x[2], a + n - 16, 16), __builtin_memcpy(&y[2], b + n - 16, 16);
+    return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3])) == 0;
+  }
   if (n >= 8) {
     if (n > 16) return std::memcmp(a, b, n) == 0;
     uint64_t x0, y0, x1, y1;
@@ -265,7 +271,7 @@ class FastApplier {
     return get(base, s.path);
   }
   Value lookup(const FastRead& r, const Value& cur, const Value& parent) {
-    const Value& base = r.src->parent ? parent : cur;
+    const Value& base = r.parent ? parent : cur;
     if (!r.single) return get(base, r.src->path);
     const Node* n = base.node();
     if (!n || n->kind != Kind::kObject) return {};
@@ -327,14 +333,19 @@ class FastApplier {
     makeObject(n, c.reserve);
     return regs[ci] = n;
   }
-  bool write(const FastStep& s, const FV& v, Node* base, Node** regs, const FastList& l) {
+  // The member for s's target (inside {wrap_key: ...} for ref), added empty.
+  Node* target(const FastStep& s, Node* base, Node** regs, const FastList& l) {
     Node* c = container(s.container, base, regs, l);
     Node* slot = c ? member(c, s.key) : nullptr;
-    if (!slot) return false;
-    if (s.wrap) {
+    if (slot && s.wrap) {
       makeObject(slot, 1);
       slot = member(slot, s.wrap_key);
     }
+    return slot;
+  }
+  bool write(const FastStep& s, const FV& v, Node* base, Node** regs, const FastList& l) {
+    Node* slot = target(s, base, regs, l);
+    if (!slot) return false;
     switch (v.k) {
       case Val::kMissing:
       case Val::kNull: break;
@@ -375,6 +386,28 @@ bool FastApplier::list(const FastList& l, const Value& cur, const Value& parent,
 
 bool FastApplier::scalar(const FastStep& s, const Value& cur, const Value& parent, Node* base,
                          Node** regs, const FastList& l) {
+  if (s.op == FastStep::kConst) return write(s, fromLit(s.constant), base, regs, l);
+  if (s.op == FastStep::kCopy) {
+    Value src = lookup(s.from[0], cur, parent);
+    const Node* n = src.node();
+    const bool absent = !n || n->kind == Kind::kNull;
+    if (absent || (s.has_default && n->kind == Kind::kString && n->size == 0)) {
+      if (!s.has_default) return !s.required;
+      return write(s, fromLit(s.default_value), base, regs, l);
+    }
+    Node* slot = target(s, base, regs, l);
+    if (!slot) return false;
+    if (n->kind == Kind::kString || n->kind == Kind::kNumber) {
+      slot->kind = n->kind;
+      slot->size = n->size;
+      slot->u.text = n->size ? keep({n->u.text, n->size}).data() : nullptr;
+    } else if (n->kind == Kind::kBool) {
+      slot->kind = Kind::kBool, slot->flag = n->flag;
+    } else {
+      Value(slot, &out_).copyFrom(src);
+    }
+    return true;
+  }
   const Rule& r = *s.rule;
   FV v;
   if (r.when) {
