@@ -19,10 +19,19 @@ namespace {
 
 std::string readAll(const std::string& path) { return testkit::readFile(path); }
 
-// Runs `work` in a child process that dies by SIGKILL when work returns (or is killed by the
-// parent earlier); returns once the child is gone.
-template <typename Work>
-void inKilledChild(Work work, int kill_after_ms = -1) {
+std::size_t lineCount(const std::string& path) {
+  std::ifstream in(path);
+  std::size_t n = 0;
+  std::string line;
+  while (std::getline(in, line)) ++n;
+  return n;
+}
+
+// Runs `work` in a child process that dies by SIGKILL when work returns — or earlier, killed
+// by the parent once `progress()` says the child has got going (polled up to 20 s, so slow
+// sanitizer builds still get there) plus a random 0..kill_jitter_ms.
+template <typename Work, typename Progress>
+void inKilledChild(Work work, Progress progress, int kill_jitter_ms, std::mt19937* rng) {
   pid_t pid = ::fork();
   ASSERT_GE(pid, 0);
   if (pid == 0) {
@@ -36,14 +45,20 @@ void inKilledChild(Work work, int kill_after_ms = -1) {
     ::raise(SIGKILL);
     ::_exit(3);  // not reached
   }
-  if (kill_after_ms >= 0) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(kill_after_ms));
+  if (kill_jitter_ms >= 0) {
+    for (int i = 0; i < 2000 && !progress(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    std::this_thread::sleep_for(std::chrono::milliseconds((*rng)() % static_cast<unsigned>(kill_jitter_ms + 1)));
     ::kill(pid, SIGKILL);
   }
   int status = 0;
   ASSERT_EQ(::waitpid(pid, &status, 0), pid);
   ASSERT_TRUE(WIFSIGNALED(status)) << "the child exited instead of being killed: " << status;
   EXPECT_EQ(WTERMSIG(status), SIGKILL);
+}
+
+template <typename Work>
+void inKilledChild(Work work) {
+  inKilledChild(work, [] { return true; }, -1, nullptr);
 }
 
 TEST(ReconServicePersist, KilledProcessReopensToItsLastCommit) {
@@ -85,6 +100,7 @@ TEST(ReconServicePersist, KilledAtARandomMomentLosesNothingCommitted) {
   const std::string log = dir.file("committed.log");
   std::mt19937 rng(7);
   for (int round = 0; round < 3; ++round) {
+    const std::size_t before = lineCount(log);
     inKilledChild(
         [&] {
           auto svc = Service::open(serviceOptions(db, &clock));
@@ -100,7 +116,7 @@ TEST(ReconServicePersist, KilledAtARandomMomentLosesNothingCommitted) {
             if (i % 7 == 0) (void)s.run();
           }
         },
-        40 + static_cast<int>(rng() % 80));
+        [&] { return lineCount(log) >= before + 3; }, 60, &rng);
   }
   auto svc = openService(serviceOptions(db, &clock));
   ASSERT_NE(svc, nullptr);
