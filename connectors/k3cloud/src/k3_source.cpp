@@ -157,7 +157,8 @@ Result<sdk::PollResult> K3Source::poll(const std::string& watermark, size_t max_
               {{"connector", instance_name_}, {"form", pull_.form_id},
                {"forgotten", static_cast<long long>(forgotten)},
                {"max_seen", static_cast<long long>(pull_.max_seen)},
-               {"note", "bills re-read in the overlap may be emitted again (same idempotency key)"}});
+               {"note", "the oldest pairs now lie under the watermark's floor: a late commit below it "
+                        "is not read; raise pull.max_seen"}});
   out.watermark = encodePullWatermark(wm);
   log::info("k3cloud.pull", {{"connector", instance_name_}, {"form", pull_.form_id},
                              {"records", static_cast<long long>(out.records.size())},
