@@ -48,12 +48,25 @@ inline FV fromLit(const FastLit& l) {
 
 inline bool digit(char c) { return c >= '0' && c <= '9'; }
 
-// "-12.50" -> "-12.5" as plainDecimal (value.h) does, on a view.
+// "-12.50" -> "-12.5" as plainDecimal (value.h) does, on a view; also "0.50" -> "0.5" and
+// "0.00", "-0" -> "0" (Decimal's normalized text: no negative zero).
 inline bool plainDecimalView(FV& v) {
   if (v.k != Val::kString && v.k != Val::kNumber) return false;
   std::string_view t = v.text;
   size_t i = !t.empty() && t[0] == '-' ? 1 : 0, digits = 0, dot = std::string_view::npos;
-  if (i >= t.size() || t[i] < '1' || t[i] > '9') return false;
+  if (i >= t.size() || t[i] < '0' || t[i] > '9') return false;
+  if (t[i] == '0') {  // a lone zero before the point
+    if (i + 1 == t.size()) return v.k = Val::kNumber, v.text = "0", v.stable = true, true;
+    if (t[i + 1] != '.' || i + 2 == t.size()) return false;
+    size_t end = t.size();
+    for (size_t k = i + 2; k < end; ++k)
+      if (!digit(t[k])) return false;
+    if (end - i - 2 > 30) return false;
+    while (t[end - 1] == '0') --end;
+    if (end == i + 2) return v.k = Val::kNumber, v.text = "0", v.stable = true, true;  // zero
+    v.k = Val::kNumber, v.text = t.substr(0, end);
+    return true;
+  }
   for (; i < t.size(); ++i) {
     if (digit(t[i])) ++digits;
     else if (t[i] == '.' && dot == std::string_view::npos && i + 1 < t.size()) dot = i;
@@ -367,7 +380,8 @@ class FastApplier {
   std::atomic<uint32_t>* hints_;
   bool failed_ = false;
   Hint hint_[2];
-  ExprScratch scratch_;
+  std::optional<ExprScratch> scratch_;  // made when first needed: its deque allocates
+  ExprScratch& scratch() { return scratch_ ? *scratch_ : scratch_.emplace(); }
   Value expr_cur_, expr_parent_;
   // Uncommon conversions run the general applier's own code; any error it reports means the
   // record goes the general way.
@@ -559,7 +573,7 @@ bool FastApplier::expr(const FastStep& s, const Value& cur, const Value& parent,
   expr_cur_ = cur, expr_parent_ = parent;
   std::string why;
   ExprVal res;
-  if (!detail::evalExpr(r.expr, scratch_, *this, why, res) || failed_) return false;
+  if (!detail::evalExpr(r.expr, scratch(), *this, why, res) || failed_) return false;
   v = FV{};
   Decimal d;
   switch (res.k) {
@@ -585,7 +599,7 @@ bool FastApplier::test(const Rule& r, const Expr& cond, const Value& cur, const 
   expr_cur_ = cur, expr_parent_ = parent;
   std::string why;
   ExprVal res;
-  bool ok = detail::evalExpr(cond, scratch_, *this, why, res);
+  bool ok = detail::evalExpr(cond, scratch(), *this, why, res);
   expr_cur_ = saved_cur, expr_parent_ = saved_parent;
   if (!ok || failed_) return false;
   t = res.k == ExprVal::kBool && res.flag;
