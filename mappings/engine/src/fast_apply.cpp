@@ -179,8 +179,17 @@ inline size_t printFixed(Fixed f, char* buf) {
   if (m <= static_cast<Int128>(UINT64_MAX)) {  // 64-bit division by 10 is a multiplication
     uint64_t u = static_cast<uint64_t>(m);
     while (f.s > 0 && u % 10 == 0) u /= 10, --f.s;
-    do digits[n++] = static_cast<char>('0' + u % 10), u /= 10;
-    while (u != 0);
+    static constexpr char kPairs[] =
+        "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+        "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+        "8081828384858687888990919293949596979899";
+    while (u >= 100) {  // two digits per division
+      const char* p = &kPairs[(u % 100) * 2];
+      digits[n++] = p[1], digits[n++] = p[0];
+      u /= 100;
+    }
+    if (u >= 10) digits[n++] = kPairs[u * 2 + 1], digits[n++] = kPairs[u * 2];
+    else digits[n++] = static_cast<char>('0' + u);
   } else {
     while (f.s > 0 && m % 10 == 0) m /= 10, --f.s;
     do digits[n++] = static_cast<char>('0' + static_cast<int>(m % 10)), m /= 10;
@@ -295,6 +304,13 @@ class FastApplier {
     const size_t len = r.key.size();
     if (at < size && m[at].key_len == len && keyEquals(m[at].key, r.key.data(), len))
       return Value(&m[at].value, base.document());
+    // One optional field before this one present or not: a neighbour (lines with and without
+    // deliveryDate alternate).
+    for (uint32_t i : {at + 1, at - 1})
+      if (i < size && m[i].key_len == len && keyEquals(m[i].key, r.key.data(), len)) {
+        hint.store(i, std::memory_order_relaxed);
+        return Value(&m[i].value, base.document());
+      }
     for (uint32_t i = 0; i < size; ++i)
       if (m[i].key_len == len && keyEquals(m[i].key, r.key.data(), len)) {
         hint.store(i, std::memory_order_relaxed);
@@ -390,7 +406,8 @@ class FastApplier {
 };
 
 bool FastApplier::list(const FastList& l, const Value& cur, const Value& parent, Node* base) {
-  Node* regs[kFastMaxContainers] = {};
+  Node* regs[kFastMaxContainers];  // only the list's own are cleared
+  for (size_t i = 0; i < l.containers.size(); ++i) regs[i] = nullptr;
   for (const FastStep& s : l.steps) {
     bool ok = s.rules ? each(s, cur, parent, base, regs, l) : scalar(s, cur, parent, base, regs, l);
     if (!ok || failed_) return false;
@@ -636,7 +653,7 @@ bool FastApplier::convert(const FastStep& s, FV& v) {
         }
       } else {
         for (const auto& [key, value] : s.small_table)
-          if (key == v.text) {
+          if (key.size() == v.text.size() && keyEquals(key.data(), v.text.data(), key.size())) {
             v.k = Val::kString, v.text = value.view(), v.stable = true;
             return true;
           }
