@@ -397,7 +397,8 @@ Result<PullWatermark> decodePullWatermark(const std::string& text, const std::st
   if (j.contains("floor")) {
     const json& f = j["floor"];
     if (!f.is_object() || !f.contains("t") || !f["t"].is_string() || !f.contains("id") ||
-        !f["id"].is_string() || !parseK3Time(f["t"].get<std::string>()))
+        !f["id"].is_string() || f["id"].get<std::string>().empty() ||
+        !parseK3Time(f["t"].get<std::string>()))
       return bad("has an unreadable 'floor'");
     wm.floor_time = f["t"].get<std::string>();
     wm.floor_id = f["id"].get<std::string>();
