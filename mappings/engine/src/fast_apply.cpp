@@ -292,7 +292,7 @@ class FastApplier {
       return findFrom(base, st[0].key, hint_[s.parent]);
     return get(base, s.path);
   }
-  Value lookup(const FastRead& r, const Value& cur, const Value& parent) {
+  [[gnu::always_inline]] Value lookup(const FastRead& r, const Value& cur, const Value& parent) {
     const Value& base = r.parent ? parent : cur;
     if (!r.single) return get(base, r.src->path);
     const Node* n = base.node();
@@ -721,9 +721,11 @@ bool FastApplier::general(const Rule& r, FV& v) {
 
 bool applyFast(const FastProgram& p, const Value& in, Document& out, const XrefResolver* xref) {
   FastApplier a(out, xref, p.hints.get());
-  // A record is read all over: fetch a small document whole instead of miss after miss.
+  // A record is read all over: fetch a small document that is just this record whole, instead
+  // of miss after miss (a record inside a bigger document is not worth it).
   prefetchMembers(in);  // needed first
-  if (Document* d = in.document()) d->arena().prefetch(kPrefetchMax);
+  if (Document* d = in.document(); d && d->root().node() == in.node())
+    d->arena().prefetch(kPrefetchMax);
   return a.list(p.list, in, Value(), out.root().node());
 }
 
