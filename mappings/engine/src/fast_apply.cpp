@@ -439,6 +439,16 @@ bool FastApplier::scalar(const FastStep& s, const Value& cur, const Value& paren
     }
     return true;
   }
+  if (s.op == FastStep::kDecimal || s.op == FastStep::kMap) {
+    FV v = fromNode(lookup(s.from[0], cur, parent));
+    if (s.has_default && (v.k == Val::kMissing || (v.k == Val::kString && v.text.empty())))
+      v = fromLit(s.default_value);
+    if (v.k == Val::kMissing) return !s.required;
+    if (s.op == FastStep::kDecimal ? !plainDecimalView(v) && !general(*s.rule, v)
+                                   : !convert(s, v))
+      return false;
+    return write(s, v, base, regs, l);  // (decimal and map never make a value absent)
+  }
   const Rule& r = *s.rule;
   FV v;
   if (r.when) {
