@@ -219,8 +219,7 @@ Result<sdk::WebhookReply> WecomSource::receive(const sdk::WebhookRequest& reques
 }
 
 Result<Record> WecomSource::toRecord(const CallbackEvent& ev) const {
-  Record r;
-  r.source_system = "wecom";
+  Record r;  // source_system stays empty: the gateway sets the connector's name
   if (ev.event == "sys_approval_change" && ev.approval) {
     const ApprovalInfo& a = *ev.approval;
     json p = json::parse(approvalPayload(a, ev.create_time, a.statu_change_event), nullptr, false);
