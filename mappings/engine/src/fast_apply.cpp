@@ -319,6 +319,8 @@ class FastApplier {
     return {};
   }
 
+  bool quick(const FastStep& s, const Value& cur, const Value& parent, Node* base, Node** regs,
+             const FastList& l, bool& ok);
   bool scalar(const FastStep& s, const Value& cur, const Value& parent, Node* base, Node** regs,
               const FastList& l);
   bool each(const FastStep& s, const Value& cur, const Value& parent, Node* base, Node** regs,
@@ -363,7 +365,8 @@ class FastApplier {
     return regs[ci] = n;
   }
   // The member for s's target (inside {wrap_key: ...} for ref), added empty.
-  Node* target(const FastStep& s, Node* base, Node** regs, const FastList& l) {
+  [[gnu::always_inline]] Node* target(const FastStep& s, Node* base, Node** regs,
+                                      const FastList& l) {
     Node* c = container(s.container, base, regs, l);
     Node* slot = c ? member(c, s.key) : nullptr;
     if (slot && s.wrap) {
@@ -372,7 +375,8 @@ class FastApplier {
     }
     return slot;
   }
-  bool write(const FastStep& s, const FV& v, Node* base, Node** regs, const FastList& l) {
+  [[gnu::always_inline]] bool write(const FastStep& s, const FV& v, Node* base, Node** regs,
+                                    const FastList& l) {
     Node* slot = target(s, base, regs, l);
     if (!slot) return false;
     switch (v.k) {
@@ -405,29 +409,22 @@ class FastApplier {
   std::optional<Applier> general_;
 };
 
-bool FastApplier::list(const FastList& l, const Value& cur, const Value& parent, Node* base) {
-  Node* regs[kFastMaxContainers];  // only the list's own are cleared
-  for (size_t i = 0; i < l.containers.size(); ++i) regs[i] = nullptr;
-  for (const FastStep& s : l.steps) {
-    bool ok = s.rules ? each(s, cur, parent, base, regs, l) : scalar(s, cur, parent, base, regs, l);
-    if (!ok || failed_) return false;
-  }
-  return true;
-}
-
-bool FastApplier::scalar(const FastStep& s, const Value& cur, const Value& parent, Node* base,
-                         Node** regs, const FastList& l) {
-  if (s.op == FastStep::kConst) return write(s, fromLit(s.constant), base, regs, l);
+// The short ways (FastStep::Op) inline in the list's loop: false when s takes the general
+// way; ok is then untouched.
+[[gnu::always_inline]] inline bool FastApplier::quick(const FastStep& s, const Value& cur,
+                                                      const Value& parent, Node* base,
+                                                      Node** regs, const FastList& l, bool& ok) {
+  if (s.op == FastStep::kConst) return ok = write(s, fromLit(s.constant), base, regs, l), true;
   if (s.op == FastStep::kCopy) {
     Value src = lookup(s.from[0], cur, parent);
     const Node* n = src.node();
     const bool absent = !n || n->kind == Kind::kNull;
     if (absent || (s.has_default && n->kind == Kind::kString && n->size == 0)) {
-      if (!s.has_default) return !s.required;
-      return write(s, fromLit(s.default_value), base, regs, l);
+      ok = s.has_default ? write(s, fromLit(s.default_value), base, regs, l) : !s.required;
+      return true;
     }
     Node* slot = target(s, base, regs, l);
-    if (!slot) return false;
+    if (!slot) return ok = false, true;
     if (n->kind == Kind::kString || n->kind == Kind::kNumber) {
       slot->kind = n->kind;
       slot->size = n->size;
@@ -437,18 +434,36 @@ bool FastApplier::scalar(const FastStep& s, const Value& cur, const Value& paren
     } else {
       Value(slot, &out_).copyFrom(src);
     }
-    return true;
+    return ok = true, true;
   }
   if (s.op == FastStep::kDecimal || s.op == FastStep::kMap) {
     FV v = fromNode(lookup(s.from[0], cur, parent));
     if (s.has_default && (v.k == Val::kMissing || (v.k == Val::kString && v.text.empty())))
       v = fromLit(s.default_value);
-    if (v.k == Val::kMissing) return !s.required;
+    if (v.k == Val::kMissing) return ok = !s.required, true;
     if (s.op == FastStep::kDecimal ? !plainDecimalView(v) && !general(*s.rule, v)
                                    : !convert(s, v))
-      return false;
-    return write(s, v, base, regs, l);  // (decimal and map never make a value absent)
+      return ok = false, true;
+    ok = write(s, v, base, regs, l);  // (decimal and map never make a value absent)
+    return true;
   }
+  return false;
+}
+
+bool FastApplier::list(const FastList& l, const Value& cur, const Value& parent, Node* base) {
+  Node* regs[kFastMaxContainers];  // only the list's own are cleared
+  for (size_t i = 0; i < l.containers.size(); ++i) regs[i] = nullptr;
+  for (const FastStep& s : l.steps) {
+    bool ok;
+    if (!quick(s, cur, parent, base, regs, l, ok))
+      ok = s.rules ? each(s, cur, parent, base, regs, l) : scalar(s, cur, parent, base, regs, l);
+    if (!ok || failed_) return false;
+  }
+  return true;
+}
+
+bool FastApplier::scalar(const FastStep& s, const Value& cur, const Value& parent, Node* base,
+                         Node** regs, const FastList& l) {
   const Rule& r = *s.rule;
   FV v;
   if (r.when) {
