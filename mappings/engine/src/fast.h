@@ -50,9 +50,9 @@ struct FastList;
 
 struct FastStep {
   // The most common rules get a short way: a plain rename (one source, optionally a default
-  // and ref), a constant (no default, condition or conversion), and `decimal: {}` or `map:` on
-  // one source (the general way takes over for anything but a plain decimal or a code).
-  enum Op : uint8_t { kGeneral, kCopy, kConst, kDecimal, kMap } op = kGeneral;
+  // and ref), a constant (no default, condition or conversion), `decimal: {}` or `map:` on one
+  // source, `date:` and arithmetic `expr:` (the general way takes over for anything else).
+  enum Op : uint8_t { kGeneral, kCopy, kConst, kDecimal, kMap, kDate, kArith } op = kGeneral;
   bool required = false;
   const Rule* rule = nullptr;
   int container = -1;  // register holding the target's container; -1 = the list's base object

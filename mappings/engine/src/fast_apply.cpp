@@ -326,6 +326,25 @@ class FastApplier {
   bool each(const FastStep& s, const Value& cur, const Value& parent, Node* base, Node** regs,
             const FastList& l);
   bool convert(const FastStep& s, FV& v);
+  // date: a yyyy-MM-dd text (date_fast) or an ISO date-time (date_auto_fast) copied in place of
+  // parse and format; anything else through the general conversion.
+  [[gnu::always_inline]] bool date(const FastStep& s, FV& v) {
+    if (v.k == Val::kString && s.rule->date_fast && plainIsoDate(v.text)) {
+      char* d = alloc(10 + s.date_suffix.n);
+      copyBytes(d, v.text.data(), 10);
+      copyBytes(d + 10, s.date_suffix.p, s.date_suffix.n);
+      v.text = {d, 10 + s.date_suffix.n}, v.stable = true;
+      return true;
+    }
+    if (v.k == Val::kString && s.date_auto_fast && plainIsoDateTime(v.text)) {
+      char* d = alloc(19);
+      copyBytes(d, v.text.data(), 19);
+      d[10] = ' ';
+      v.text = {d, 19}, v.stable = true;
+      return true;
+    }
+    return general(*s.rule, v);
+  }
   bool general(const Rule& r, FV& v);
   bool concat(const FastStep& s, const Value& cur, const Value& parent, FV& v);
   bool expr(const FastStep& s, const Value& cur, const Value& parent, FV& v);
@@ -435,6 +454,25 @@ class FastApplier {
       Value(slot, &out_).copyFrom(src);
     }
     return ok = true, true;
+  }
+  if (s.op == FastStep::kDate) {
+    FV v;
+    for (const FastRead& f : s.from) {
+      v = fromNode(lookup(f, cur, parent));
+      if (v.k != Val::kMissing) break;
+    }
+    if (s.has_default && (v.k == Val::kMissing || (v.k == Val::kString && v.text.empty())))
+      v = fromLit(s.default_value);
+    if (v.k == Val::kMissing) return ok = !s.required, true;
+    ok = date(s, v) && write(s, v, base, regs, l);  // (a date is never absent)
+    return true;
+  }
+  if (s.op == FastStep::kArith) {
+    FV v;
+    if (arith(s, cur, parent, v) == 0 && !expr(s, cur, parent, v)) return ok = false, true;
+    if (v.k == Val::kMissing) return ok = !s.required, true;
+    ok = write(s, v, base, regs, l);
+    return true;
   }
   if (s.op == FastStep::kDecimal || s.op == FastStep::kMap) {
     FV v = fromNode(lookup(s.from[0], cur, parent));
@@ -556,7 +594,8 @@ bool FastApplier::concat(const FastStep& s, const Value& cur, const Value& paren
 }
 
 // 1: done; 0: outside the fixed-point range (the general evaluator decides).
-int FastApplier::arith(const FastStep& s, const Value& cur, const Value& parent, FV& v) {
+[[gnu::always_inline]] inline int FastApplier::arith(const FastStep& s, const Value& cur,
+                                                     const Value& parent, FV& v) {
   const Expr& e = s.rule->expr;
   Fixed st[8];
   int sp = 0;
@@ -709,22 +748,7 @@ bool FastApplier::convert(const FastStep& s, FV& v) {
       v.k = Val::kBool, v.flag = t;
       return true;
     }
-    case Conv::kDate:
-      if (v.k == Val::kString && r.date_fast && plainIsoDate(v.text)) {
-        char* d = alloc(10 + s.date_suffix.n);
-        copyBytes(d, v.text.data(), 10);
-        copyBytes(d + 10, s.date_suffix.p, s.date_suffix.n);
-        v.text = {d, 10 + s.date_suffix.n}, v.stable = true;
-        return true;
-      }
-      if (v.k == Val::kString && s.date_auto_fast && plainIsoDateTime(v.text)) {
-        char* d = alloc(19);
-        copyBytes(d, v.text.data(), 19);
-        d[10] = ' ';
-        v.text = {d, 19}, v.stable = true;
-        return true;
-      }
-      return general(r, v);
+    case Conv::kDate: return date(s, v);
     default: return general(r, v);
   }
 }

@@ -123,6 +123,9 @@ bool compileList(FastProgram& p, const std::vector<Rule>& rules, FastList& out) 
       if (r.conv == Conv::kDecimal && r.scale < 0 && !r.as_string) s.op = FastStep::kDecimal;
       if (r.conv == Conv::kMap && r.table) s.op = FastStep::kMap;
     }
+    if (simple && !r.constant && !r.from.empty() && r.conv == Conv::kDate) s.op = FastStep::kDate;
+    // (An expression with a default keeps the general way: the default applies to its result.)
+    if (simple && !r.constant && !r.default_value && s.arith) s.op = FastStep::kArith;
     if (s.arith) {
       s.expr_reads.resize(r.expr.ops.size());
       for (size_t i = 0; i < r.expr.ops.size(); ++i)
