@@ -106,7 +106,7 @@ class FastApplier {
   void transform(const Rule& r, FV& v);
 
   char* alloc(size_t n) { return static_cast<char*>(arena_.allocate(n, 1)); }
-  std::string_view keep(std::string_view t) {
+  [[gnu::always_inline]] std::string_view keep(std::string_view t) {
     if (t.empty()) return {};
     char* p = alloc(t.size());
     copyBytes(p, t.data(), t.size());

@@ -234,7 +234,7 @@ inline void copyBytes(char* d, const char* s, size_t n) {
 }
 
 // Keys are short: word compares instead of a byte loop or a call to memcmp.
-inline bool keyEquals(const char* a, const char* b, size_t n) {
+[[gnu::always_inline]] inline bool keyEquals(const char* a, const char* b, size_t n) {
   if (n > 16 && n <= 32) {
     uint64_t x[4], y[4];
     __builtin_memcpy(&x[0], a, 16), __builtin_memcpy(&y[0], b, 16);
