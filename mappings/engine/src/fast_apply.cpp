@@ -102,7 +102,8 @@ class FastApplier {
   bool concat(const FastStep& s, const Value& cur, const Value& parent, FV& v);
   bool expr(const FastStep& s, const Value& cur, const Value& parent, FV& v);
   int arith(const FastStep& s, const Value& cur, const Value& parent, FV& v);
-  bool test(const Rule& r, const Expr& cond, const Value& cur, const Value& parent, bool& t);
+  // A when/where condition into t; false on an error (the general way reports it).
+  bool test(const Expr& cond, const Value& cur, const Value& parent, bool& t);
   void transform(const Rule& r, FV& v);
 
   char* alloc(size_t n) { return static_cast<char*>(arena_.allocate(n, 1)); }
@@ -259,7 +260,7 @@ bool FastApplier::scalar(const FastStep& s, const Value& cur, const Value& paren
   FV v;
   if (r.when) {
     bool t = false;
-    if (!test(r, *r.when, cur, parent, t)) return false;
+    if (!test(*r.when, cur, parent, t)) return false;
     if (!t) return !s.has_otherwise || write(s, fromLit(s.otherwise), base, regs, l);
   }
   if (s.has_const) {
@@ -294,7 +295,7 @@ bool FastApplier::each(const FastStep& s, const Value& cur, const Value& parent,
   const Rule& r = *s.rule;
   if (r.when) {
     bool t = false;
-    if (!test(r, *r.when, cur, parent, t)) return false;
+    if (!test(*r.when, cur, parent, t)) return false;
     if (!t) return true;
   }
   Value arr = lookup(s.each, cur, parent);
@@ -313,7 +314,7 @@ bool FastApplier::each(const FastStep& s, const Value& cur, const Value& parent,
     if (i + 1 < n) prefetchMembers(Value(&in->u.items[i + 1], arr.document()));
     if (r.where) {
       bool t = false;
-      if (!test(r, *r.where, el, cur, t)) return false;
+      if (!test(*r.where, el, cur, t)) return false;
       if (!t) continue;
     }
     Node* o = &target->u.items[target->size++];
@@ -426,9 +427,7 @@ bool FastApplier::expr(const FastStep& s, const Value& cur, const Value& parent,
   return true;
 }
 
-bool FastApplier::test(const Rule& r, const Expr& cond, const Value& cur, const Value& parent,
-                       bool& t) {
-  (void)r;
+bool FastApplier::test(const Expr& cond, const Value& cur, const Value& parent, bool& t) {
   Value saved_cur = expr_cur_, saved_parent = expr_parent_;
   expr_cur_ = cur, expr_parent_ = parent;
   std::string why;
