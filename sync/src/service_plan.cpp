@@ -157,7 +157,10 @@ Result<IngestResult> Service::Impl::ingest(
     out.policy_notes.push_back(std::move(note));
   }
   for (const ReviewItem& ri : plan.review) {
-    if (first_sync && ri.reason.rfind("held:", 0) == 0) continue;  // its group is listed
+    if (ri.reason.rfind("held:", 0) == 0) {  // its first-sync group is on the list already
+      if (!first_sync) ++out.reviews;
+      continue;
+    }
     ReviewUpsert ru;
     ru.kind = "change";
     ru.key = "change:" + ri.side + ":" + ri.id;
