@@ -116,8 +116,9 @@ Status WeaverAuth::registerNow() {
   return {};
 }
 
-Status WeaverAuth::ensureRegistered() {
-  if (!reg_) loadRegistrationFile();
+Status WeaverAuth::ensureRegistered(bool fresh) {
+  if (fresh) reg_.reset();
+  else if (!reg_) loadRegistrationFile();
   if (!reg_) QIAO_RETURN_IF_ERROR(registerNow());
   if (reg_->userid_enc.empty()) {
     QIAO_ASSIGN_OR_RETURN(reg_->userid_enc, rsaEncryptBase64(reg_->spk, s_.weaver.user_id));
@@ -167,15 +168,14 @@ Result<WeaverAuth::Token> WeaverAuth::get() {
   }
   const auto started = Clock::now();
   Result<std::string> token = Error::transient(ErrorCode::kInternal, "");
-  Status reg = ensureRegistered();
+  Status reg = ensureRegistered(false);
   if (reg.ok()) {
     bool rejected = false;
     token = applyToken(&rejected);
     // A registration loaded from a file (or from an earlier run of the OA) may be gone on
     // the server: register again, once, and ask again.
     if (!token.ok() && rejected && !reg_from_settings_) {
-      reg_.reset();
-      reg = ensureRegistered();
+      reg = ensureRegistered(/*fresh=*/true);
       if (reg.ok()) token = applyToken(&rejected);
     }
   }

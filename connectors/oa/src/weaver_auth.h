@@ -38,7 +38,8 @@ class WeaverAuth {
     std::string spk;
     std::string userid_enc;
   };
-  Status ensureRegistered();      // under flight_mu_
+  // Under flight_mu_. fresh: register again even if a registration is known (it was refused).
+  Status ensureRegistered(bool fresh);
   Status registerNow();           // one POST /api/ec/dev/auth/regist
   Result<std::string> applyToken(bool* registration_rejected);  // one applytoken call
   void loadRegistrationFile();
