@@ -1,6 +1,9 @@
 // The sync service over a real SQLite file: the write / confirm cycle, echoes, conflicts,
 // ownership, writes still in flight, failed writes.
 #include <algorithm>
+#include <atomic>
+#include <set>
+#include <thread>
 
 #include "qiao/testkit/testkit.h"
 #include "service_fixture.h"
@@ -304,6 +307,53 @@ TEST(SyncServiceCycle, JsonFieldsCompareCanonicallyAndTravelAsJson) {
   rig.tick();
   rig.crm.edit(c, "contacts", json::parse(R"([{"mobile":"13900001111","name":"王伟"}])"));
   EXPECT_EQ(rig.in("crm", c).writes.size(), 0u);
+}
+
+}  // namespace
+}  // namespace qiao::sync::test
+
+namespace qiao::sync::test {
+namespace {
+
+TEST(SyncServiceCycle, ConcurrentCallersShareOneServiceSafely) {
+  testkit::TempDir dir;
+  FakeClock clock;
+  auto opened = Service::open(serviceOptions(dir.file("qiao.db"), &clock));
+  ASSERT_TRUE(opened.ok());
+  Service& svc = **opened;
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 50; ++i) {
+        nlohmann::json c = company("并发" + std::to_string(t) + "-" + std::to_string(i) + "有限公司", "", "1");
+        c["customerId"] = "T" + std::to_string(t) + "-" + std::to_string(i);
+        auto r = svc.ingestChange("crm", c.dump());
+        if (!r.ok() || r->writes.size() != 1) {
+          ++failures;
+          continue;
+        }
+        if (i % 2 == 0 && !svc.confirmWrite(r->writes[0].write_id, "K" + c["customerId"].get<std::string>()).ok()) {
+          ++failures;
+        }
+        (void)svc.conflictsJson(10, 0);
+      }
+    });
+  }
+  for (std::thread& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  SyncCounts c = svc.counts();
+  EXPECT_EQ(c.links, 200u);
+  EXPECT_EQ(c.pending, 100u);
+  // Write ids are unique across threads and survive a reopen.
+  opened->reset();
+  auto again = Service::open(serviceOptions(dir.file("qiao.db"), &clock));
+  ASSERT_TRUE(again.ok());
+  std::vector<SyncWrite> pending = (*again)->pendingWrites();
+  ASSERT_EQ(pending.size(), 100u);
+  std::set<std::string> ids;
+  for (const SyncWrite& w : pending) ids.insert(w.write_id);
+  EXPECT_EQ(ids.size(), 100u);
 }
 
 }  // namespace
