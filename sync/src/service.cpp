@@ -24,6 +24,8 @@ Status Service::Impl::load() {
   state = SyncState();
   open.clear();
   seq_of.clear();
+  by_target.clear();
+  open_creates.clear();
   next_seq = 1;
   std::map<std::string, Link> links;
   {
@@ -93,8 +95,7 @@ Status Service::Impl::load() {
       w.fail_reason = q.text(13);
       w.created_ms = q.i64(15);
       w.updated_ms = q.i64(16);
-      seq_of[w.w.write_id] = w.seq;
-      open.emplace(w.seq, std::move(w));
+      addOpen(std::move(w));
     }
     QIAO_RETURN_IF_ERROR(q.status());
   }
@@ -261,6 +262,21 @@ Status Service::Impl::persist(const std::function<Status()>& extra) {
   return Status();
 }
 
+void Service::Impl::addOpen(OpenWrite w) {
+  const int64_t seq = w.seq;
+  seq_of[w.w.write_id] = seq;
+  by_target[{w.w.link_id, w.w.side}].insert(seq);
+  if (w.w.kind == "create") open_creates[w.w.side].insert(seq);
+  open.emplace(seq, std::move(w));
+}
+
+std::vector<int64_t> Service::Impl::openTo(const std::string& link_id,
+                                           const std::string& side) const {
+  auto it = by_target.find({link_id, side});
+  if (it == by_target.end()) return {};
+  return {it->second.begin(), it->second.end()};
+}
+
 void Service::Impl::closeWrite(int64_t seq, const std::string& status,
                                const std::string& new_target_id) {
   auto it = open.find(seq);
@@ -268,6 +284,12 @@ void Service::Impl::closeWrite(int64_t seq, const std::string& status,
   OpenWrite w = std::move(it->second);
   open.erase(it);
   seq_of.erase(w.w.write_id);
+  auto t = by_target.find({w.w.link_id, w.w.side});
+  if (t != by_target.end()) {
+    t->second.erase(seq);
+    if (t->second.empty()) by_target.erase(t);
+  }
+  if (w.w.kind == "create") open_creates[w.w.side].erase(seq);
   dirty_writes.erase(seq);
   if (!new_target_id.empty()) w.w.target_id = new_target_id;
   w.updated_ms = nowMs();
@@ -281,8 +303,9 @@ void Service::Impl::releaseDeferred(const std::string& link_id, const std::strin
   if (l == nullptr) return;
   auto sl = l->sides.find(side);
   if (sl == l->sides.end() || sl->second.id.empty()) return;
-  for (auto& [seq, w] : open) {
-    if (w.status != "deferred" || w.w.link_id != link_id || w.w.side != side) continue;
+  for (int64_t seq : openTo(link_id, side)) {
+    OpenWrite& w = open.at(seq);
+    if (w.status != "deferred") continue;
     w.status = "pending";
     w.w.target_id = sl->second.id;
     w.w.record_json = recordJsonFor(*l, side, w.w.kind, w.w.target_id, w.fields);

@@ -57,6 +57,10 @@ struct Service::Impl {
   SyncState state;                          // links as they are once every write landed
   std::map<int64_t, OpenWrite> open;        // by seq (oldest first)
   std::unordered_map<std::string, int64_t> seq_of;  // write id -> seq, open writes only
+  // (link id, side) -> its open writes, oldest first; kept with `open` by addOpen / closeWrite.
+  std::map<std::pair<std::string, std::string>, std::set<int64_t>> by_target;
+  // Open creates whose target id is still unknown, by side.
+  std::map<std::string, std::set<int64_t>> open_creates;
   int64_t next_seq = 1;
   std::optional<Error> broken;              // memory could not be reloaded: every call fails
 
@@ -86,6 +90,9 @@ struct Service::Impl {
   // The writes waiting for (link, side)'s create, now pending with the id: appended to out.
   void releaseDeferred(const std::string& link_id, const std::string& side,
                        std::vector<SyncWrite>* out);
+  void addOpen(OpenWrite w);
+  // The open writes to (link, side), oldest first (a copy: callers may close some).
+  std::vector<int64_t> openTo(const std::string& link_id, const std::string& side) const;
   void closeWrite(int64_t seq, const std::string& status, const std::string& new_target_id);
   std::string recordJsonFor(const Link& link, const std::string& side, const std::string& kind,
                             const std::string& target_id, const FieldMap& changed) const;

@@ -22,10 +22,6 @@ Error invalid(std::string msg) {
   return Error::permanent(ErrorCode::kInvalidArgument, std::move(msg));
 }
 
-bool isOpenToSide(const OpenWrite& w, const std::string& link_id, const std::string& side) {
-  return w.w.link_id == link_id && w.w.side == side;
-}
-
 // Identity keys of a record for adopting a customer our own pending create made.
 std::vector<std::string> adoptKeys(const FieldMap& fields, const MatchKeys& keys) {
   std::vector<std::string> out;
@@ -49,13 +45,27 @@ Result<IngestResult> Service::Impl::ingest(
   //    webhook faster than on_delivered): adopt it as that create's result instead of creating
   //    it back. Keys: same content, else same tax code or name + phone; one candidate only.
   std::map<std::string, std::vector<int64_t>> create_keys;  // side \x1f key -> creates
-  for (const auto& [seq, w] : open) {
-    if (w.w.kind != "create" || w.status == "deferred") continue;
-    const Link* l = state.link(w.w.link_id);
-    if (l == nullptr || !l->sides.at(w.w.side).id.empty()) continue;
-    create_keys[w.w.side + '\x1f' + "h:" + hashText(l->sides.at(w.w.side).hash)].push_back(seq);
-    for (const std::string& k : adoptKeys(l->base, opts.match_keys)) {
-      create_keys[w.w.side + '\x1f' + k].push_back(seq);
+  std::set<std::string> unlinked_sides;  // built only for sides with unlinked records
+  for (const ChangeBatch& b : batches) {
+    auto oc = open_creates.find(b.side);
+    if (oc == open_creates.end() || oc->second.empty()) continue;
+    for (const CustomerRecord& r : b.records) {
+      if (!r.deleted && state.find(b.side, r.id) == nullptr) {
+        unlinked_sides.insert(b.side);
+        break;
+      }
+    }
+  }
+  for (const std::string& side : unlinked_sides) {
+    for (int64_t seq : open_creates[side]) {
+      const OpenWrite& w = open.at(seq);
+      if (w.status == "deferred") continue;
+      const Link* l = state.link(w.w.link_id);
+      if (l == nullptr || !l->sides.at(side).id.empty()) continue;
+      create_keys[side + '\x1f' + "h:" + hashText(l->sides.at(side).hash)].push_back(seq);
+      for (const std::string& k : adoptKeys(l->base, opts.match_keys)) {
+        create_keys[side + '\x1f' + k].push_back(seq);
+      }
     }
   }
   for (ChangeBatch& b : batches) {
@@ -82,8 +92,8 @@ Result<IngestResult> Service::Impl::ingest(
       if (l == nullptr) continue;
       // 2. Writes to this side not confirmed yet: a value the side held before one of them, or
       //    an intermediate value, is the write not landed yet, not a user's edit.
-      for (const auto& [seq, w] : open) {
-        if (!isOpenToSide(w, l->link_id, b.side)) continue;
+      for (int64_t seq : openTo(l->link_id, b.side)) {
+        const OpenWrite& w = open.at(seq);
         for (const auto& [f, v] : w.fields) {
           if (w.w.kind == "flag") continue;
           const std::string& want = fieldValue(l->base, f);
@@ -193,11 +203,9 @@ Result<IngestResult> Service::Impl::ingest(
     if (pw.kind == WriteKind::kUpdate) {
       // A failed write's fields are still owed to this side: carried again now.
       std::vector<int64_t> superseded;
-      for (const auto& [seq, fw] : open) {
-        if (fw.status != "failed" || !isOpenToSide(fw, pw.link_id, pw.side) ||
-            fw.w.kind != "update") {
-          continue;
-        }
+      for (int64_t seq : openTo(pw.link_id, pw.side)) {
+        const OpenWrite& fw = open.at(seq);
+        if (fw.status != "failed" || fw.w.kind != "update") continue;
         for (const auto& [f, v] : fw.fields) {
           if (!pw.fields.count(f)) pw.fields[f] = fieldValue(after.base, f);
         }
@@ -242,8 +250,7 @@ Result<IngestResult> Service::Impl::ingest(
     if (w.status == "pending") out.writes.push_back(w.w);
     else ++out.deferred;
     dirty_writes.insert(w.seq);
-    seq_of[w.w.write_id] = w.seq;
-    open.emplace(w.seq, std::move(w));
+    addOpen(std::move(w));
   }
   return out;
 }
