@@ -260,6 +260,9 @@ FieldSpec f(std::string name, FieldType t, std::string def, std::string desc, st
 }  // namespace
 
 std::vector<FieldSpec> oaFieldSpecs() {
+  // Keys of one kind carry no default_value: the config loader fills defaults into every
+  // block, and a generic block holding weaver defaults would be refused. The parser applies
+  // them (OaSettings) and the descriptions say what they are.
   std::vector<FieldSpec> v;
   v.push_back(f("kind", FieldType::kEnum, "", "Which OA: Weaver e-cology 9 REST or a generic REST OA.",
                 "weaver", {"weaver", "generic"}, true));
@@ -277,20 +280,20 @@ std::vector<FieldSpec> oaFieldSpecs() {
   v.push_back(f("secret", FieldType::kSecret, "", "weaver: secret of an earlier register (with server_public_key); else qiao registers.", "${secret:oa_secret}"));
   v.push_back(f("server_public_key", FieldType::kString, "", "weaver: spk of an earlier register (base64).", "MIIBIjAN..."));
   v.push_back(f("registration_file", FieldType::kString, "", "weaver: file that keeps register's answer (mode 0600); default <data_dir>/weaver-registration.json.", "/var/lib/qiao/oa-reg.json"));
-  v.push_back(f("token_ttl", FieldType::kDuration, "3600s", "weaver: token lifetime asked for (`time` header).", "1800s"));
-  v.push_back(f("body_encoding", FieldType::kEnum, "form", "weaver: paService body encoding.", "json", {"form", "json"}));
-  v.push_back(f("request_name", FieldType::kString, "qiao {key}", "weaver: title template ({/pointer}, {key}).", "订单审批 {/orderNo}"));
-  v.push_back(f("key_in_request_name", FieldType::kBool, "true", "weaver: append \" [<idempotency key>]\" to the title so a retry can find the request.", "true"));
+  v.push_back(f("token_ttl", FieldType::kDuration, "", "weaver: token lifetime asked for (`time` header). Default: 3600s.", "1800s"));
+  v.push_back(f("body_encoding", FieldType::kEnum, "", "weaver: paService body encoding. Default: form.", "json", {"form", "json"}));
+  v.push_back(f("request_name", FieldType::kString, "", "weaver: title template ({/pointer}, {key}). Default: qiao {key}.", "订单审批 {/orderNo}"));
+  v.push_back(f("key_in_request_name", FieldType::kBool, "", "weaver: append \" [<idempotency key>]\" to the title so a retry can find the request. Default: true.", "true"));
   v.push_back(f("main_fields", FieldType::kObject, "", "weaver: OA field (DB column) → template; default: every top-level scalar of the record.", "{ddh: \"{/orderNo}\", je: \"{/amount}\"}"));
   v.push_back(f("detail_tables", FieldType::kObject, "", "weaver: list of {table, rows: /pointer, fields: {column: \"{/ptr}\"}}.", "[{table: formtable_main_12_dt1, rows: /lines, fields: {sl: \"{/qty}\"}}]"));
-  v.push_back(f("is_next_flow", FieldType::kBool, "true", "weaver: submit past the creation node (false: leave as draft).", "true"));
+  v.push_back(f("is_next_flow", FieldType::kBool, "", "weaver: submit past the creation node (false: leave as draft). Default: true.", "true"));
   v.push_back(f("create_url", FieldType::kUrl, "", "generic: where requests are created ({/pointer}, {key}).", "https://oa.example.com/api/approvals"));
-  v.push_back(f("create_method", FieldType::kEnum, "POST", "generic: method of the create call.", "PUT", {"POST", "PUT"}));
+  v.push_back(f("create_method", FieldType::kEnum, "", "generic: method of the create call. Default: POST.", "PUT", {"POST", "PUT"}));
   v.push_back(f("create_body", FieldType::kObject, "", "generic: JSON template of the create body; a string \"{/ptr}\" takes the record's value, {key} the idempotency key; default: the record.", "{title: \"{/orderNo}\", amount: \"{/amount}\"}"));
-  v.push_back(f("request_id_pointer", FieldType::kString, "/id", "generic: JSON pointer to the request id in the create reply.", "/data/requestId"));
+  v.push_back(f("request_id_pointer", FieldType::kString, "", "generic: JSON pointer to the request id in the create reply. Default: /id.", "/data/requestId"));
   v.push_back(f("create_state_pointer", FieldType::kString, "", "generic: JSON pointer to the state in the create reply.", "/status"));
   v.push_back(f("status_url", FieldType::kUrl, "", "generic: status endpoint ({id}).", "https://oa.example.com/api/approvals/{id}"));
-  v.push_back(f("state_pointer", FieldType::kString, "/status", "generic: JSON pointer to the state in the status reply.", "/data/state"));
+  v.push_back(f("state_pointer", FieldType::kString, "", "generic: JSON pointer to the state in the status reply. Default: /status.", "/data/state"));
   v.push_back(f("approver_pointer", FieldType::kString, "", "generic: JSON pointer to the approver.", "/approver"));
   v.push_back(f("comment_pointer", FieldType::kString, "", "generic: JSON pointer to the comment.", "/comment"));
   v.push_back(f("updated_pointer", FieldType::kString, "", "generic: JSON pointer to the change time (ms, s or ISO 8601).", "/updatedAt"));
@@ -298,7 +301,7 @@ std::vector<FieldSpec> oaFieldSpecs() {
   v.push_back(f("lookup_id_pointer", FieldType::kString, "", "generic: JSON pointer to the id in the lookup reply (default request_id_pointer).", "/items/0/id"));
   v.push_back(f("headers", FieldType::kObject, "", "generic: extra request headers.", "{X-Tenant: acme}"));
   v.push_back(f("auth_token", FieldType::kSecret, "", "generic: sent as Authorization: Bearer. Never logged.", "${secret:oa_token}"));
-  v.push_back(f("idempotency_header", FieldType::kString, "Idempotency-Key", "generic: header carrying the idempotency key (empty = none).", "X-Request-Id"));
+  v.push_back(f("idempotency_header", FieldType::kString, "", "generic: header carrying the idempotency key (empty = none). Default: Idempotency-Key.", "X-Request-Id"));
   return v;
 }
 

@@ -19,6 +19,7 @@ using qiao::testkit::SinkFault;
 namespace tk = qiao::testkit;
 
 constexpr const char* kToken = "oa-conformance-token-NEVER-LOG";
+constexpr const char* kWeaverSecret = "weaver-conformance-secret-NEVER-LOG";
 
 class Sim {
  public:
@@ -31,7 +32,9 @@ class Sim {
       dir_ = std::make_unique<tk::TempDir>();
       port_ = tk::startQiaoSim(&child_, dir_->file("sim.out"));
       if (port_ <= 0) ADD_FAILURE() << "qiao-sim did not start";
-      else oa_it::simCall(port_, "POST", "/sim/oa/_config", {{"token", kToken}});
+      if (port_ <= 0) return;
+      oa_it::simCall(port_, "POST", "/sim/oa/_config", {{"token", kToken}});
+      oa_it::simCall(port_, "POST", "/sim/weaver/_config", {{"secret", kWeaverSecret}});
     });
     return port_;
   }
@@ -72,6 +75,7 @@ SinkConformanceCase genericCase() {
 SinkConformanceCase weaverCase() {
   SinkConformanceCase c;
   c.name = "oa_weaver";
+  c.secret = kWeaverSecret;  // handed out by the simulator's regist
   c.make_sink = [] {
     return makeSink(oa_it::weaverSettings(Sim::get().port(), {{"request_name", "conformance {/key}"},
                                                               {"main_fields", {{"ddh", "{/key}"}}}}));

@@ -134,3 +134,59 @@ TEST(OaSettings, SubmitNeedsAKeyAndUnreachableOaIsTransient) {
 }
 
 }  // namespace
+
+// Through the real config loader: the YAML a user writes becomes settings the connector
+// accepts (defaults filled by the loader must not trip the other kind's checks).
+#include "qiao/config/config.h"
+#include "qiao/sdk/connector.h"
+#include "qiao/testkit/testkit.h"
+
+void qiao_register_oa(qiao::sdk::Registry& registry);
+
+namespace {
+
+TEST(OaSettings, YamlThroughTheConfigLoader) {
+  qiao::testkit::TempDir dir;
+  qiao::testkit::writeFile(dir.file("connectors.yaml"), R"(connectors:
+  e9:
+    type: oa
+    kind: weaver
+    base_url: http://127.0.0.1:9/sim/weaver
+    app_id: sim-weaver-app
+    user_id: "8"
+    workflow_id: 1001
+    token_ttl: 30m
+    request_name: "订单审批 {/orderNo}"
+    main_fields: {ddh: "{/orderNo}", je: "{/amount}"}
+    detail_tables:
+      - {table: formtable_main_12_dt1, rows: /lines, fields: {sl: "{/qty}"}}
+    status_map: {出口2-驳回: rejected}
+  approvals:
+    type: oa
+    kind: generic
+    create_url: http://127.0.0.1:9/sim/oa/api/approvals
+    create_body: {title: "订单 {/orderNo}", amount: "{/amount}"}
+    status_url: http://127.0.0.1:9/sim/oa/api/approvals/{id}
+    status_map: {PENDING: in_approval, APPROVED: approved}
+  broken:
+    type: oa
+    kind: generic
+    create_url: http://127.0.0.1:9/x
+)");
+  qiao::sdk::Registry registry;
+  qiao_register_oa(registry);
+  auto loaded = qiao::config::loadConfig(dir.path(), registry);
+  ASSERT_TRUE(loaded.config.has_value()) << (loaded.diagnostics.empty() ? "" : loaded.diagnostics[0].message);
+  const auto& connectors = loaded.config->connectors;
+  for (const char* ok : {"e9", "approvals"}) {
+    auto c = qiao::oa::OaClient::create(connectors.at(ok).settings_json);
+    EXPECT_TRUE(c.ok()) << ok << ": " << (c.ok() ? "" : c.error().message) << " from "
+                        << connectors.at(ok).settings_json;
+  }
+  auto broken = qiao::oa::OaClient::create(connectors.at("broken").settings_json);
+  ASSERT_FALSE(broken.ok());
+  EXPECT_NE(broken.error().message.find("'status_url' is required for kind generic"), std::string::npos);
+  EXPECT_NE(broken.error().message.find("'status_map' is required for kind generic"), std::string::npos);
+}
+
+}  // namespace

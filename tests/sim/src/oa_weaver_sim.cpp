@@ -136,8 +136,14 @@ std::pair<int, json> WeaverSim::regist(Exchange& ex) {
   EVP_PKEY* client = d2i_PUBKEY(nullptr, &p, static_cast<long>(der.size()));
   if (!client) return {200, authError("cpk 不是有效的 RSA 公钥")};
   EVP_PKEY_free(client);
-  const std::string secret = oa::randomHex(8) + "-" + oa::randomHex(4) + "-" + oa::randomHex(4) + "-" +
-                             oa::randomHex(4) + "-" + oa::randomHex(12);
+  std::string secret;
+  {
+    std::lock_guard lock(config_mu_);
+    secret = config_.secret;
+  }
+  if (secret.empty())
+    secret = oa::randomHex(8) + "-" + oa::randomHex(4) + "-" + oa::randomHex(4) + "-" + oa::randomHex(4) + "-" +
+             oa::randomHex(12);
   {
     std::lock_guard lock(auth_mu_);
     registrations_[appid] = {secret, cpk};
@@ -248,6 +254,7 @@ bool WeaverSim::configure(const json& body, std::string* error) {
     if (body.contains("workflows")) c.workflows = body["workflows"].get<std::map<std::string, std::set<std::string>>>();
     if (body.contains("token_ttl_max_s")) c.token_ttl_max_s = body["token_ttl_max_s"].get<int64_t>();
     if (body.contains("latency_ms")) c.latency_ms = body["latency_ms"].get<int64_t>();
+    if (body.contains("secret")) c.secret = body["secret"].get<std::string>();
     if (c.token_ttl_max_s < 1 || c.latency_ms < 0) throw std::invalid_argument("token_ttl_max_s >= 1, latency_ms >= 0");
     config_ = std::move(c);
   } catch (const std::exception& e) {
@@ -260,7 +267,8 @@ bool WeaverSim::configure(const json& body, std::string* error) {
 json WeaverSim::configJson() {
   std::lock_guard lock(config_mu_);
   return {{"app_ids", config_.app_ids}, {"users", config_.users}, {"workflows", config_.workflows},
-          {"token_ttl_max_s", config_.token_ttl_max_s}, {"latency_ms", config_.latency_ms}};
+          {"token_ttl_max_s", config_.token_ttl_max_s}, {"latency_ms", config_.latency_ms},
+          {"secret", config_.secret}};
 }
 
 json WeaverSim::stats() {

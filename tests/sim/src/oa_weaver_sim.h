@@ -39,6 +39,7 @@ class WeaverSim : public Simulator {
     std::map<std::string, std::set<std::string>> workflows{{"1001", {}}};  // id → fields (empty: any)
     int64_t token_ttl_max_s = 1800;  // the `time` header is capped here
     int64_t latency_ms = 0;
+    std::string secret;  // what regist hands out ("" = a random one per registration)
   };
   struct Token {
     std::string app_id;
