@@ -1,6 +1,8 @@
 // Service: ingest (echoes, in-flight writes, planning, pending writes), first sync and review
 // decisions; see service.h and docs/sync.md "The service".
 #include <algorithm>
+#include <optional>
+#include <set>
 
 #include <nlohmann/json.hpp>
 
@@ -91,23 +93,37 @@ Result<IngestResult> Service::Impl::ingest(
       }
       if (l == nullptr) continue;
       // 2. Writes to this side not confirmed yet: a value the side held before one of them, or
-      //    an intermediate value, is the write not landed yet, not a user's edit.
-      for (int64_t seq : openTo(l->link_id, b.side)) {
+      //    an intermediate value, is a write not landed yet, not a user's edit — as long as
+      //    the newest open write of that field still carries the synced value (else it is
+      //    stale: the side's own later edit moved on, and what it shows is taken as it is).
+      std::map<std::string, std::pair<std::string, std::set<std::string>>> in_flight;
+      std::optional<bool> forbid_in_flight;
+      bool forbid_prior = false;
+      for (int64_t seq : openTo(l->link_id, b.side)) {  // oldest first
         const OpenWrite& w = open.at(seq);
-        for (const auto& [f, v] : w.fields) {
-          if (w.w.kind == "flag") continue;
-          const std::string& want = fieldValue(l->base, f);
-          const std::string& got = fieldValue(r.fields, f);
-          if (got == want) continue;
-          if (got == fieldValue(w.prior, f) || got == v) {
-            if (want.empty()) r.fields.erase(f);
-            else r.fields[f] = want;
+        if (w.w.kind == "update" || w.w.kind == "create") {
+          for (const auto& [f, v] : w.fields) {
+            auto& [latest, seen] = in_flight[f];
+            latest = v;
+            seen.insert(v);
+            seen.insert(fieldValue(w.prior, f));
           }
+        } else if (w.w.kind == "forbid" || w.w.kind == "enable") {
+          if (!forbid_in_flight) forbid_prior = w.prior_forbidden;
+          forbid_in_flight = w.w.kind == "forbid";
         }
-        if (w.w.kind == "forbid" || w.w.kind == "enable") {
-          const bool want = w.w.kind == "forbid";
-          if (r.forbidden != want && r.forbidden == w.prior_forbidden) r.forbidden = want;
-        }
+      }
+      for (const auto& [f, flight] : in_flight) {
+        const std::string& want = fieldValue(l->base, f);
+        const std::string& got = fieldValue(r.fields, f);
+        if (got == want || flight.first != want || !flight.second.count(got)) continue;
+        if (want.empty()) r.fields.erase(f);
+        else r.fields[f] = want;
+      }
+      const SideLink& sl = l->sides.at(b.side);
+      if (forbid_in_flight && *forbid_in_flight == sl.forbidden && r.forbidden != sl.forbidden &&
+          r.forbidden == forbid_prior) {
+        r.forbidden = sl.forbidden;
       }
     }
   }

@@ -134,6 +134,39 @@ TEST(SyncServiceCycle, EchoOfOwnWriteBeforeConfirmationAndEditsDuringFlight) {
   EXPECT_EQ(rig.in("k3cloud", k).writes.size(), 0u);
 }
 
+TEST(SyncServiceCycle, SameFieldEditedWhileOurWriteIsInFlightStillConverges) {
+  Rig rig;
+  auto [c, k] = rig.linkedPair();
+  rig.tick();
+  rig.crm.edit(c, "phone", "138 0013 8000");
+  IngestResult u = rig.in("crm", c);
+  ASSERT_EQ(u.writes.size(), 1u);
+  // A K/3 user sets another phone before our write lands: a real K/3 edit, sent to the CRM.
+  rig.tick();
+  rig.k3.edit(k, "phone", "0512-11112222");
+  IngestResult k3edit = rig.in("k3cloud", k);
+  ASSERT_EQ(k3edit.writes.size(), 1u);
+  EXPECT_EQ(k3edit.writes[0].side, "crm");
+  // Our older write then lands over it (BD_Customer Save has no optimistic lock); the pull sees
+  // it before on_delivered: not an echo any more (the synced value moved on), so it syncs.
+  rig.tick();
+  rig.k3.apply(u.writes[0]);
+  IngestResult stale = rig.in("k3cloud", k);
+  rig.deliverAll(k3edit.writes);
+  ASSERT_TRUE(rig.svc->confirmWrite(u.writes[0].write_id, "").ok());
+  rig.deliverAll(stale.writes);
+  for (int i = 0; i < 3; ++i) {  // the echoes settle
+    rig.tick();
+    IngestResult a = rig.in("crm", c);
+    IngestResult b = rig.in("k3cloud", k);
+    rig.deliverAll(a.writes);
+    rig.deliverAll(b.writes);
+  }
+  EXPECT_EQ(rig.crm.records[c]["phone"], rig.k3.records[k]["phone"]);
+  EXPECT_EQ(rig.in("crm", c).writes.size(), 0u);
+  EXPECT_EQ(rig.in("k3cloud", k).writes.size(), 0u);
+}
+
 TEST(SyncServiceCycle, ConcurrentEditOfSharedFieldRecordsOneConflictNewestWins) {
   Rig rig;
   auto [c, k] = rig.linkedPair();
