@@ -174,15 +174,18 @@ class Service {
   // {"total":N,"items":[{"id","linkId","field","rule":"newest-wins"|"ownership","detail",
   //   "values":[{"side","id","value","modifiedAt"}],"winner":{"side","value"},"at"}]}
   Result<std::string> conflictsJson(std::size_t limit, std::size_t offset) const;
-  // {"total":N,"items":[{"id","kind","status","reason","members":[{"side","id","name",...}],
-  //   "createdAt","resolvedBy","resolvedAt","decision"}]}; status "" = open only, or "all".
+  // {"total":N,"items":[{"id","kind":"first_sync"|"change","status","reason",
+  //   "members":[{"side","id","record"}],"createdAt","resolvedBy","resolvedAt","decision"}]},
+  // oldest first; status "" or "open" = open only, "resolved", "all".
   Result<std::string> reviewJson(std::size_t limit, std::size_t offset,
                                  std::string_view status = "") const;
-  // {"total":N,"items":[{"linkId","sides":{"crm":{"id","hash","forbidden","deleted"}},"base"}]}
+  // {"total":N,"items":[{"linkId","sides":{"crm":{"id","hash","forbidden","deleted"}},"base",
+  //   "baseKnown"}]}
   // sorted by link id; side_filter/id_filter: only the link of that (side, id) when both given.
   Result<std::string> linksJson(std::size_t limit, std::size_t offset, std::string_view side_filter = "",
                                 std::string_view id_filter = "") const;
-  // {"total":N,"items":[SyncWrite as JSON + "status","failReason","createdAt","updatedAt"]};
+  // {"total":N,"items":[{"writeId","side","kind","targetId","linkId","record","changedFields",
+  //   "idempotencyKey","reason","status","failReason","createdAt","updatedAt"}]};
   // status: pending | deferred | failed | "" (all three), oldest first.
   Result<std::string> writesJson(std::string_view status, std::size_t limit, std::size_t offset) const;
 
