@@ -208,6 +208,17 @@ void readGeneric(const json& j, Problems& p, OaSettings* s) {
   r.url("create_url", &g.create_url, true, "generic");
   r.url("status_url", &g.status_url, true, "generic");
   r.url("lookup_url", &g.lookup_url, false, "generic");
+  // Which placeholders each template can fill: status_url knows only the id, lookup_url only
+  // the key, create_url the record and the key.
+  if (g.status_url.find("{/") != std::string::npos || g.status_url.find("{key}") != std::string::npos)
+    p.add("'status_url' can only use {id} (the request id)");
+  else if (!g.status_url.empty() && g.status_url.find("{id}") == std::string::npos)
+    p.add("'status_url' must contain {id}, e.g. https://oa.example.com/api/approvals/{id}");
+  if (g.lookup_url.find("{/") != std::string::npos || g.lookup_url.find("{id}") != std::string::npos)
+    p.add("'lookup_url' can only use {key} (the idempotency key)");
+  else if (!g.lookup_url.empty() && g.lookup_url.find("{key}") == std::string::npos)
+    p.add("'lookup_url' must contain {key}");
+  if (g.create_url.find("{id}") != std::string::npos) p.add("'create_url' cannot use {id}: there is no id yet");
   r.str("create_method", &g.create_method);
   for (auto& c : g.create_method) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   if (g.create_method != "POST" && g.create_method != "PUT")

@@ -96,6 +96,15 @@ TEST(OaSettings, GenericErrorsNameTheKey) {
   s["create_url"] = "http://oa/api/{/orderNo";
   EXPECT_NE(errorOf(s).find("'create_url': '{' at column 15 is never closed"), std::string::npos) << errorOf(s);
   s = generic();
+  s["status_url"] = "http://oa/api/approvals/{/orderNo}";
+  EXPECT_NE(errorOf(s).find("'status_url' can only use {id}"), std::string::npos) << errorOf(s);
+  s = generic();
+  s["status_url"] = "http://oa/api/approvals";
+  EXPECT_NE(errorOf(s).find("'status_url' must contain {id}"), std::string::npos);
+  s = generic();
+  s["lookup_url"] = "http://oa/api/approvals?ref={/orderNo}";
+  EXPECT_NE(errorOf(s).find("'lookup_url' can only use {key}"), std::string::npos);
+  s = generic();
   s["create_method"] = "DELETE";
   EXPECT_NE(errorOf(s).find("'create_method' must be POST or PUT"), std::string::npos);
   s = generic();
