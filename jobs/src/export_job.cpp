@@ -3,6 +3,7 @@
 #include "qiao/jobs/export_job.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <nlohmann/json.hpp>
 
 #include "job_files.h"
@@ -88,11 +89,32 @@ excel::Cell cellOf(mapping::Value v, const std::string& kind) {
     if (v.isString()) {
       auto p = parseDateTimeAuto(text);
       if (p.ok()) return excel::Cell::dateTime(p->local);
+    } else if (v.isNumber()) {  // an Excel serial (the reverse of a `parse: excel1900` rule)
+      auto t = fromExcelSerial(std::strtod(text.c_str(), nullptr));
+      if (t.ok()) return excel::Cell::dateTime(*t);
     }
   } else if (v.isBool()) {
     return excel::Cell::boolean(v.asBool());
   }
   return excel::Cell::string(std::move(text));
+}
+
+// A one-way rule (trim, upper, auto dates, many-to-one maps): its canonical value is
+// exported as is under the rule's source column, so that reversing a cleaning mapping still
+// fills every column (and the import reads that value back to the same record).
+struct OneWay {
+  mapping::Path target;
+  std::string column;
+};
+
+std::vector<OneWay> oneWayRules(const mapping::MappingPlan& plan) {
+  std::vector<OneWay> out;
+  const auto& targets = plan.nonInvertible();
+  for (const auto& f : mapping::sourceFields(plan)) {
+    if (std::find(targets.begin(), targets.end(), f.target) == targets.end()) continue;
+    if (auto p = mapping::Path::compile(f.target); p.ok()) out.push_back({std::move(p).value(), f.path});
+  }
+  return out;
 }
 
 struct CompiledColumn {
@@ -166,6 +188,7 @@ Result<ExportReport> exportRows(const ExportSpec& spec, const RowSource& rows, i
   wo.sheet_name = spec.sheet_name;
   QIAO_ASSIGN_OR_RETURN(auto writer, excel::SheetWriter::create(report.path, std::move(specs), wo));
 
+  const std::vector<OneWay> one_way = spec.mapping ? oneWayRules(*spec.mapping) : std::vector<OneWay>{};
   mapping::Document row_doc, element_doc, out_doc;
   mapping::FieldErrors field_errors;
   std::vector<excel::Cell> cells(compiled.size());
@@ -186,6 +209,11 @@ Result<ExportReport> exportRows(const ExportSpec& spec, const RowSource& rows, i
         return exportError(spec, where + ": " + (why.empty() ? s.error().message : why));
       }
       shaped = out_doc.root();
+      if (!shaped.isObject()) shaped.setObject();
+      for (const OneWay& w : one_way) {
+        mapping::Value v = mapping::get(canonical, w.target);
+        if (v.valid() && !v.isNull() && !shaped.find(w.column).valid()) shaped.set(w.column).copyFrom(v);
+      }
     }
     for (size_t i = 0; i < compiled.size(); ++i) cells[i] = cellOf(mapping::get(shaped, compiled[i].path), compiled[i].kind);
     QIAO_RETURN_IF_ERROR(writer->addRow(cells));

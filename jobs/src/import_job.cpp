@@ -89,7 +89,9 @@ Status checkPath(const std::string& path) {
   return {};
 }
 
-excel::ValueKind valueKindOf(const std::string& kind) {
+excel::ValueKind valueKindOf(const std::string& kind, const std::string& date_parse) {
+  if (date_parse == "excel1900" || date_parse == "excel1904") return excel::ValueKind::kDecimal;
+  if (!date_parse.empty() && date_parse != "auto") return excel::ValueKind::kText;  // a pattern
   if (kind == "decimal" || kind == "number") return excel::ValueKind::kDecimal;
   if (kind == "date") return excel::ValueKind::kDate;
   if (kind == "datetime") return excel::ValueKind::kDateTime;
@@ -101,8 +103,8 @@ std::string archiveDir(const ImportSpec& spec) {
   return spec.archive_folder.empty() ? spec.folder + "/archive" : spec.archive_folder;
 }
 
-// Counts the data rows (a first pass: progress gets a total, and a workbook that cannot be
-// read to its end is refused before anything of it is ingested).
+// Counts the data rows: progress gets a total, and a workbook that cannot be read to its end
+// is refused before anything of it is ingested.
 Result<int64_t> countRows(const std::string& path, const excel::ReadOptions& options) {
   QIAO_ASSIGN_OR_RETURN(auto table, excel::openTable(path, options));
   excel::Row row;
@@ -188,33 +190,51 @@ Result<ImportReport> importFile(const ImportSpec& spec, const std::string& path,
   auto table = excel::openTable(path, options);
   if (!table.ok()) return refuse(std::move(report), spec, path, stamp, table.error().message);
   std::vector<excel::ExpectedColumn> expected;
+  std::vector<std::string> date_parse;
   for (const auto& f : mapping::sourceFields(*spec.mapping)) {
-    expected.push_back({f.path, f.aliases, f.required, valueKindOf(f.kind), false});
+    expected.push_back({f.path, f.aliases, f.required, valueKindOf(f.kind, f.date_parse), false});
+    date_parse.push_back(f.date_parse);
   }
   auto match = excel::matchHeader((*table)->header(), expected);
   if (!match.ok()) {
     std::string reason = report.file + ": " + match.error().message;
     return refuse(std::move(report), spec, path, stamp, std::move(reason));
   }
-  auto total = countRows(path, options);
-  if (!total.ok()) return refuse(std::move(report), spec, path, stamp, total.error().message);
+  // Rows are ingested batch by batch as they are read, unless grouped: then a first pass
+  // makes sure the file reads to its end before anything of it goes in (and counts the rows).
+  // Grouped imports hold their records until the end anyway: the sheet's dimension, if any.
+  int64_t total = (*table)->declaredDataRows();
+  if (spec.group_append.empty()) {
+    auto counted = countRows(path, options);
+    if (!counted.ok()) return refuse(std::move(report), spec, path, stamp, counted.error().message);
+    total = *counted;
+  }
 
   detail::RowImporter::Context ctx;
   ctx.spec = &spec;
   ctx.expected = &expected;
+  ctx.date_parse = &date_parse;
   ctx.match = &*match;
   ctx.date_system = (*table)->dateSystem();
   ctx.ingest = &ingest;
   ctx.progress = &progress;
   ctx.xref = xref;
-  ctx.rows_total = *total;
+  ctx.rows_total = total;
   ctx.now_ms = started;
   ctx.report = &report;
   QIAO_ASSIGN_OR_RETURN(auto rows, detail::RowImporter::create(ctx));
   excel::Row row;
   while (true) {
     auto more = (*table)->next(row);
-    if (!more.ok()) {  // it read to the end a moment ago: the file is changing under us
+    if (!more.ok()) {
+      // Grouped: nothing was ingested yet, the file is refused. Else the first pass read it to
+      // the end a moment ago: the file is changing under us; try again next run.
+      if (!spec.group_append.empty()) {
+        ImportReport refused;
+        refused.file = report.file;
+        refused.sha256 = report.sha256;
+        return refuse(std::move(refused), spec, path, stamp, more.error().message);
+      }
       return Error::transient(ErrorCode::kInternal, more.error().message);
     }
     if (!*more) break;

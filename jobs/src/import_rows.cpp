@@ -1,6 +1,10 @@
 #include "import_rows.h"
 
+#include <cstdio>
+#include <cstdlib>
+
 #include "qiao/excel/file_identity.h"
+#include "qiao/excel/writer.h"
 #include "qiao/mapping/introspect.h"
 #include "qiao/mapping/json.h"
 
@@ -13,6 +17,75 @@ RowImporter::RowImporter(const Context& ctx)
     if (f >= 0) column_of_.emplace((*ctx.expected)[e].name, static_cast<size_t>(f));
   }
   key_field_ = mapping::keyPath(*ctx.spec->mapping);
+  for (const auto& f : mapping::sourceFields(*ctx.spec->mapping)) {
+    if (f.path != key_field_ || key_field_.empty()) continue;
+    if (auto p = mapping::Path::compile(f.target); p.ok()) key_target_ = std::move(p).value();
+  }
+  for (size_t e = 0; ctx.date_parse != nullptr && e < ctx.date_parse->size(); ++e) {
+    const std::string& parse = (*ctx.date_parse)[e];
+    int f = ctx.match->file_column[e];
+    if (f < 0 || parse.empty() || parse == "auto") continue;
+    DateShape shape{static_cast<size_t>(f), std::nullopt, std::nullopt};
+    if (parse == "excel1900") shape.serial = ExcelDateSystem::k1900;
+    else if (parse == "excel1904") shape.serial = ExcelDateSystem::k1904;
+    else if (auto p = DateTimePattern::compile(parse); p.ok()) shape.pattern = std::move(p).value();
+    else continue;
+    date_shapes_.push_back(std::move(shape));
+  }
+}
+
+namespace {
+
+std::string serialText(double serial) {
+  char buf[40];
+  if (serial == static_cast<double>(static_cast<int64_t>(serial))) {
+    std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(serial));
+  } else {
+    std::snprintf(buf, sizeof buf, "%.10f", serial);
+  }
+  return buf;
+}
+
+// "'=1+1", "'+86...", "'@SUM(A1)": a text cell escapeFormula wrote.
+bool isEscapedFormula(const excel::Cell& c) {
+  return c.type == excel::CellType::kString && c.text.size() > 1 && c.text[0] == '\'' &&
+         excel::needsFormulaEscape(std::string_view(c.text).substr(1));
+}
+
+}  // namespace
+
+// The row as the mapping wants it: escaped formulas unescaped, and date cells (and date
+// texts) in the shape the column's rule parses — a serial number for excel1900/excel1904, the
+// rule's own pattern otherwise. Cells that are no date stay as they are, for the mapping to
+// report.
+const excel::Row& RowImporter::shapeCells(const excel::Row& row) {
+  bool escaped = false;
+  for (const auto& c : row.cells) escaped = escaped || isEscapedFormula(c);
+  if (date_shapes_.empty() && !escaped) return row;
+  shaped_ = row;
+  // Our exports write a text "=1+1" as "'=1+1" (formula injection); read it back as it was.
+  for (auto& c : shaped_.cells) {
+    if (isEscapedFormula(c)) c.text.erase(0, 1);
+  }
+  for (const DateShape& d : date_shapes_) {
+    if (d.column >= shaped_.cells.size()) continue;
+    excel::Cell& c = shaped_.cells[d.column];
+    std::optional<LocalDateTime> when;
+    if (c.type == excel::CellType::kDateTime) {
+      when = c.datetime;
+    } else if (c.type == excel::CellType::kString) {
+      if (auto p = parseDateTimeAuto(c.text); p.ok()) when = p->local;
+    } else if (c.type == excel::CellType::kNumber && d.pattern) {
+      if (auto t = fromExcelSerial(std::strtod(c.text.c_str(), nullptr), ctx_.date_system); t.ok()) when = *t;
+    }
+    if (!when) continue;
+    if (d.serial) {
+      if (auto s = toExcelSerial(*when, *d.serial); s.ok()) c = excel::Cell::number(serialText(*s));
+    } else {
+      c = excel::Cell::string(d.pattern->format(*when, 0));
+    }
+  }
+  return shaped_;
 }
 
 Result<std::unique_ptr<RowImporter>> RowImporter::create(const Context& ctx) {
@@ -30,6 +103,17 @@ Result<std::unique_ptr<RowImporter>> RowImporter::create(const Context& ctx) {
     r->append_path_ = std::move(p).value();
   }
   return r;
+}
+
+// The record's business key: the mapped value of the key column (orderId "SO-1" for a cell
+// " so-1 "), else the key cell as written.
+std::string RowImporter::recordKey() {
+  if (key_target_) {
+    mapping::Value v = mapping::get(out_.root(), *key_target_);
+    if (v.isString() && !v.asString().empty()) return std::string(v.asString());
+    if (v.isNumber()) return std::string(v.numberText());
+  }
+  return mapping::businessKey(*ctx_.spec->mapping, in_.root());
 }
 
 // "订单!F7" for a field that is a column of the file; "订单 row 7" for anything else.
@@ -66,22 +150,33 @@ Status RowImporter::queue(std::string json, const std::string& key, std::string 
   r.updated_at_ms = ctx_.now_ms;
   batch_.push_back(std::move(r));
   ++ctx_.report->records;
-  if (batch_.size() >= std::max<size_t>(1, ctx_.spec->batch_records)) return flush();
+  // Grouped imports hold everything until the file is read to its end: no order goes in
+  // before its last line is seen, and a file that breaks halfway has ingested nothing.
+  if (!append_path_ && batch_.size() >= std::max<size_t>(1, ctx_.spec->batch_records)) return flush();
   return {};
 }
 
+// Ingests the queued records in batches of batch_records.
 Status RowImporter::flush() {
-  if (batch_.empty()) return {};
-  const size_t n = batch_.size();
-  auto results = (*ctx_.ingest)(std::move(batch_));
-  batch_.clear();
-  if (!results.ok()) return results.error();
-  if (results->size() != n) {
-    return Error::permanent(ErrorCode::kInternal, "ingest returned " + std::to_string(results->size()) +
-                                                      " results for " + std::to_string(n) + " records");
+  const size_t size = std::max<size_t>(1, ctx_.spec->batch_records);
+  for (size_t at = 0; at < batch_.size(); at += size) {
+    const size_t n = std::min(size, batch_.size() - at);
+    std::vector<Record> batch(std::make_move_iterator(batch_.begin() + static_cast<std::ptrdiff_t>(at)),
+                              std::make_move_iterator(batch_.begin() + static_cast<std::ptrdiff_t>(at + n)));
+    auto results = (*ctx_.ingest)(std::move(batch));
+    if (!results.ok()) {
+      batch_.clear();
+      return results.error();
+    }
+    if (results->size() != n) {
+      batch_.clear();
+      return Error::permanent(ErrorCode::kInternal, "ingest returned " + std::to_string(results->size()) +
+                                                        " results for " + std::to_string(n) + " records");
+    }
+    for (const auto& r : *results) (r.duplicate ? ctx_.report->duplicates : ctx_.report->accepted)++;
+    reportProgress(false);
   }
-  for (const auto& r : *results) (r.duplicate ? ctx_.report->duplicates : ctx_.report->accepted)++;
-  reportProgress(false);
+  batch_.clear();
   return {};
 }
 
@@ -95,26 +190,31 @@ Status RowImporter::add(const excel::Row& row) {
   ++rows_;
   ctx_.report->rows = rows_;
   if (sheet_name_.empty()) sheet_name_ = row.sheet;
-  excel::RowRecord converted = converter_.convert(row);
+  excel::RowRecord converted = converter_.convert(shapeCells(row));
   std::vector<excel::CellError> errors = std::move(converted.errors);
   QIAO_RETURN_IF_ERROR(mapping::parseJson(converted.json, in_));
-  const std::string key = mapping::businessKey(*ctx_.spec->mapping, in_.root());
-  if (errors.empty()) {
-    mapping::ApplyOptions options;
-    options.xref = ctx_.xref;
-    options.errors = &field_errors_;
-    Status s = mapping::apply(*ctx_.spec->mapping, in_.root(), out_, mapping::Direction::kForward, options);
-    if (!s.ok() && s.error().code != ErrorCode::kMappingError) return s;  // the store failed
-    for (const auto& fe : field_errors_) {
-      std::string reason = fe.source.empty() ? fe.target : fe.source;
-      reason += ": " + fe.message;
-      if (!fe.value.empty()) reason += " (" + fe.value + ")";
-      errors.push_back({cellOf(row, fe.source), std::move(reason)});
-    }
-    if (!s.ok() && field_errors_.empty()) errors.push_back({cellOf(row, ""), s.error().message});
+  // Mapped even with bad cells: every problem of the row is reported at once, and the key is
+  // known for grouping. A bad cell is left out of the JSON; its "required" echo is dropped.
+  mapping::ApplyOptions options;
+  options.xref = ctx_.xref;
+  options.errors = &field_errors_;
+  Status s = mapping::apply(*ctx_.spec->mapping, in_.root(), out_, mapping::Direction::kForward, options);
+  if (!s.ok() && s.error().code != ErrorCode::kMappingError) return s;  // the store failed
+  const size_t cell_errors = errors.size();
+  for (const auto& fe : field_errors_) {
+    std::string cell = cellOf(row, fe.source);
+    bool known = false;
+    for (size_t i = 0; i < cell_errors; ++i) known = known || errors[i].cell == cell;
+    if (known) continue;
+    std::string reason = fe.source.empty() ? fe.target : fe.source;
+    reason += ": " + fe.message;
+    if (!fe.value.empty()) reason += " (" + fe.value + ")";
+    errors.push_back({std::move(cell), std::move(reason)});
   }
+  if (!s.ok() && field_errors_.empty() && errors.empty()) errors.push_back({cellOf(row, ""), s.error().message});
+  const std::string key = recordKey();
 
-  const bool grouped = append_path_.has_value() && !key.empty();
+  const bool grouped = append_path_.has_value() && !key.empty();  // keyless rows: one record each
   Group* group = nullptr;
   if (grouped) {
     auto [it, added] = group_index_.emplace(key, groups_.size());
@@ -146,8 +246,8 @@ Status RowImporter::add(const excel::Row& row) {
 }
 
 // The group's record: its first row's record with the later rows' elements appended.
-Result<std::string> RowImporter::mergeGroup(const Group& g) {
-  if (g.items.empty()) return g.first_json;
+Result<std::string> RowImporter::mergeGroup(Group& g) {
+  if (g.items.empty()) return std::move(g.first_json);
   QIAO_RETURN_IF_ERROR(mapping::parseJson(g.first_json, out_));
   mapping::Value array = mapping::get(out_.root(), *append_path_);
   if (!array.isArray()) {
@@ -162,7 +262,7 @@ Result<std::string> RowImporter::mergeGroup(const Group& g) {
 }
 
 Status RowImporter::finish() {
-  for (const Group& g : groups_) {
+  for (Group& g : groups_) {
     if (g.invalid_row != 0) {
       // One bad line spoils its whole order: no order goes in with lines missing.
       for (int64_t row : g.rows) {

@@ -23,6 +23,9 @@ class RowImporter {
   struct Context {
     const ImportSpec* spec = nullptr;
     const std::vector<excel::ExpectedColumn>* expected = nullptr;
+    // Per expected column: the date parse of its rule ("" / "auto" / "excel1900" / "excel1904"
+    // / a pattern); date cells are handed to the mapping in that shape.
+    const std::vector<std::string>* date_parse = nullptr;
     const excel::HeaderMatch* match = nullptr;
     ExcelDateSystem date_system = ExcelDateSystem::k1900;
     const IngestFn* ingest = nullptr;
@@ -51,19 +54,29 @@ class RowImporter {
   };
 
   explicit RowImporter(const Context& ctx);
+  struct DateShape {
+    size_t column;                               // file column
+    std::optional<ExcelDateSystem> serial;       // excel1900 / excel1904: as a serial number
+    std::optional<DateTimePattern> pattern;      // else formatted with the rule's pattern
+  };
   std::string cellOf(const excel::Row& row, const std::string& field) const;
+  std::string recordKey();
+  const excel::Row& shapeCells(const excel::Row& row);
   std::string idempotencyKey(const std::string& key, const std::string& json, const excel::Row* row);
   Status queue(std::string json, const std::string& key, std::string idem);
   Status flush();
   void reportProgress(bool force);  // force: even when no new rows were done
-  Result<std::string> mergeGroup(const Group& g);
+  Result<std::string> mergeGroup(Group& g);  // takes the group's texts
 
   Context ctx_;
   excel::RowConverter converter_;
   std::unordered_map<std::string, size_t> column_of_;  // expected name -> file column
   std::string key_field_;                              // the plan's key as a column name
   std::string sheet_name_;
+  std::optional<mapping::Path> key_target_;            // where the key lands in the record
   std::optional<mapping::Path> append_path_;
+  std::vector<DateShape> date_shapes_;
+  excel::Row shaped_;
   mapping::Document in_, out_, scratch_;
   mapping::FieldErrors field_errors_;
   std::vector<Record> batch_;

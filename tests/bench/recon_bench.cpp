@@ -3,7 +3,14 @@
 // fly and handed to the engine, so the RSS is the engine's plus the process baseline.
 //
 //   qiao_recon_bench [orders=1000000] [payments=100000] [customers=20000]
+//
+// Built a second time as qiao_recon_service_bench (recon/CMakeLists.txt, with
+// QIAO_RECON_BENCH_SERVICE): the same kind of books through qiao::recon::Service — canonical
+// JSON in, SQLite file, reopen, report workbook:
+//
+//   qiao_recon_service_bench [orders=200000] [payments=20000] [customers=5000] [dir=/tmp]
 #include <sys/resource.h>
+#include <sys/stat.h>
 
 #include <chrono>
 #include <cstdio>
@@ -14,6 +21,15 @@
 
 #include "qiao/recon/engine.h"
 #include "qiao/recon/rows.h"
+#ifdef QIAO_RECON_BENCH_SERVICE
+#include <unistd.h>
+
+#include <filesystem>
+#include <memory>
+#include <vector>
+
+#include "qiao/recon/service.h"
+#endif
 
 using namespace qiao;
 using namespace qiao::recon;
@@ -69,9 +85,154 @@ void check(bool ok, const char* what) {
   }
 }
 
+void header() {
+  std::printf("| %-36s | %8s | %8s | %8s | %s\n", "phase", "wall s", "cpu s", "peak MB", "note");
+  std::printf("|%s|%s|%s|%s|%s\n", std::string(38, '-').c_str(), std::string(10, '-').c_str(),
+              std::string(10, '-').c_str(), std::string(10, '-').c_str(), "------");
+}
+
+#ifdef QIAO_RECON_BENCH_SERVICE
+std::string jsonText(const std::string& s) { return "\"" + s + "\""; }
+std::string cents(int64_t c) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%s%lld.%02lld", c < 0 ? "-" : "", static_cast<long long>((c < 0 ? -c : c) / 100),
+                static_cast<long long>((c < 0 ? -c : c) % 100));
+  return b;
+}
+
+int serviceBench(int argc, char** argv) {
+  int n_orders = argc > 1 ? std::atoi(argv[1]) : 200'000;
+  int n_payments = argc > 2 ? std::atoi(argv[2]) : 20'000;
+  int n_customers = argc > 3 ? std::atoi(argv[3]) : 5'000;
+  std::string base = argc > 4 ? argv[4] : "/tmp";
+  std::string dir_template = base + "/qiao-recon-bench-XXXXXX";
+  check(::mkdtemp(dir_template.data()) != nullptr, "mkdtemp");
+  const std::string dir = dir_template;
+  const std::string db = dir + "/qiao.db";
+  std::mt19937_64 rng(20261127);
+  auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<uint64_t>(n)); };
+  std::printf("recon service benchmark: %d orders, %d payments, %d customers, file %s\n\n", n_orders, n_payments,
+              n_customers, db.c_str());
+  header();
+  row("baseline", Timer{}, "");
+
+  ServiceOptions opts;
+  opts.sqlite_path = db;  // synchronous=FULL, as the gateway runs
+  for (int c = 0; c < n_customers; ++c) opts.customer_names.push_back({customerId(c), customerName(c)});
+  Timer t_open;
+  auto opened = Service::open(opts);
+  check(opened.ok(), "open");
+  std::unique_ptr<Service> svc = std::move(opened.value());
+  row("open empty file + customer names", t_open, std::to_string(n_customers) + " names");
+
+  std::vector<OrderInfo> info;
+  info.reserve(static_cast<std::size_t>(n_orders));
+  constexpr int kBatch = 5000;
+  Timer t_orders;
+  std::vector<std::string> batch;
+  for (int i = 0; i < n_orders; ++i) {
+    OrderInfo oi{pick(n_customers), 100'000 + static_cast<int64_t>(rng() % 50'000'000), pick(20) == 0};
+    info.push_back(oi);
+    std::string date = formatDate(20089 + pick(640));
+    std::string j = "{\"orderId\":" + jsonText(orderNo(i)) + ",\"orderDate\":" + jsonText(date) +
+                    ",\"customerCode\":" + jsonText(customerId(oi.customer)) + ",\"currency\":" +
+                    jsonText(oi.usd ? "USD" : "CNY") + ",\"totalAmount\":" + jsonText(cents(oi.cents)) +
+                    ",\"paymentTerms\":\"NET60\"" +
+                    (i % 2 == 0 ? ",\"erpBillNo\":" + jsonText("XSDD" + std::to_string(1'000'000 + i)) : "") + "}";
+    batch.push_back(std::move(j));
+    if (batch.size() == kBatch || i + 1 == n_orders) {
+      auto r = svc->ingestBatchJson(batch, {});
+      check(r.ok(), "order batch");
+      for (const auto& one : *r) check(one.ok(), "order");
+      batch.clear();
+    }
+  }
+  row("ingest orders (JSON, batches of 5000)", t_orders, std::to_string(n_orders) + " orders");
+
+  Timer t_pays;
+  for (int i = 0; i < n_payments; ++i) {
+    int k = pick(100);
+    int target = pick(n_orders);
+    const OrderInfo& oi = info[static_cast<std::size_t>(target)];
+    int64_t c = oi.cents;
+    std::string remark, payer = customerName(oi.customer);
+    if (k < 40) remark = "货款 " + orderNo(target);
+    else if (k < 60) c -= 1 + pick(900);            // fee deducted
+    else if (k < 75) c = c * 3 + pick(100000);       // lump sum
+    else if (k < 85) payer = "个人" + std::to_string(pick(100000));  // unknown payer
+    std::string j = "{\"paymentId\":" + jsonText("BANK-" + std::to_string(i)) + ",\"source\":\"bank\",\"date\":" +
+                    jsonText(formatDate(20393 + pick(60))) + ",\"payerName\":" + jsonText(payer) +
+                    ",\"amount\":" + jsonText(cents(c)) + ",\"currency\":" + jsonText(oi.usd ? "USD" : "CNY") +
+                    ",\"remark\":" + jsonText(remark) + "}";
+    batch.push_back(std::move(j));
+    if (batch.size() == kBatch || i + 1 == n_payments) {
+      auto r = svc->ingestBatchJson({}, batch);
+      check(r.ok(), "payment batch");
+      for (const auto& one : *r) check(one.ok(), "payment");
+      batch.clear();
+    }
+  }
+  row("ingest payments (JSON, batches)", t_pays, std::to_string(n_payments) + " payments");
+
+  Timer t_run;
+  auto run = svc->run();
+  check(run.ok(), "run");
+  row("run: match + commit + CRM push list", t_run,
+      std::to_string(run->stats.allocations_created) + " allocations, " + std::to_string(run->changed.size()) +
+          " orders to push");
+
+  Timer t_single;
+  for (int i = 0; i < 200; ++i) {
+    const OrderInfo& oi = info[static_cast<std::size_t>(pick(n_orders))];
+    std::string j = "{\"paymentId\":" + jsonText("LATE-" + std::to_string(i)) + ",\"source\":\"bank\",\"date\":\"2025-12-30\"" +
+                    ",\"payerName\":" + jsonText(customerName(oi.customer)) + ",\"amount\":" + jsonText(cents(oi.cents / 2)) +
+                    ",\"currency\":" + jsonText(oi.usd ? "USD" : "CNY") + "}";
+    check(svc->addPaymentJson(j).ok(), "late payment");
+  }
+  row("+200 payments one call each (fsync)", t_single, "per call " + std::to_string(t_single.seconds() / 200 * 1000).substr(0, 5) + " ms");
+  Timer t_inc;
+  auto inc = svc->run();
+  check(inc.ok(), "incremental run");
+  row("incremental run", t_inc, std::to_string(inc->stats.payments_processed) + " processed");
+
+  Timer t_query;
+  PaymentQuery pq;
+  pq.status = "unmatched";
+  auto page = svc->paymentsJson(pq);
+  check(page.ok(), "payments query");
+  auto month = svc->summaryJson(2025, 12);
+  auto aging = svc->agingJson(20454);
+  check(month.ok() && aging.ok(), "summary/aging");
+  row("query: 100 unmatched + summary + aging", t_query, std::to_string(page->size() / 1024) + " KB page");
+
+  Timer t_report;
+  auto report = svc->writeReport(dir + "/report-2025-12.xlsx", 2025, 12, 20454);
+  check(report.ok(), "report");
+  struct stat st{};
+  ::stat(report->c_str(), &st);
+  row("writeReport (6 sheets)", t_report, std::to_string(st.st_size / 1024) + " KB");
+
+  svc.reset();
+  Timer t_reopen;
+  auto again = Service::open(opts);
+  check(again.ok(), "reopen");
+  row("reopen: load tables + restore", t_reopen, "state checked");
+  ::stat(db.c_str(), &st);
+  std::printf("\nSQLite file %lld MB (plus -wal); peak RSS %ld MB\n",
+              static_cast<long long>(st.st_size / (1024 * 1024)), peakRssMb());
+  again.value().reset();
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+  return 0;
+}
+#endif
+
 }  // namespace
 
 int main(int argc, char** argv) {
+#ifdef QIAO_RECON_BENCH_SERVICE
+  return serviceBench(argc, argv);
+#endif
   int n_orders = argc > 1 ? std::atoi(argv[1]) : 1'000'000;
   int n_payments = argc > 2 ? std::atoi(argv[2]) : 100'000;
   int n_customers = argc > 3 ? std::atoi(argv[3]) : 20'000;
@@ -79,9 +240,7 @@ int main(int argc, char** argv) {
   auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<uint64_t>(n)); };
 
   std::printf("recon benchmark: %d orders, %d payments, %d customers\n\n", n_orders, n_payments, n_customers);
-  std::printf("| %-36s | %8s | %8s | %8s | %s\n", "phase", "wall s", "cpu s", "peak MB", "note");
-  std::printf("|%s|%s|%s|%s|%s\n", std::string(38, '-').c_str(), std::string(10, '-').c_str(),
-              std::string(10, '-').c_str(), std::string(10, '-').c_str(), "------");
+  header();
   row("baseline", Timer{}, "");
 
   {

@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "cfb.h"
 #include "internal.h"
 
 namespace qiao::excel {
@@ -175,9 +176,14 @@ Result<Format> detectFormat(const std::string& path, Format requested) {
   }
   const std::string name = baseName(path);
   if (cfb) {
-    // An encrypted .xlsx is an OLE container with an "EncryptedPackage" stream (UTF-16 name).
+    // A password-protected workbook: an encrypted .xlsx is an OLE file with EncryptionInfo and
+    // EncryptedPackage streams. The directory is read properly (it may lie anywhere in the
+    // file); for an OLE file too broken to read, the first 64 KiB are searched for the name.
+    auto ole = CompoundFile::open(path);
     static const char kEnc[] = "E\0n\0c\0r\0y\0p\0t\0e\0d\0P\0a\0c\0k\0a\0g\0e\0";
-    if (head.find(std::string(kEnc, sizeof kEnc - 1)) != std::string::npos) {
+    const bool encrypted = ole.ok() ? (*ole)->hasStream("EncryptedPackage") || (*ole)->hasStream("EncryptionInfo")
+                                    : head.find(std::string(kEnc, sizeof kEnc - 1)) != std::string::npos;
+    if (encrypted) {
       return readError(name + ": the workbook is password-protected; remove the password in "
                               "Excel (File > Info > Protect Workbook) and save it again");
     }

@@ -4,7 +4,9 @@
 #include <sys/stat.h>
 
 #include <cstdio>
+#include <unordered_map>
 
+#include "cfb.h"
 #include "internal.h"
 
 namespace qiao::excel::detail {
@@ -57,12 +59,46 @@ Result<std::vector<std::string>> sheetNames(const Handle& h, const std::string& 
   return names;
 }
 
+// Formula results by (row << 16 | column), for the cells FreeXL reports as empty.
+using FormulaCells = std::unordered_map<uint64_t, Cell>;
+
+Result<FormulaCells> formulaCells(const std::string& path, const std::string& name, const std::string& sheet,
+                                  bool date1904, const Limits& limits) {
+  FormulaCells out;
+  auto fail = [&](const Error& e) {
+    return readError(name + ": cannot read the formula results of sheet '" + sheet + "': " + e.message);
+  };
+  auto cfb = CompoundFile::open(path);
+  if (!cfb.ok()) return fail(cfb.error());
+  auto stream = (*cfb)->readStream("Workbook", limits.max_xls_bytes);
+  if (!stream.ok()) return fail(stream.error());
+  auto cells = readXlsFormulaResults(*stream, sheet);
+  if (!cells.ok()) return fail(cells.error());
+  const ExcelDateSystem system = date1904 ? ExcelDateSystem::k1904 : ExcelDateSystem::k1900;
+  for (auto& f : *cells) {
+    Cell c;
+    switch (f.kind) {
+      case XlsFormulaCell::kNumber: c = Cell::number(formatDouble(f.number)); break;
+      case XlsFormulaCell::kDate: {
+        auto dt = fromExcelSerial(f.number, system);
+        c = dt.ok() ? Cell::dateTime(*dt) : Cell::number(formatDouble(f.number));
+        break;
+      }
+      case XlsFormulaCell::kString: c = Cell::string(std::move(f.text)); break;
+      case XlsFormulaCell::kBool: c = Cell::boolean(f.text == "TRUE"); break;
+      case XlsFormulaCell::kError: c = Cell::error(std::move(f.text)); break;
+    }
+    out[(static_cast<uint64_t>(f.row) << 16) | f.col] = std::move(c);
+  }
+  return out;
+}
+
 class XlsSheetReader final : public SheetReader {
  public:
   XlsSheetReader(std::unique_ptr<Handle> h, std::string file, std::string sheet, unsigned rows,
-                 unsigned short cols, bool date1904)
+                 unsigned short cols, bool date1904, FormulaCells formulas)
       : h_(std::move(h)), file_(std::move(file)), sheet_(std::move(sheet)), rows_(rows), cols_(cols),
-        date1904_(date1904) {}
+        date1904_(date1904), formulas_(std::move(formulas)) {}
 
   Result<bool> next(Row& row) override {
     while (next_ < rows_) {
@@ -87,7 +123,11 @@ class XlsSheetReader final : public SheetReader {
             break;
           }
           case FREEXL_CELL_TIME: cell = Cell::string(v.value.text_value ? v.value.text_value : ""); break;
-          default: continue;
+          default: {  // empty to FreeXL; a formula cell's cached result, if it has one
+            auto f = formulas_.find((static_cast<uint64_t>(r) << 16) | c);
+            if (f == formulas_.end()) continue;
+            cell = f->second;
+          }
         }
         if (row.cells.size() <= c) row.cells.resize(c + 1u);
         row.cells[c] = std::move(cell);
@@ -108,6 +148,7 @@ class XlsSheetReader final : public SheetReader {
   unsigned rows_;
   unsigned short cols_;
   bool date1904_;
+  FormulaCells formulas_;
   unsigned next_ = 0;
 };
 
@@ -144,8 +185,13 @@ Result<std::unique_ptr<SheetReader>> openXlsSheet(const std::string& path, const
   }
   unsigned int mode = 0;
   bool date1904 = freexl_get_info(h->h, FREEXL_BIFF_DATEMODE, &mode) == FREEXL_OK && mode == FREEXL_BIFF_DATEMODE_1904;
+  unsigned int biff = 0;
+  FormulaCells formulas;
+  if (freexl_get_info(h->h, FREEXL_BIFF_VERSION, &biff) == FREEXL_OK && biff == FREEXL_BIFF_VER_8) {
+    QIAO_ASSIGN_OR_RETURN(formulas, formulaCells(path, name, names[static_cast<size_t>(index)], date1904, o.limits));
+  }
   return std::unique_ptr<SheetReader>(std::make_unique<XlsSheetReader>(
-      std::move(h), name, names[static_cast<size_t>(index)], rows, cols, date1904));
+      std::move(h), name, names[static_cast<size_t>(index)], rows, cols, date1904, std::move(formulas)));
 }
 
 }  // namespace qiao::excel::detail

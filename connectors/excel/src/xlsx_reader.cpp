@@ -149,7 +149,14 @@ Result<std::vector<std::string>> readSharedStrings(ZipArchive& zip, const std::s
       cur.clear();
     }
   }, [&](std::string_view t) {
-    if (in_t && failure.empty()) cur.append(t);
+    if (!in_t || !failure.empty()) return;
+    // Checked as the text grows: one endless <si> must not get past the limit before it ends.
+    if (bytes + cur.size() + t.size() > limits.max_shared_strings_bytes) {
+      failure = "shared strings exceed " + std::to_string(limits.max_shared_strings_bytes) + " bytes";
+      cur.clear();
+      return;
+    }
+    cur.append(t);
   }}));
   if (!failure.empty()) return readError(zip.name() + ": " + failure);
   return strings;

@@ -1,5 +1,6 @@
 #include "wecom_client.h"
 
+#include <cctype>
 #include <nlohmann/json.hpp>
 
 namespace qiao::connectors::wecom {
@@ -15,11 +16,33 @@ int64_t errcodeOf(const std::string& body) {
 
 }  // namespace
 
+std::string urlEncodeComponent(std::string_view text) {
+  static const char* kHex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out += {'%', kHex[c >> 4], kHex[c & 15]};
+    }
+  }
+  return out;
+}
+
 Client::Client(std::shared_ptr<Transport> transport, std::shared_ptr<TokenManager> tokens,
                std::string base_url)
     : transport_(std::move(transport)), tokens_(std::move(tokens)), base_url_(std::move(base_url)) {}
 
 Result<ApiReply> Client::postWithToken(const std::string& path, const std::string& body) {
+  return callWithToken(path, "", &body);
+}
+
+Result<ApiReply> Client::getWithToken(const std::string& path, const std::string& query) {
+  return callWithToken(path, query, nullptr);
+}
+
+Result<ApiReply> Client::callWithToken(const std::string& path, const std::string& query,
+                                       const std::string* body) {
   const std::string what = path.rfind("/cgi-bin/", 0) == 0 ? path.substr(9) : path;
   if (!tokens_)
     return Error::permanent(ErrorCode::kConfigInvalid,
@@ -27,7 +50,9 @@ Result<ApiReply> Client::postWithToken(const std::string& path, const std::strin
   for (int attempt = 0; attempt < 2; ++attempt) {
     auto token = tokens_->get();
     if (!token.ok()) return token.takeError();
-    auto reply = transport_->postJson(base_url_ + path + "?access_token=" + token->value, body, what);
+    std::string url = base_url_ + path + "?access_token=" + token->value;
+    if (!query.empty()) url += "&" + query;
+    auto reply = body ? transport_->postJson(url, *body, what) : transport_->get(url, what);
     if (!reply.ok()) return reply.takeError();
     if (reply->status == 200 && attempt == 0 && isTokenErrcode(errcodeOf(reply->body))) {
       tokens_->invalidate(token->generation);  // only if still the current token

@@ -6,11 +6,15 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "wecom_errors.h"
 #include "wecom_token.h"
 
 namespace qiao::connectors::wecom {
+
+// %XX-encodes everything but RFC 3986 unreserved characters (query values such as userids).
+std::string urlEncodeComponent(std::string_view text);
 
 class Client {
  public:
@@ -20,6 +24,8 @@ class Client {
 
   // POST base_url + path + "?access_token=…" (path without query, e.g. "/cgi-bin/message/send").
   Result<ApiReply> postWithToken(const std::string& path, const std::string& body);
+  // GET base_url + path + "?access_token=…&" + query (query already URL-encoded, may be "").
+  Result<ApiReply> getWithToken(const std::string& path, const std::string& query);
 
   // POST /cgi-bin/message/send
   Result<ApiReply> sendAppMessage(const std::string& body) {
@@ -29,6 +35,10 @@ class Client {
   Result<ApiReply> sendRobotMessage(const std::string& robot_key, const std::string& body);
 
  private:
+  // One call with the token; body null = GET. Refreshes the token once on 40014/42001/40001.
+  Result<ApiReply> callWithToken(const std::string& path, const std::string& query,
+                                 const std::string* body);
+
   std::shared_ptr<Transport> transport_;
   std::shared_ptr<TokenManager> tokens_;
   std::string base_url_;

@@ -3,6 +3,7 @@
 
 #include "qiao/sdk/connector.h"
 #include "wecom_sink.h"
+#include "wecom_source.h"
 
 namespace qiao::connectors::wecom {
 
@@ -46,6 +47,26 @@ std::vector<sdk::FieldSpec> wecomFields() {
                "Time allowed to open the connection.", "2s", {}});
   f.push_back({"tls_verify", FieldType::kBool, false, "true", {},
                "Verify the server certificate and host name.", "true", {}});
+  // As a route source: WeCom's encrypted callbacks (接收消息 settings of the app).
+  f.push_back({"callback_token", FieldType::kSecret, false, "", {},
+               "Source: the app's callback Token (接收消息 → Token). Never logged.",
+               "${env:WECOM_CALLBACK_TOKEN}", {}});
+  f.push_back({"encoding_aes_key", FieldType::kSecret, false, "", {},
+               "Source: the app's EncodingAESKey, 43 characters. Never logged.",
+               "${env:WECOM_CALLBACK_AES_KEY}", {}});
+  f.push_back({"receive_id", FieldType::kString, false, "", {},
+               "Source: the receiveid checked after decryption; empty = corp_id (a suite id for "
+               "third-party callbacks).", "ww1436e0e65a779aee", {}});
+  f.push_back({"callback_window", FieldType::kDuration, false, "5m", {},
+               "Source: how far a callback's timestamp may be from the gateway's clock.", "10m",
+               {}});
+  f.push_back({"nonce_cache_size", FieldType::kInt, false, "100000", {},
+               "Source: how many callback nonces are remembered to refuse replays.", "200000",
+               {}});
+  f.push_back({"approval_entity", FieldType::kString, false, "approval_event", {},
+               "Source: record entity of sys_approval_change events.", "approval_event", {}});
+  f.push_back({"contact_entity", FieldType::kString, false, "contact_event", {},
+               "Source: record entity of change_external_contact events.", "contact_event", {}});
   return f;
 }
 
@@ -56,7 +77,8 @@ void qiao_register_wecom(qiao::sdk::Registry& registry) {
   qiao::sdk::Descriptor d;
   d.name = "wecom";
   d.summary = "Sends each record as a WeCom (企业微信) app message or group-robot message: "
-              "text, markdown, textcard or template_card, with cached access tokens.";
+              "text, markdown, textcard or template_card, with cached access tokens; as a "
+              "source, receives WeCom's encrypted callbacks (approval and customer changes).";
   d.maturity = qiao::sdk::Maturity::kAlpha;
   d.config = w::wecomFields();
   d.make_sink = [](const qiao::sdk::InstanceConfig& ic, const qiao::sdk::Context&)
@@ -66,6 +88,16 @@ void qiao_register_wecom(qiao::sdk::Registry& registry) {
     std::unique_ptr<qiao::sdk::Sink> sink =
         std::make_unique<w::WecomSink>(std::move(cfg).value(), nullptr);
     return sink;
+  };
+  d.make_source = [](const qiao::sdk::InstanceConfig& ic, const qiao::sdk::Context& ctx)
+      -> qiao::Result<std::unique_ptr<qiao::sdk::Source>> {
+    auto cfg = w::parseWecomSourceConfig(ic.json);
+    if (!cfg.ok()) return cfg.takeError();
+    auto src = w::WecomSource::create(std::move(cfg).value(),
+                                      ic.name.empty() ? ctx.instance_name : ic.name);
+    if (!src.ok()) return src.takeError();
+    std::unique_ptr<qiao::sdk::Source> out = std::move(src).value();
+    return out;
   };
   (void)registry.add(std::move(d));
 }

@@ -34,6 +34,7 @@ class Applier {
   void fieldError(const Source& s, const ExprVal& v, std::string msg);
 
  private:
+  friend class FastApplier;  // fast_apply.cpp runs uncommon conversions through convert()
   void fail(const Rule& r, const std::string& source, const Val& v, std::string msg) {
     errors_.push_back(FieldError{"", source, r.to_text, r.position, show(v), std::move(msg)});
   }

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "applier.h"
+#include "fast.h"
 
 namespace qiao::mapping {
 namespace detail {
@@ -271,12 +272,22 @@ Status apply(const MappingPlan& plan, const Value& in, Document& out, Direction 
 Status apply(const MappingPlan& plan, const Value& in, Document& out, Direction direction,
              const ApplyOptions& options) {
   const detail::PlanData& d = plan.data();
+  const bool forward = direction == Direction::kForward;
+  const size_t rules = (forward ? d.forward : d.reverse).size();
   out.clear();
-  out.root().setObject((direction == Direction::kForward ? d.forward : d.reverse).size());
+  out.root().setObject(rules);
+  if (options.errors) options.errors->clear();
+  if (options.trace) options.trace->clear();
+  // The fast path maps records that map cleanly; any other goes the general way below, which
+  // reports every field error.
+  if (const auto& fast = forward ? d.fast_forward : d.fast_reverse; fast && !options.trace) {
+    out.keepAlive(fast);  // the output borrows the program's keys and literals
+    if (detail::applyFast(*fast, in, out, options.xref)) return Status::okStatus();
+    out.clear();
+    out.root().setObject(rules);
+  }
   FieldErrors local;
   FieldErrors& errs = options.errors ? *options.errors : local;
-  errs.clear();
-  if (options.trace) options.trace->clear();
   detail::Applier a(errs, options.xref, options.trace);
   detail::prefetchMembers(in);
   a.run(direction == Direction::kForward ? d.forward : d.reverse, in, Value(), out.root());

@@ -47,6 +47,18 @@ void Arena::reset() {
   }
 }
 
+void Arena::prefetch(size_t max_bytes) const {
+  if (blocks_.empty()) return;
+  size_t used = static_cast<size_t>(ptr_ - blocks_[current_].data.get());
+  for (size_t b = 0; b < current_; ++b) used += blocks_[b].size;
+  if (used > max_bytes) return;
+  for (size_t b = 0; b <= current_; ++b) {
+    const char* p = blocks_[b].data.get();
+    const char* end = b == current_ ? ptr_ : p + blocks_[b].size;
+    for (; p < end; p += 64) __builtin_prefetch(p);
+  }
+}
+
 size_t Arena::bytesReserved() const {
   size_t n = 0;
   for (const auto& b : blocks_) n += b.size;

@@ -22,6 +22,18 @@ bool patternHasTime(const detail::Rule& r) {
   return t.find('H') != std::string::npos || t.find('h') != std::string::npos;
 }
 
+std::string dateParseOf(const detail::Rule& r) {
+  using P = detail::Rule::DateParse;
+  if (r.conv != detail::Conv::kDate) return "";
+  switch (r.date_parse) {
+    case P::kAuto: return "auto";
+    case P::kExcel1900: return "excel1900";
+    case P::kExcel1904: return "excel1904";
+    case P::kPattern: return r.parse_pattern ? r.parse_pattern->text() : "auto";
+  }
+  return "auto";
+}
+
 std::string kindOf(const detail::Rule& r) {
   using detail::Conv;
   switch (r.conv) {
@@ -36,7 +48,8 @@ std::string kindOf(const detail::Rule& r) {
 class Collector {
  public:
   void add(const std::string& name, bool required, const std::string& kind,
-           std::vector<std::string> aliases, const std::string& target) {
+           std::vector<std::string> aliases, const std::string& target,
+           const std::string& date_parse = "") {
     if (name.empty()) return;
     auto it = index_.find(name);
     if (it != index_.end()) {
@@ -50,7 +63,7 @@ class Collector {
       return;
     }
     index_.emplace(name, out_.size());
-    out_.push_back(SourceField{name, required, kind, std::move(aliases), target});
+    out_.push_back(SourceField{name, required, kind, std::move(aliases), target, date_parse});
   }
   std::vector<SourceField> take() { return std::move(out_); }
 
@@ -76,7 +89,7 @@ std::vector<SourceField> sourceFields(const MappingPlan& plan) {
         first = aliases.front();
         aliases.erase(aliases.begin());
       }
-      c.add(first, r.required, kindOf(r), std::move(aliases), r.to_text);
+      c.add(first, r.required, kindOf(r), std::move(aliases), r.to_text, dateParseOf(r));
     }
     for (const detail::Source& s : r.parts) c.add(topLevelName(s), false, "text", {}, r.to_text);
     for (const detail::ExprOp& op : r.expr.ops) {

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "fast.h"
 #include "plan.h"
 #include "qiao/config/suggest.h"
 
@@ -489,6 +490,10 @@ class Loader {
     std::unordered_map<std::string, uint32_t> containers;
     markFreshTargets(data->forward, containers);
     markFreshTargets(data->reverse, containers);
+    if (errors_.empty()) {
+      data->fast_forward = compileFast(data->forward);
+      data->fast_reverse = compileFast(data->reverse);
+    }
     return finish(std::move(data));
   }
 

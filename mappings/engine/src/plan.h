@@ -166,6 +166,8 @@ struct Rule {
   std::string label;     // "rules[3]"
 };
 
+struct FastProgram;  // fast.h
+
 struct PlanData {
   std::string name;
   std::string file;
@@ -174,6 +176,8 @@ struct PlanData {
   std::vector<Rule> reverse;
   std::vector<std::string> non_invertible;
   std::vector<std::string> warnings;
+  // The rule lists compiled for the fast path (fast.h); null when a list does not qualify.
+  std::shared_ptr<const FastProgram> fast_forward, fast_reverse;
 };
 
 // Sets Rule::fresh_target through a rule list and the lists of its `each` rules.

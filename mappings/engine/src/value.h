@@ -103,6 +103,20 @@ inline Value findFrom(Value obj, std::string_view key, Hint& h) {
   return {};
 }
 
+// "yyyy-MM-dd" with a real calendar date in 1900..2999 (the range the fast paths take on;
+// anything else goes through DateTimePattern).
+inline bool plainIsoDate(std::string_view t) {
+  if (t.size() != 10 || t[4] != '-' || t[7] != '-') return false;
+  for (int i : {0, 1, 2, 3, 5, 6, 8, 9})
+    if (t[i] < '0' || t[i] > '9') return false;
+  int y = (t[0] - '0') * 1000 + (t[1] - '0') * 100 + (t[2] - '0') * 10 + (t[3] - '0');
+  int m = (t[5] - '0') * 10 + (t[6] - '0'), d = (t[8] - '0') * 10 + (t[9] - '0');
+  if (y < 1900 || y > 2999 || m < 1 || m > 12 || d < 1) return false;
+  static const int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  return d <= kDays[m - 1] + (m == 2 && leap);
+}
+
 // "[12]" or "[12 elements]". Built by appending: g++ 12 -O3 warns falsely (-Wrestrict) about
 // "[" + std::to_string(i).
 inline std::string bracketed(size_t i, std::string_view what = "") {

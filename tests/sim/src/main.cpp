@@ -15,6 +15,7 @@
 #include "k3_sim.h"
 #include "receiver_sim.h"
 #include "sim_server.h"
+#include "wecom_sim.h"
 
 namespace {
 
@@ -76,6 +77,7 @@ int main(int argc, char** argv) {
   server.add(std::make_unique<qiao::sim::ReceiverSim>());
   server.add(std::make_unique<qiao::sim::CrmSim>());
   server.add(std::make_unique<qiao::sim::K3Sim>());
+  server.add(std::make_unique<qiao::sim::WecomSim>());
   std::string error;
   if (!server.start(&error)) {
     std::fprintf(stderr, "qiao-sim: %s\n", error.c_str());

@@ -35,7 +35,7 @@ std::string bof(uint16_t dt) {
 }
 
 // Workbook stream with one sheet: strings in a shared string table, numbers, one date cell.
-std::string biffWorkbook(const std::u16string& sheet_name, bool date1904) {
+std::string biffWorkbook(const std::u16string& sheet_name, bool date1904, const std::string& extra_cells = "") {
   const std::vector<std::u16string> sst = {u"客户名称", u"金额", u"日期", u"深圳华强"};
   std::string g;
   record(g, 0x0809, bof(0x0005));
@@ -76,8 +76,8 @@ std::string biffWorkbook(const std::u16string& sheet_name, bool date1904) {
   std::string w;
   record(w, 0x0809, bof(0x0010));
   d.clear();
-  put32(d, 0); put32(d, 2); put16(d, 0); put16(d, 3); put16(d, 0);
-  record(w, 0x0200, d);  // DIMENSIONS: rows 0..1, columns 0..2
+  put32(d, 0); put32(d, extra_cells.empty() ? 2 : 4); put16(d, 0); put16(d, extra_cells.empty() ? 3 : 6); put16(d, 0);
+  record(w, 0x0200, d);  // DIMENSIONS: rows 0..1, columns 0..2 (0..3 and 0..5 with extra cells)
   auto label = [&](uint16_t r, uint16_t c, uint32_t isst) {
     std::string x;
     put16(x, r); put16(x, c); put16(x, 16); put32(x, isst);
@@ -93,6 +93,7 @@ std::string biffWorkbook(const std::u16string& sheet_name, bool date1904) {
   };
   label(0, 0, 0); label(0, 1, 1); label(0, 2, 2);
   label(1, 0, 3); number(1, 1, 16, 1234.5); number(1, 2, 17, 45658);
+  w += extra_cells;
   record(w, 0x000A, "");
   std::string stream = g + w;
   stream.resize(std::max<size_t>(stream.size(), 4096) + 64, '\0');  // above the mini-stream cutoff
@@ -173,6 +174,72 @@ TEST(XlsReader, CorruptAndRenamedFilesAreErrors) {
   o.sheet = "nope";
   testing::writeBytes(dir.file("ok.xls"), good);
   EXPECT_NE(testing::readAll(dir.file("ok.xls"), o).error.find("no sheet named 'nope'; sheets: S"), std::string::npos);
+}
+
+// FORMULA records (FreeXL skips them): the cached result by kind, typed through the XF.
+std::string formula(uint16_t r, uint16_t c, uint16_t xf, const std::string& value8) {
+  std::string x;
+  put16(x, r); put16(x, c); put16(x, xf);
+  x += value8;
+  put16(x, 0); put32(x, 0); put16(x, 0);  // grbit, chn, cce = 0 (no parsed expression needed)
+  std::string rec;
+  record(rec, 0x0006, x);
+  return rec;
+}
+std::string doubleBytes(double v) {
+  char b[8];
+  std::memcpy(b, &v, 8);
+  return std::string(b, 8);
+}
+std::string special(uint8_t kind, uint8_t value) {
+  std::string v(8, '\0');
+  v[0] = static_cast<char>(kind);
+  v[2] = static_cast<char>(value);
+  v[6] = v[7] = '\xFF';
+  return v;
+}
+
+TEST(XlsReader, FormulaCellsGiveTheirCachedResults) {
+  TempDir dir;
+  std::string cells = formula(2, 0, 16, doubleBytes(3703.5)) + formula(2, 1, 17, doubleBytes(46352));
+  cells += formula(2, 2, 16, special(0, 0));
+  record(cells, 0x04BC, "");  // a SHRFMLA between the formula and its STRING
+  std::string str;
+  put16(str, 6); str += '\x01'; str += utf16(u"合计");  // 2 of 6 characters here ...
+  record(cells, 0x0207, str);
+  record(cells, 0x003C, std::string("\x00-ABC", 5));   // ... 4 more, 8-bit, in a CONTINUE
+  cells += formula(2, 3, 16, special(1, 1)) + formula(2, 4, 16, special(2, 0x07));
+  cells += formula(3, 0, 16, special(3, 0));  // an empty-string result: no value
+  testing::writeBytes(dir.file("f.xls"), compoundFile(biffWorkbook(u"汇总", false, cells)));
+  auto r = testing::readAll(dir.file("f.xls"));
+  ASSERT_EQ(r.error, "");
+  ASSERT_EQ(r.rows.size(), 3u);
+  const Row& row = r.rows[2];
+  EXPECT_EQ(row.number, 3);
+  ASSERT_EQ(row.cells.size(), 5u);
+  EXPECT_EQ(row.cells[0].type, CellType::kNumber);
+  EXPECT_EQ(row.cells[0].text, "3703.5");
+  EXPECT_EQ(row.cells[1].type, CellType::kDateTime);
+  EXPECT_EQ(row.cells[1].text, "2026-11-26");
+  EXPECT_EQ(row.cells[2].type, CellType::kString);
+  EXPECT_EQ(row.cells[2].text, "合计-ABC");
+  EXPECT_EQ(row.cells[3].type, CellType::kBool);
+  EXPECT_EQ(row.cells[3].text, "TRUE");
+  EXPECT_EQ(row.cells[4].type, CellType::kError);
+  EXPECT_EQ(row.cells[4].text, "#DIV/0!");
+}
+
+TEST(XlsReader, BrokenWorkbookStreamUnderFormulasIsAnErrorNotEmptyCells) {
+  TempDir dir;
+  std::string file = compoundFile(biffWorkbook(u"S", false, formula(2, 0, 16, doubleBytes(1))));
+  // Point the Workbook stream's directory entry one sector past the end: FreeXL reads the file
+  // through its own FAT walk; either it or our scan must refuse it, never read blanks.
+  const size_t dir_entry = 512 + 512 + 128;  // header, FAT sector, then the 2nd directory entry
+  set32(file, dir_entry + 116, 0x7FFF);
+  testing::writeBytes(dir.file("b.xls"), file);
+  auto r = testing::readAll(dir.file("b.xls"));
+  EXPECT_EQ(r.error.rfind("b.xls: ", 0), 0u) << r.error;
+  EXPECT_TRUE(r.rows.empty());
 }
 
 }  // namespace

@@ -298,3 +298,86 @@ TEST(XlsxBadInput, SurrogateEscapesBecomeUtf8) {
 
 }  // namespace
 }  // namespace qiao::excel
+
+namespace qiao::excel {
+namespace {
+
+void put32le(std::string& s, uint32_t v) {
+  for (int i = 0; i < 4; ++i) s += static_cast<char>((v >> (8 * i)) & 0xFF);
+}
+
+// An encrypted .xlsx as large workbooks are laid out: the streams first, the OLE directory
+// after them, here at 78 KiB, beyond the first 64 KiB that a byte search would look at.
+std::string encryptedOleWithDirectoryAtTheEnd() {
+  const uint32_t kEnd = 0xFFFFFFFE, kFree = 0xFFFFFFFF, kFatSect = 0xFFFFFFFD;
+  const uint32_t info_start = 2, info_sectors = 8, pkg_start = 10, pkg_sectors = 142, dir_sector = 152;
+  std::string h("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8);
+  h += std::string(16, '\0');
+  h += std::string("\x3E\x00\x03\x00\xFE\xFF\x09\x00\x06\x00", 10);
+  h += std::string(6, '\0');
+  put32le(h, 0); put32le(h, 2); put32le(h, dir_sector); put32le(h, 0); put32le(h, 4096);
+  put32le(h, kEnd); put32le(h, 0); put32le(h, kEnd); put32le(h, 0);
+  put32le(h, 0); put32le(h, 1);  // DIFAT: FAT in sectors 0 and 1
+  for (int i = 2; i < 109; ++i) put32le(h, kFree);
+  std::vector<uint32_t> fat(256, kFree);
+  fat[0] = fat[1] = kFatSect;
+  for (uint32_t i = 0; i < info_sectors; ++i) fat[info_start + i] = i + 1 == info_sectors ? kEnd : info_start + i + 1;
+  for (uint32_t i = 0; i < pkg_sectors; ++i) fat[pkg_start + i] = i + 1 == pkg_sectors ? kEnd : pkg_start + i + 1;
+  fat[dir_sector] = kEnd;
+  std::string body;
+  for (uint32_t v : fat) put32le(body, v);
+  body += std::string((info_sectors + pkg_sectors) * 512, 'z');
+  auto entry = [](const std::u16string& name, uint8_t type, uint32_t child, uint32_t start, uint32_t size) {
+    std::string e;
+    for (char16_t c : name) { e += static_cast<char>(c & 0xFF); e += static_cast<char>(c >> 8); }
+    e.resize(64, '\0');
+    e += static_cast<char>(((name.size() + 1) * 2) & 0xFF);
+    e += '\0';
+    e += static_cast<char>(type);
+    e += '\x01';
+    put32le(e, 0xFFFFFFFF); put32le(e, 0xFFFFFFFF); put32le(e, child);  // siblings (unused here), child
+    e += std::string(36, '\0');
+    put32le(e, start); put32le(e, size); put32le(e, 0);
+    return e;
+  };
+  body += entry(u"Root Entry", 5, 1, kEnd, 0) + entry(u"EncryptedPackage", 2, 0xFFFFFFFF, pkg_start, pkg_sectors * 512) +
+          entry(u"EncryptionInfo", 2, 0xFFFFFFFF, info_start, info_sectors * 512) + std::string(128, '\0');
+  return h + std::string(512 - h.size(), '\0') + body;
+}
+
+TEST(XlsxBadInput, PasswordProtectedWorkbookWithItsDirectoryPast64KiB) {
+  TempDir dir;
+  std::string file = encryptedOleWithDirectoryAtTheEnd();
+  ASSERT_GT(file.size(), 70000u);
+  ASSERT_GT(file.find(std::string("E\0n\0c\0r\0y\0p\0t\0e\0d", 17)), 65536u);  // only in the directory sector
+  writeBytes(dir.file("big secret.xlsx"), file);
+  auto r = readAll(dir.file("big secret.xlsx"));
+  EXPECT_EQ(r.error.rfind("big secret.xlsx: the workbook is password-protected", 0), 0u) << r.error;
+}
+
+}  // namespace
+}  // namespace qiao::excel
+
+namespace qiao::excel {
+namespace {
+
+// The shared string table is held in memory: its limit holds for many strings and for one
+// endless string alike (checked as the text grows, not when the string ends).
+TEST(XlsxBadInput, SharedStringsOverTheLimitAreRefused) {
+  TempDir dir;
+  ReadOptions o;
+  o.limits.max_shared_strings_bytes = 4096;
+  o.limits.max_ratio = 100000;
+  XlsxParts p;
+  p.sheets[0].second = "<row r=\"1\"><c r=\"A1\" t=\"s\"><v>0</v></c></row>";
+  for (int i = 0; i < 200; ++i) p.shared_strings += "<si><t>客户名称" + std::to_string(i) + "</t></si>";
+  ASSERT_TRUE(writeXlsx(dir.file("many.xlsx"), p));
+  EXPECT_EQ(readAll(dir.file("many.xlsx"), o).error, "many.xlsx: shared strings exceed 4096 bytes");
+  p.shared_strings = "<si><t>" + std::string(64 * 1024, 'y') + "</t></si>";
+  ASSERT_TRUE(writeXlsx(dir.file("one.xlsx"), p));
+  EXPECT_EQ(readAll(dir.file("one.xlsx"), o).error, "one.xlsx: shared strings exceed 4096 bytes");
+  EXPECT_EQ(readAll(dir.file("one.xlsx")).error, "") << "within the default limit";
+}
+
+}  // namespace
+}  // namespace qiao::excel

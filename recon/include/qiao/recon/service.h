@@ -113,12 +113,19 @@ class Service {
   // otherwise. Errors name the field path ("totalAmount: ...").
   Result<IngestOutcome> upsertOrderJson(std::string_view canonical_order_json);
   // A canonical payment: paymentId, source (k3cloud|k3|bank), date, amount (!= 0), currency
-  // required; customerCode, payerName, payerAccount, remark, purpose (sales|advance),
+  // required — a bank row without paymentId (no 流水号 on the statement) gets
+  // "BANK-<hash of its date, payer, account, currency, remark, amount>"; customerCode, payerName, payerAccount, remark, purpose (sales|advance),
   // orderRefs, reversalOf, allocations[] optional. A K/3 receipt with several allocations
   // becomes one engine payment per entry ("<paymentId>#<entryId>"). The same payment again
   // is kDuplicate and counted once; the same id with other content fails (kAlreadyExists).
   Result<IngestOutcome> addPaymentJson(std::string_view canonical_payment_json);
   Status addCustomerName(std::string_view customer_id, std::string_view name);
+  // Many records, one commit (a K/3 pull page, an imported statement, a bulk load): each is
+  // checked and applied on its own and gets its own outcome or error in the answer (orders
+  // first, then payments, in the order given); everything accepted is committed together.
+  // The call itself fails only when the commit does (then nothing of the batch is kept).
+  Result<std::vector<Result<IngestOutcome>>> ingestBatchJson(const std::vector<std::string>& orders,
+                                                             const std::vector<std::string>& payments);
 
   // Matches what is new, commits, and hands out the changed orders (see RunResult).
   Result<RunResult> run();

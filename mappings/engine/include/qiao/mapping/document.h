@@ -41,6 +41,9 @@ class Arena {
   }
   void reset();
   size_t bytesReserved() const;
+  // Asks for everything allocated so far to be fetched into cache, when that is at most
+  // max_bytes (a parsed record read field by field: one cache miss after another otherwise).
+  void prefetch(size_t max_bytes) const;
 
  private:
   void nextBlock(size_t at_least);
@@ -153,10 +156,17 @@ class Document {
   // Forget the content and reuse the arena's memory.
   void clear();
   Arena& arena() { return arena_; }
+  // Texts the document points at instead of copying them (the mapping engine's compiled keys
+  // and literals) live in owner: it is kept as long as the document, clear() included.
+  template <class T>
+  void keepAlive(const std::shared_ptr<T>& owner) {
+    if (keep_alive_.get() != owner.get()) keep_alive_ = owner;
+  }
 
  private:
   Arena arena_;
   detail::Node* root_;
+  std::shared_ptr<const void> keep_alive_;
 };
 
 // Inline: the mapping engine adds one member per target field of every record.

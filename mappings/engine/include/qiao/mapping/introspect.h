@@ -18,6 +18,9 @@ struct SourceField {
   // The further names of a `from: [a, b, c]` fallback list (b, c): any of them may stand in.
   std::vector<std::string> aliases;
   std::string target;     // target path of the first rule that reads it ("lines[0].qty")
+  // date / datetime: what the rule parses — "auto", "excel1900", "excel1904" or the pattern
+  // ("yyyy/MM/dd"), so that a reader can hand date cells over in that shape.
+  std::string date_parse;
 };
 
 // The top-level source fields a plan's forward rules read, in rule order, each once (a field

@@ -1,0 +1,666 @@
+// Runs a fast program (fast.h) over one record. Mirrors Applier::mapScalar / mapValue /
+// sourceOf / convert / each step by step, with values as views instead of std::strings and
+// targets as pre-resolved registers; gives up (false) wherever the general applier would report
+// a field error, and hands uncommon conversions to the general applier's own code.
+#include <cstring>
+#include <optional>
+
+#include "applier.h"
+#include "fast.h"
+
+namespace qiao::mapping::detail {
+namespace {
+
+// A value in flight: a view of the record, of the program or of the output's arena.
+struct FV {
+  Val::K k = Val::kMissing;
+  bool flag = false;
+  bool stable = false;  // text needs no copy: owned by the program or already in out's arena
+  std::string_view text;
+  Value json;
+};
+
+inline FV fromNode(Value v) {
+  FV r;
+  const Node* n = v.node();
+  if (!n) return r;
+  switch (n->kind) {
+    case Kind::kNull: break;
+    case Kind::kBool: r.k = Val::kBool, r.flag = n->flag; break;
+    case Kind::kNumber: r.k = Val::kNumber, r.text = {n->u.text, n->size}; break;
+    case Kind::kString: r.k = Val::kString, r.text = {n->u.text, n->size}; break;
+    default: r.k = Val::kJson, r.json = v; break;
+  }
+  return r;
+}
+
+inline FV fromLit(const FastLit& l) {
+  FV r;
+  r.stable = true;
+  switch (l.kind) {
+    case Kind::kNull: r.k = Val::kNull; break;
+    case Kind::kBool: r.k = Val::kBool, r.flag = l.flag; break;
+    case Kind::kNumber: r.k = Val::kNumber, r.text = l.text.view(); break;
+    default: r.k = Val::kString, r.text = l.text.view(); break;
+  }
+  return r;
+}
+
+inline bool digit(char c) { return c >= '0' && c <= '9'; }
+
+// "-12.50" -> "-12.5" as plainDecimal (value.h) does, on a view.
+inline bool plainDecimalView(FV& v) {
+  if (v.k != Val::kString && v.k != Val::kNumber) return false;
+  std::string_view t = v.text;
+  size_t i = !t.empty() && t[0] == '-' ? 1 : 0, digits = 0, dot = std::string_view::npos;
+  if (i >= t.size() || t[i] < '1' || t[i] > '9') return false;
+  for (; i < t.size(); ++i) {
+    if (digit(t[i])) ++digits;
+    else if (t[i] == '.' && dot == std::string_view::npos && i + 1 < t.size()) dot = i;
+    else return false;
+  }
+  if (digits > 30) return false;
+  if (dot != std::string_view::npos) {
+    size_t end = t.size();
+    while (t[end - 1] == '0') --end;
+    if (end == dot + 1) --end;
+    v.text = t.substr(0, end);
+  }
+  v.k = Val::kNumber;
+  return true;
+}
+
+// "yyyy-MM-ddTHH:mm:ss" with nothing, "Z" or "+hh:mm"/"-hh:mm" after it, every field in range:
+// what parseDateTimeAuto reads to the same wall time.
+inline bool plainIsoDateTime(std::string_view t) {
+  if (t.size() != 19 && t.size() != 20 && t.size() != 25) return false;
+  if (!plainIsoDate(t.substr(0, 10)) || t[10] != 'T' || t[13] != ':' || t[16] != ':') return false;
+  for (size_t i : {11, 12, 14, 15, 17, 18})
+    if (!digit(t[i])) return false;
+  if ((t[11] - '0') * 10 + (t[12] - '0') > 23 || t[14] > '5' || t[17] > '5') return false;
+  if (t.size() == 20) return t[19] == 'Z';
+  if (t.size() == 25)
+    return (t[19] == '+' || t[19] == '-') && digit(t[20]) && digit(t[21]) && t[22] == ':' &&
+           digit(t[23]) && digit(t[24]) && (t[20] - '0') * 10 + (t[21] - '0') <= 14 && t[23] <= '5';
+  return true;
+}
+
+// 128-bit fixed point for FastStep::arith; every value stays below 10^36 in magnitude, inside
+// Decimal's 38 digits, so each operation is exact exactly as Decimal's.
+struct Fixed {  // no initializers: a stack of them is not zeroed per expression
+  Int128 c;
+  int s;
+};
+constexpr Int128 kPow10[] = {
+    1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000,
+    Int128{10000000000}, Int128{100000000000}, Int128{1000000000000},
+    Int128{10000000000000}, Int128{100000000000000}, Int128{1000000000000000},
+    Int128{10000000000000000}, Int128{100000000000000000}, Int128{1000000000000000000},
+    Int128{1000000000000000000} * 10, Int128{1000000000000000000} * 100,
+    Int128{1000000000000000000} * 1000, Int128{1000000000000000000} * 10000,
+    Int128{1000000000000000000} * 100000, Int128{1000000000000000000} * 1000000,
+    Int128{1000000000000000000} * 10000000, Int128{1000000000000000000} * 100000000,
+    Int128{1000000000000000000} * 1000000000, Int128{1000000000000000000} * 10000000000,
+    Int128{1000000000000000000} * 100000000000, Int128{1000000000000000000} * 1000000000000,
+    Int128{1000000000000000000} * 10000000000000, Int128{1000000000000000000} * 100000000000000,
+    Int128{1000000000000000000} * 1000000000000000,
+    Int128{1000000000000000000} * 10000000000000000,
+    Int128{1000000000000000000} * 100000000000000000,
+    Int128{1000000000000000000} * 1000000000000000000};  // 10^36
+constexpr int kFixedMaxScale = 36;
+constexpr Int128 kFixedLimit = kPow10[36];
+constexpr Int128 kMulLimit = kPow10[18];
+
+inline Int128 magnitude(Int128 c) { return c < 0 ? -c : c; }
+
+// The strict JSON number grammar without exponent, at most 18 digits: what Decimal::fromText
+// reads to the same value. False: let the general evaluator decide.
+inline bool parseFixed(std::string_view t, Fixed& out) {
+  size_t i = 0;
+  bool neg = !t.empty() && t[0] == '-';
+  i += neg;
+  if (i >= t.size() || !digit(t[i])) return false;
+  if (t[i] == '0' && i + 1 < t.size() && digit(t[i + 1])) return false;
+  int64_t c = 0;
+  int n = 0, s = 0;
+  for (; i < t.size() && digit(t[i]); ++i) {
+    if (++n > 18) return false;
+    c = c * 10 + (t[i] - '0');
+  }
+  if (i < t.size() && t[i] == '.') {
+    if (++i >= t.size()) return false;
+    for (; i < t.size() && digit(t[i]); ++i, ++s) {
+      if (++n > 18) return false;
+      c = c * 10 + (t[i] - '0');
+    }
+    if (s == 0) return false;
+  }
+  if (i != t.size()) return false;
+  out.c = neg ? -Int128{c} : Int128{c};
+  out.s = s;
+  return true;
+}
+
+// Half-up (ties away from zero) to `scale` places when there are more.
+inline void roundFixed(Fixed& f, int scale) {
+  if (scale < 0 || f.s <= scale) return;
+  Int128 d = kPow10[f.s - scale];
+  Int128 m = magnitude(f.c);
+  Int128 q, r;
+  if (m <= static_cast<Int128>(UINT64_MAX) && d <= static_cast<Int128>(UINT64_MAX)) {
+    uint64_t um = static_cast<uint64_t>(m), ud = static_cast<uint64_t>(d);
+    q = um / ud, r = um % ud;
+  } else {
+    q = m / d, r = m % d;
+  }
+  if (r * 2 >= d) ++q;
+  f.c = f.c < 0 ? -q : q;
+  f.s = scale;
+}
+
+// Decimal::normalized().toString() of f into buf (at least 40 bytes); returns the length.
+inline size_t printFixed(Fixed f, char* buf) {
+  char digits[40];
+  int n = 0;
+  Int128 m = magnitude(f.c);
+  if (m <= static_cast<Int128>(UINT64_MAX)) {  // 64-bit division by 10 is a multiplication
+    uint64_t u = static_cast<uint64_t>(m);
+    while (f.s > 0 && u % 10 == 0) u /= 10, --f.s;
+    do digits[n++] = static_cast<char>('0' + u % 10), u /= 10;
+    while (u != 0);
+  } else {
+    while (f.s > 0 && m % 10 == 0) m /= 10, --f.s;
+    do digits[n++] = static_cast<char>('0' + static_cast<int>(m % 10)), m /= 10;
+    while (m != 0);
+  }
+  size_t k = 0;
+  if (f.c < 0) buf[k++] = '-';
+  int int_len = n - f.s;
+  if (int_len <= 0) buf[k++] = '0';
+  for (int i = 0; i < int_len; ++i) buf[k++] = digits[n - 1 - i];
+  if (f.s > 0) {
+    buf[k++] = '.';
+    for (int i = int_len; i < 0; ++i) buf[k++] = '0';
+    for (int i = int_len < 0 ? 0 : int_len; i < n; ++i) buf[k++] = digits[n - 1 - i];
+  }
+  return k;
+}
+
+// Short texts are copied inline (a call to memcpy costs more than copying ~20 bytes).
+inline void copyBytes(char* d, const char* s, size_t n) {
+  if (n >= 8 && n <= 16) {
+    uint64_t a, b;
+    __builtin_memcpy(&a, s, 8);
+    __builtin_memcpy(&b, s + n - 8, 8);
+    __builtin_memcpy(d, &a, 8);
+    __builtin_memcpy(d + n - 8, &b, 8);
+  } else if (n > 16 && n <= 32) {
+    uint64_t a, b, c, e;
+    __builtin_memcpy(&a, s, 8);
+    __builtin_memcpy(&b, s + 8, 8);
+    __builtin_memcpy(&c, s + n - 16, 8);
+    __builtin_memcpy(&e, s + n - 8, 8);
+    __builtin_memcpy(d, &a, 8);
+    __builtin_memcpy(d + 8, &b, 8);
+    __builtin_memcpy(d + n - 16, &c, 8);
+    __builtin_memcpy(d + n - 8, &e, 8);
+  } else if (n < 8) {
+    for (size_t i = 0; i < n; ++i) d[i] = s[i];
+  } else {
+    __builtin_memcpy(d, s, n);
+  }
+}
+
+// Documents up to this size are prefetched whole (a parsed order is ~5 KB).
+constexpr size_t kPrefetchMax = 32 * 1024;
+
+}  // namespace
+
+// Keys are short: word compares instead of a byte loop or a call to memcmp.
+inline bool keyEquals(const char* a, const char* b, size_t n) {
+  if (n >= 8) {
+    if (n > 16) return std::memcmp(a, b, n) == 0;
+    uint64_t x0, y0, x1, y1;
+    __builtin_memcpy(&x0, a, 8), __builtin_memcpy(&y0, b, 8);
+    __builtin_memcpy(&x1, a + n - 8, 8), __builtin_memcpy(&y1, b + n - 8, 8);
+    return ((x0 ^ y0) | (x1 ^ y1)) == 0;
+  }
+  if (n >= 4) {
+    uint32_t x0, y0, x1, y1;
+    __builtin_memcpy(&x0, a, 4), __builtin_memcpy(&y0, b, 4);
+    __builtin_memcpy(&x1, a + n - 4, 4), __builtin_memcpy(&y1, b + n - 4, 4);
+    return ((x0 ^ y0) | (x1 ^ y1)) == 0;
+  }
+  for (size_t i = 0; i < n; ++i)
+    if (a[i] != b[i]) return false;
+  return true;
+}
+
+class FastApplier {
+ public:
+  FastApplier(Document& out, const XrefResolver* xref, std::atomic<uint32_t>* hints)
+      : out_(out), arena_(out.arena()), xref_(xref), hints_(hints) {}
+
+  bool list(const FastList& l, const Value& cur, const Value& parent, Node* base);
+
+  // expr_eval.h's environment (the general evaluator), as Applier::read.
+  void read(const Source& s, ExprVal& out) {
+    Value x = lookupSource(s, expr_cur_, expr_parent_);
+    switch (x.valid() ? x.kind() : Kind::kNull) {
+      case Kind::kNull: out.k = ExprVal::kMissing; break;
+      case Kind::kBool: out.k = ExprVal::kBool, out.flag = x.asBool(); break;
+      case Kind::kNumber: out.k = ExprVal::kNum, out.text = x.numberText(); break;
+      case Kind::kString: out.k = ExprVal::kStr, out.text = x.asString(); break;
+      default: out.k = ExprVal::kOther; break;
+    }
+  }
+  void fieldError(const Source&, const ExprVal&, std::string) { failed_ = true; }
+
+ private:
+  Value lookupSource(const Source& s, const Value& cur, const Value& parent) {
+    const auto& st = s.path.steps();
+    const Value& base = s.parent ? parent : cur;
+    if (st.size() == 1 && st[0].type == Path::Step::kKey)
+      return findFrom(base, st[0].key, hint_[s.parent]);
+    return get(base, s.path);
+  }
+  Value lookup(const FastRead& r, const Value& cur, const Value& parent) {
+    const Value& base = r.src->parent ? parent : cur;
+    if (!r.single) return get(base, r.src->path);
+    const Node* n = base.node();
+    if (!n || n->kind != Kind::kObject) return {};
+    Member* m = n->u.members;
+    const uint32_t size = n->size;
+    std::atomic<uint32_t>& hint = hints_[r.hint];
+    const uint32_t at = hint.load(std::memory_order_relaxed);
+    const size_t len = r.key.size();
+    if (at < size && m[at].key_len == len && keyEquals(m[at].key, r.key.data(), len))
+      return Value(&m[at].value, base.document());
+    for (uint32_t i = 0; i < size; ++i)
+      if (m[i].key_len == len && keyEquals(m[i].key, r.key.data(), len)) {
+        hint.store(i, std::memory_order_relaxed);
+        return Value(&m[i].value, base.document());
+      }
+    return {};
+  }
+
+  bool scalar(const FastStep& s, const Value& cur, const Value& parent, Node* base, Node** regs,
+              const FastList& l);
+  bool each(const FastStep& s, const Value& cur, const Value& parent, Node* base, Node** regs,
+            const FastList& l);
+  bool convert(const FastStep& s, FV& v);
+  bool general(const Rule& r, FV& v);
+  bool concat(const FastStep& s, const Value& cur, const Value& parent, FV& v);
+  bool expr(const FastStep& s, const Value& cur, const Value& parent, FV& v);
+  int arith(const FastStep& s, const Value& cur, const Value& parent, FV& v);
+  bool test(const Rule& r, const Expr& cond, const Value& cur, const Value& parent, bool& t);
+  void transform(const Rule& r, FV& v);
+
+  char* alloc(size_t n) { return static_cast<char*>(arena_.allocate(n, 1)); }
+  std::string_view keep(std::string_view t) {
+    if (t.empty()) return {};
+    char* p = alloc(t.size());
+    copyBytes(p, t.data(), t.size());
+    return {p, t.size()};
+  }
+  Node* member(Node* obj, FastText key) {
+    if (obj->size == obj->cap) return failed_ = true, nullptr;  // never: reserved at load
+    Member* m = &obj->u.members[obj->size++];
+    m->key = key.p;
+    m->key_len = key.n;
+    m->value = Node{};
+    return &m->value;
+  }
+  void makeObject(Node* n, uint32_t reserve) {
+    *n = Node{};
+    n->kind = Kind::kObject;
+    if (reserve) n->u.members = arena_.allocateArray<Member>(reserve), n->cap = reserve;
+  }
+  Node* container(int ci, Node* base, Node** regs, const FastList& l) {
+    if (ci < 0) return base;
+    if (regs[ci]) return regs[ci];
+    const FastContainer& c = l.containers[static_cast<size_t>(ci)];
+    Node* parent = container(c.parent, base, regs, l);
+    if (!parent) return nullptr;
+    Node* n = member(parent, c.key);
+    if (!n) return nullptr;
+    makeObject(n, c.reserve);
+    return regs[ci] = n;
+  }
+  bool write(const FastStep& s, const FV& v, Node* base, Node** regs, const FastList& l) {
+    Node* c = container(s.container, base, regs, l);
+    Node* slot = c ? member(c, s.key) : nullptr;
+    if (!slot) return false;
+    if (s.wrap) {
+      makeObject(slot, 1);
+      slot = member(slot, s.wrap_key);
+    }
+    switch (v.k) {
+      case Val::kMissing:
+      case Val::kNull: break;
+      case Val::kBool: slot->kind = Kind::kBool, slot->flag = v.flag; break;
+      case Val::kNumber:
+      case Val::kString:
+        slot->kind = v.k == Val::kNumber ? Kind::kNumber : Kind::kString;
+        slot->size = static_cast<uint32_t>(v.text.size());
+        slot->u.text = v.stable ? v.text.data() : keep(v.text).data();
+        break;
+      case Val::kJson: Value(slot, &out_).copyFrom(v.json); break;
+    }
+    return true;
+  }
+
+  Document& out_;
+  Arena& arena_;
+  const XrefResolver* xref_;
+  std::atomic<uint32_t>* hints_;
+  bool failed_ = false;
+  Hint hint_[2];
+  ExprScratch scratch_;
+  Value expr_cur_, expr_parent_;
+  // Uncommon conversions run the general applier's own code; any error it reports means the
+  // record goes the general way.
+  FieldErrors general_errors_;
+  std::optional<Applier> general_;
+};
+
+bool FastApplier::list(const FastList& l, const Value& cur, const Value& parent, Node* base) {
+  Node* regs[kFastMaxContainers] = {};
+  for (const FastStep& s : l.steps) {
+    bool ok = s.rules ? each(s, cur, parent, base, regs, l) : scalar(s, cur, parent, base, regs, l);
+    if (!ok || failed_) return false;
+  }
+  return true;
+}
+
+bool FastApplier::scalar(const FastStep& s, const Value& cur, const Value& parent, Node* base,
+                         Node** regs, const FastList& l) {
+  const Rule& r = *s.rule;
+  FV v;
+  if (r.when) {
+    bool t = false;
+    if (!test(r, *r.when, cur, parent, t)) return false;
+    if (!t) return !s.has_otherwise || write(s, fromLit(s.otherwise), base, regs, l);
+  }
+  if (s.has_const) {
+    v = fromLit(s.constant);
+  } else if (r.conv == Conv::kConcat) {
+    if (!concat(s, cur, parent, v)) return false;
+  } else if (r.conv == Conv::kExpr) {
+    if (!expr(s, cur, parent, v)) return false;
+  } else {
+    for (const FastRead& f : s.from) {
+      v = fromNode(lookup(f, cur, parent));
+      if (v.k != Val::kMissing) break;
+    }
+    if (!r.unwrap_ref.empty() && v.k != Val::kMissing) {
+      if (v.k != Val::kJson || !v.json.isObject()) return false;
+      v = fromNode(v.json.find(r.unwrap_ref));
+    }
+  }
+  if (s.has_default && (v.k == Val::kMissing || (v.k == Val::kString && v.text.empty())))
+    v = fromLit(s.default_value);
+  if (v.k == Val::kMissing) return !r.required;
+  if (s.transforms && v.k == Val::kString) transform(r, v);
+  if (r.conv != Conv::kNone && r.conv != Conv::kConcat && r.conv != Conv::kExpr &&
+      !convert(s, v))
+    return false;
+  if (v.k == Val::kMissing) return !r.required;  // split/regex found no such part
+  return write(s, v, base, regs, l);
+}
+
+bool FastApplier::each(const FastStep& s, const Value& cur, const Value& parent, Node* base,
+                       Node** regs, const FastList& l) {
+  const Rule& r = *s.rule;
+  if (r.when) {
+    bool t = false;
+    if (!test(r, *r.when, cur, parent, t)) return false;
+    if (!t) return true;
+  }
+  Value arr = lookup(s.each, cur, parent);
+  if (!arr.valid() || arr.isNull()) return !r.required;
+  if (!arr.isArray()) return false;
+  Node* c = container(s.container, base, regs, l);
+  Node* target = c ? member(c, s.key) : nullptr;
+  if (!target) return false;
+  const Node* in = arr.node();
+  const uint32_t n = in->size;
+  target->kind = Kind::kArray;
+  if (n) target->u.items = arena_.allocateArray<Node>(n), target->cap = n;
+  const uint32_t reserve = static_cast<uint32_t>(r.rules.size());
+  for (uint32_t i = 0; i < n; ++i) {
+    Value el(&in->u.items[i], arr.document());
+    if (i + 1 < n) prefetchMembers(Value(&in->u.items[i + 1], arr.document()));
+    if (r.where) {
+      bool t = false;
+      if (!test(r, *r.where, el, cur, t)) return false;
+      if (!t) continue;
+    }
+    Node* o = &target->u.items[target->size++];
+    makeObject(o, reserve);
+    if (!list(*s.rules, el, cur, o)) return false;
+  }
+  return true;
+}
+
+bool FastApplier::concat(const FastStep& s, const Value& cur, const Value& parent, FV& v) {
+  const char* part[16];  // uninitialized on purpose: filled below, not zeroed per record
+  size_t part_len[16];
+  const size_t n = s.from.size();
+  size_t total = n ? (n - 1) * s.separator.n : 0;
+  for (size_t i = 0; i < n; ++i) {
+    FV p = fromNode(lookup(s.from[i], cur, parent));
+    if (p.k == Val::kString || p.k == Val::kNumber) part[i] = p.text.data(), part_len[i] = p.text.size();
+    else if (p.k != Val::kMissing) return false;  // "cannot concatenate"
+    else part[i] = nullptr, part_len[i] = 0;
+    total += part_len[i];
+  }
+  char* d = total ? alloc(total) : nullptr;
+  size_t at = 0;
+  for (size_t i = 0; i < n; ++i) {
+    if (i) copyBytes(d + at, s.separator.p, s.separator.n), at += s.separator.n;
+    copyBytes(d + at, part[i], part_len[i]), at += part_len[i];
+  }
+  v = FV{};
+  v.k = Val::kString, v.stable = true, v.text = {d, total};
+  return true;
+}
+
+// 1: done; 0: outside the fixed-point range (the general evaluator decides).
+int FastApplier::arith(const FastStep& s, const Value& cur, const Value& parent, FV& v) {
+  const Expr& e = s.rule->expr;
+  Fixed st[8];
+  int sp = 0;
+  for (size_t pc = 0; pc < e.ops.size(); ++pc) {
+    const ExprOp& op = e.ops[pc];
+    switch (op.type) {
+      case ExprOp::kPushNum: {
+        Fixed& f = st[sp++];
+        f.c = op.constant.coefficient(), f.s = op.constant.scale();
+        if (magnitude(f.c) >= kFixedLimit || f.s > kFixedMaxScale) return 0;
+        break;
+      }
+      case ExprOp::kLoad: {
+        Value x = lookup(s.expr_reads[pc], cur, parent);
+        const Node* n = x.node();
+        if (!n || (n->kind != Kind::kNumber && n->kind != Kind::kString)) return 0;
+        if (!parseFixed({n->u.text, n->size}, st[sp++])) return 0;
+        break;
+      }
+      case ExprOp::kNeg: st[sp - 1].c = -st[sp - 1].c; break;
+      case ExprOp::kRound: roundFixed(st[sp - 1], op.n); break;
+      case ExprOp::kMul: {
+        Fixed b = st[--sp], &a = st[sp - 1];
+        if (magnitude(a.c) >= kMulLimit || magnitude(b.c) >= kMulLimit ||
+            a.s + b.s > kFixedMaxScale)
+          return 0;
+        a.c *= b.c, a.s += b.s;
+        break;
+      }
+      case ExprOp::kAdd:
+      case ExprOp::kSub: {
+        Fixed b = st[--sp], &a = st[sp - 1];
+        // Align to the larger scale, as Decimal does.
+        Fixed& low = a.s < b.s ? a : b;
+        const int up = a.s < b.s ? b.s - a.s : a.s - b.s;
+        if (magnitude(low.c) >= kPow10[kFixedMaxScale - up]) return 0;
+        low.c *= kPow10[up], low.s += up;
+        a.c = op.type == ExprOp::kAdd ? a.c + b.c : a.c - b.c;
+        if (magnitude(a.c) >= kFixedLimit) return 0;
+        break;
+      }
+      default: return 0;
+    }
+  }
+  if (sp != 1) return 0;
+  char buf[48];
+  size_t len = printFixed(st[0], buf);
+  v = FV{};
+  v.k = Val::kNumber, v.text = keep({buf, len}), v.stable = true;
+  return 1;
+}
+
+bool FastApplier::expr(const FastStep& s, const Value& cur, const Value& parent, FV& v) {
+  const Rule& r = *s.rule;
+  if (s.arith && arith(s, cur, parent, v)) return true;
+  expr_cur_ = cur, expr_parent_ = parent;
+  std::string why;
+  ExprVal res;
+  if (!detail::evalExpr(r.expr, scratch_, *this, why, res) || failed_) return false;
+  v = FV{};
+  Decimal d;
+  switch (res.k) {
+    case ExprVal::kBool: v.k = Val::kBool, v.flag = res.flag; break;
+    case ExprVal::kStr: v.k = Val::kString, v.text = keep(res.text), v.stable = true; break;
+    case ExprVal::kNum: {
+      if (!exprDecimal(res, d)) return false;
+      char buf[Decimal::kMaxStringLength];
+      size_t len = d.normalized().toChars(buf);
+      v.k = Val::kNumber, v.text = keep({buf, len}), v.stable = true;
+      break;
+    }
+    case ExprVal::kOther: return false;
+    case ExprVal::kMissing: break;
+  }
+  return true;
+}
+
+bool FastApplier::test(const Rule& r, const Expr& cond, const Value& cur, const Value& parent,
+                       bool& t) {
+  (void)r;
+  Value saved_cur = expr_cur_, saved_parent = expr_parent_;
+  expr_cur_ = cur, expr_parent_ = parent;
+  std::string why;
+  ExprVal res;
+  bool ok = detail::evalExpr(cond, scratch_, *this, why, res);
+  expr_cur_ = saved_cur, expr_parent_ = saved_parent;
+  if (!ok || failed_) return false;
+  t = res.k == ExprVal::kBool && res.flag;
+  return true;
+}
+
+void FastApplier::transform(const Rule& r, FV& v) {
+  if (r.trim) {
+    std::string_view t = v.text;
+    auto b = t.find_first_not_of(" \t\r\n");
+    v.text = b == std::string_view::npos ? std::string_view() : t.substr(b, t.find_last_not_of(" \t\r\n") - b + 1);
+  }
+  if (!r.halfwidth && !r.upper && !r.lower) return;
+  std::string s(v.text);
+  if (r.halfwidth) halfwidth(s);
+  for (char& c : s) {
+    unsigned char u = static_cast<unsigned char>(c);
+    if (r.upper) c = static_cast<char>(std::toupper(u));
+    if (r.lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  v.text = keep(s), v.stable = true;
+}
+
+bool FastApplier::convert(const FastStep& s, FV& v) {
+  const Rule& r = *s.rule;
+  switch (r.conv) {
+    case Conv::kMap: {
+      if (v.k != Val::kString && v.k != Val::kNumber) return false;  // "expected a code"
+      if (s.big_table) {
+        auto it = s.big_table->find(std::string(v.text));
+        if (it != s.big_table->end()) {
+          v.k = Val::kString, v.text = it->second, v.stable = true;
+          return true;
+        }
+      } else {
+        for (const auto& [key, value] : s.small_table)
+          if (key == v.text) {
+            v.k = Val::kString, v.text = value.view(), v.stable = true;
+            return true;
+          }
+      }
+      if (s.has_map_default) v.k = Val::kString, v.text = s.map_default.view(), v.stable = true;
+      else if (r.strict) return false;  // "not in value map"
+      return true;
+    }
+    case Conv::kDecimal:
+      if (r.scale < 0 && !r.as_string && plainDecimalView(v)) return true;
+      return general(r, v);
+    case Conv::kNumber:
+      if (v.k == Val::kNumber) return true;
+      if (v.k != Val::kString || !Decimal::fromText(v.text).ok()) return false;
+      v.k = Val::kNumber;
+      return true;
+    case Conv::kString:
+      if (v.k == Val::kString) return true;
+      if (v.k != Val::kNumber) return false;
+      v.k = Val::kString;
+      return true;
+    case Conv::kBool: {
+      if (v.k == Val::kBool) return true;
+      if (v.k != Val::kString && v.k != Val::kNumber) return false;
+      bool t = v.text == r.true_text;
+      if (!t && r.false_text && v.text != *r.false_text) return false;
+      v = FV{};
+      v.k = Val::kBool, v.flag = t;
+      return true;
+    }
+    case Conv::kDate:
+      if (v.k == Val::kString && r.date_fast && plainIsoDate(v.text)) {
+        char* d = alloc(10 + s.date_suffix.n);
+        copyBytes(d, v.text.data(), 10);
+        copyBytes(d + 10, s.date_suffix.p, s.date_suffix.n);
+        v.text = {d, 10 + s.date_suffix.n}, v.stable = true;
+        return true;
+      }
+      if (v.k == Val::kString && s.date_auto_fast && plainIsoDateTime(v.text)) {
+        char* d = alloc(19);
+        copyBytes(d, v.text.data(), 19);
+        d[10] = ' ';
+        v.text = {d, 19}, v.stable = true;
+        return true;
+      }
+      return general(r, v);
+    default: return general(r, v);
+  }
+}
+
+// The general applier's conversion of v (Applier::convert), errors included.
+bool FastApplier::general(const Rule& r, FV& v) {
+  Val g;
+  g.k = v.k, g.flag = v.flag, g.json = v.json;
+  if (v.k == Val::kString || v.k == Val::kNumber) g.text = std::string(v.text);
+  if (!general_) general_.emplace(general_errors_, xref_, nullptr);
+  static const std::string kNoSource;
+  if (!general_->convert(r, kNoSource, g) || !general_errors_.empty() || general_->storeError())
+    return false;
+  v = FV{};
+  v.k = g.k, v.flag = g.flag, v.json = g.json;
+  if (g.k == Val::kString || g.k == Val::kNumber) v.text = keep(g.text), v.stable = true;
+  return true;
+}
+
+bool applyFast(const FastProgram& p, const Value& in, Document& out, const XrefResolver* xref) {
+  FastApplier a(out, xref, p.hints.get());
+  // A record is read all over: fetch a small document whole instead of miss after miss.
+  prefetchMembers(in);  // needed first
+  if (Document* d = in.document()) d->arena().prefetch(kPrefetchMax);
+  return a.list(p.list, in, Value(), out.root().node());
+}
+
+}  // namespace qiao::mapping::detail

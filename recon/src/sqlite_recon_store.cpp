@@ -1,0 +1,399 @@
+#include "sqlite_recon_store.h"
+
+#include <sqlite3.h>
+
+namespace qiao::recon::detail {
+namespace {
+
+// The engine's tables (rows.h column order) and the service's own. Amounts and confidences
+// are TEXT so they come back exactly. Only recon_* names: the gateway's store shares the file.
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS recon_orders (
+  order_no TEXT PRIMARY KEY, erp_bill_no TEXT NOT NULL DEFAULT '', customer_id TEXT NOT NULL,
+  currency TEXT NOT NULL, amount TEXT NOT NULL, order_date TEXT NOT NULL,
+  planned_receipt_date TEXT, paid_before TEXT NOT NULL DEFAULT '0');
+CREATE INDEX IF NOT EXISTS recon_orders_customer ON recon_orders(customer_id, currency);
+CREATE INDEX IF NOT EXISTS recon_orders_date ON recon_orders(order_date);
+CREATE TABLE IF NOT EXISTS recon_payments (
+  payment_id TEXT PRIMARY KEY, source TEXT NOT NULL CHECK (source IN ('k3','bank')),
+  date TEXT NOT NULL, payer_name TEXT NOT NULL DEFAULT '', payer_account TEXT NOT NULL DEFAULT '',
+  customer_id TEXT, currency TEXT NOT NULL, amount TEXT NOT NULL, remark TEXT NOT NULL DEFAULT '',
+  source_order_no TEXT, reverses_payment_id TEXT,
+  purpose TEXT NOT NULL CHECK (purpose IN ('sale','advance')),
+  resolved_customer_id TEXT, customer_source TEXT NOT NULL DEFAULT '',
+  processed INTEGER NOT NULL, held INTEGER NOT NULL, notes TEXT NOT NULL DEFAULT '',
+  cancelled TEXT NOT NULL DEFAULT '0', reversal_of TEXT);
+CREATE INDEX IF NOT EXISTS recon_payments_date ON recon_payments(date);
+CREATE TABLE IF NOT EXISTS recon_allocations (
+  seq INTEGER PRIMARY KEY, payment_id TEXT NOT NULL, order_no TEXT NOT NULL,
+  amount TEXT NOT NULL, difference TEXT NOT NULL, rule TEXT NOT NULL, confidence TEXT NOT NULL,
+  manual INTEGER NOT NULL, overpayment INTEGER NOT NULL, user_name TEXT NOT NULL DEFAULT '',
+  reason TEXT NOT NULL DEFAULT '', at_ms INTEGER NOT NULL DEFAULT 0, unwinds_seq INTEGER);
+CREATE INDEX IF NOT EXISTS recon_allocations_payment ON recon_allocations(payment_id);
+CREATE INDEX IF NOT EXISTS recon_allocations_order ON recon_allocations(order_no);
+CREATE TABLE IF NOT EXISTS recon_customer_names (
+  customer_id TEXT NOT NULL, name TEXT NOT NULL, PRIMARY KEY (customer_id, name));
+CREATE TABLE IF NOT EXISTS recon_manual_log (
+  id INTEGER PRIMARY KEY, kind TEXT NOT NULL CHECK (kind IN ('match','unmatch')),
+  payment_id TEXT NOT NULL, order_no TEXT NOT NULL DEFAULT '', amount TEXT NOT NULL,
+  user_name TEXT NOT NULL, reason TEXT NOT NULL, at_ms INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS recon_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS recon_sources (
+  payment_id TEXT PRIMARY KEY, entry_ids TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS recon_push_pending (
+  order_no TEXT PRIMARY KEY, changed_at_ms INTEGER NOT NULL);
+)sql";
+
+constexpr const char* kEngineTables[] = {"recon_orders", "recon_payments", "recon_allocations",
+                                         "recon_customer_names", "recon_manual_log", "recon_meta"};
+
+Error storeError(std::string_view what, int rc, std::string_view msg) {
+  std::string text = "recon store: ";
+  text += what;
+  text += ": ";
+  text += msg.empty() ? std::string_view(sqlite3_errstr(rc)) : msg;
+  int primary = rc & 0xff;
+  if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) {
+    return Error::transient(ErrorCode::kStoreBusy, std::move(text));
+  }
+  if (primary == SQLITE_IOERR || primary == SQLITE_FULL || primary == SQLITE_CANTOPEN) {
+    return Error::transient(ErrorCode::kStoreError, std::move(text));
+  }
+  return Error::permanent(ErrorCode::kStoreError, std::move(text));
+}
+
+std::string sqlHead(std::string_view sql) {
+  std::string s(sql.substr(0, 60));
+  for (char& c : s) {
+    if (c == '\n') c = ' ';
+  }
+  return s;
+}
+
+std::string joinIds(const std::vector<std::string>& ids) {
+  std::string out;
+  for (const std::string& id : ids) {
+    if (!out.empty()) out += '\n';
+    out += id;
+  }
+  return out;
+}
+
+}  // namespace
+
+Query::Query(ReconDb* db, sqlite3_stmt* stmt, std::string sql, int rc, std::string msg)
+    : db_(db), stmt_(stmt), sql_(std::move(sql)), rc_(rc), msg_(std::move(msg)) {}
+
+Query::~Query() {
+  if (stmt_ != nullptr) {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+}
+
+Query& Query::bind(int64_t v) {
+  if (rc_ != SQLITE_OK || stmt_ == nullptr) return *this;
+  rc_ = sqlite3_bind_int64(stmt_, next_++, v);
+  if (rc_ != SQLITE_OK) msg_ = sqlite3_errmsg(db_->raw());
+  return *this;
+}
+
+Query& Query::bind(std::string_view v) {
+  if (rc_ != SQLITE_OK || stmt_ == nullptr) return *this;
+  rc_ = sqlite3_bind_text64(stmt_, next_++, v.data(), v.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+  if (rc_ != SQLITE_OK) msg_ = sqlite3_errmsg(db_->raw());
+  return *this;
+}
+
+Query& Query::bindNull() {
+  if (rc_ != SQLITE_OK || stmt_ == nullptr) return *this;
+  rc_ = sqlite3_bind_null(stmt_, next_++);
+  if (rc_ != SQLITE_OK) msg_ = sqlite3_errmsg(db_->raw());
+  return *this;
+}
+
+bool Query::step() {
+  if (stmt_ == nullptr || done_ || (rc_ != SQLITE_OK && rc_ != SQLITE_ROW)) return false;
+  int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) {
+    rc_ = SQLITE_ROW;
+    return true;
+  }
+  done_ = true;
+  if (rc == SQLITE_DONE) {
+    rc_ = SQLITE_OK;
+    return false;
+  }
+  rc_ = sqlite3_extended_errcode(db_->raw());
+  if (rc_ == SQLITE_OK) rc_ = rc;
+  msg_ = sqlite3_errmsg(db_->raw());
+  return false;
+}
+
+Status Query::run() {
+  while (step()) {
+  }
+  return status();
+}
+
+bool Query::isNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+
+std::string Query::text(int col) const {
+  const unsigned char* p = sqlite3_column_text(stmt_, col);
+  if (p == nullptr) return {};
+  return std::string(reinterpret_cast<const char*>(p), static_cast<size_t>(sqlite3_column_bytes(stmt_, col)));
+}
+
+Cell Query::cell(int col) const {
+  if (isNull(col)) return std::nullopt;
+  return text(col);
+}
+
+int64_t Query::i64(int col) const { return sqlite3_column_int64(stmt_, col); }
+
+Status Query::status() const {
+  if (rc_ == SQLITE_OK || rc_ == SQLITE_ROW) return Status();
+  return storeError(sqlHead(sql_), rc_, msg_);
+}
+
+Result<std::unique_ptr<ReconDb>> ReconDb::open(const std::string& path, int busy_timeout_ms,
+                                               bool synchronous_full) {
+  if (path.empty()) return Error::permanent(ErrorCode::kInvalidArgument, "recon store: sqlite_path is empty");
+  sqlite3* raw = nullptr;
+  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+  int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string msg = raw != nullptr ? sqlite3_errmsg(raw) : sqlite3_errstr(rc);
+    sqlite3_close_v2(raw);
+    return storeError("open " + path, rc, msg);
+  }
+  sqlite3_extended_result_codes(raw, 1);
+  sqlite3_busy_timeout(raw, busy_timeout_ms);
+  std::unique_ptr<ReconDb> db(new ReconDb(raw, path));
+  // WAL is a property of the file (the store sets it too); synchronous is per connection.
+  std::string pragmas = "PRAGMA journal_mode=WAL; PRAGMA synchronous=";
+  pragmas += synchronous_full ? "FULL;" : "NORMAL;";
+  char* err = nullptr;
+  rc = sqlite3_exec(raw, pragmas.c_str(), nullptr, nullptr, &err);
+  if (rc != SQLITE_OK) {
+    std::string msg = err != nullptr ? err : "";
+    sqlite3_free(err);
+    return storeError("open " + path, rc, msg);
+  }
+  QIAO_RETURN_IF_ERROR(db->createSchema());
+  return db;
+}
+
+ReconDb::~ReconDb() {
+  if (in_tx_) rollback();
+  for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
+  sqlite3_close_v2(db_);
+}
+
+Status ReconDb::createSchema() {
+  QIAO_RETURN_IF_ERROR(begin());
+  char* err = nullptr;
+  int rc = sqlite3_exec(db_, kSchema, nullptr, nullptr, &err);
+  if (rc != SQLITE_OK) {
+    std::string msg = err != nullptr ? err : "";
+    sqlite3_free(err);
+    rollback();
+    return storeError("create the recon tables", rc, msg);
+  }
+  Query q = prepare("SELECT value FROM recon_meta WHERE key = 'service_format_version'");
+  std::optional<std::string> version;
+  if (q.step()) version = q.text(0);
+  if (Status s = q.status(); !s.ok()) {
+    rollback();
+    return s;
+  }
+  if (version && *version != kServiceFormatVersion) {
+    rollback();
+    return Error::permanent(ErrorCode::kStoreError,
+                            "recon store: " + path_ + ": recon_meta service_format_version " + *version +
+                                " is not supported (this build reads " + std::string(kServiceFormatVersion) + ")");
+  }
+  if (!version) {
+    Status s = prepare("INSERT INTO recon_meta (key, value) VALUES ('service_format_version', ?)")
+                   .bind(kServiceFormatVersion)
+                   .run();
+    if (!s.ok()) {
+      rollback();
+      return s;
+    }
+  }
+  return commit();
+}
+
+Query ReconDb::prepare(std::string_view sql) {
+  std::string key(sql);
+  auto it = cache_.find(key);
+  if (it != cache_.end()) return Query(this, it->second, std::move(key), SQLITE_OK, {});
+  sqlite3_stmt* stmt = nullptr;
+  int rc = sqlite3_prepare_v3(db_, key.data(), static_cast<int>(key.size()), SQLITE_PREPARE_PERSISTENT,
+                              &stmt, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string msg = sqlite3_errmsg(db_);
+    sqlite3_finalize(stmt);
+    return Query(this, nullptr, std::move(key), rc, std::move(msg));
+  }
+  cache_.emplace(key, stmt);
+  return Query(this, stmt, std::move(key), SQLITE_OK, {});
+}
+
+Status ReconDb::exec(std::string_view sql) { return prepare(sql).run(); }
+
+Status ReconDb::begin() {
+  QIAO_RETURN_IF_ERROR(exec("BEGIN IMMEDIATE"));
+  in_tx_ = true;
+  return Status();
+}
+
+Status ReconDb::commit() {
+  Status s = exec("COMMIT");
+  if (s.ok()) in_tx_ = false;
+  return s;
+}
+
+void ReconDb::rollback() {
+  if (sqlite3_get_autocommit(db_) == 0) (void)exec("ROLLBACK");
+  in_tx_ = false;
+}
+
+Result<std::vector<TableRows>> ReconDb::loadEngineTables() {
+  std::vector<TableRows> out;
+  for (const char* table : kEngineTables) {
+    TableRows t{table, columnsOf(table), {}};
+    std::string sql = "SELECT ";
+    for (std::size_t i = 0; i < t.columns.size(); ++i) sql += (i ? ", " : "") + t.columns[i];
+    sql += " FROM ";
+    sql += table;
+    if (t.table == "recon_meta") {
+      sql += " WHERE key IN ('format_version', 'next_seq')";  // the service's own keys stay out
+    } else {
+      // Names in the order they were added (a later alias never changes an earlier answer).
+      sql += t.table == "recon_customer_names" ? " ORDER BY rowid" : " ORDER BY 1";
+    }
+    Query q = prepare(sql);
+    const int n = static_cast<int>(t.columns.size());
+    while (q.step()) {
+      Row row;
+      row.reserve(static_cast<std::size_t>(n));
+      for (int c = 0; c < n; ++c) row.push_back(q.cell(c));
+      t.rows.push_back(std::move(row));
+    }
+    QIAO_RETURN_IF_ERROR(q.status());
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+RowWriter ReconDb::rowWriter() {
+  RowWriter w;
+  w.clear_allocations = [this]() { return exec("DELETE FROM recon_allocations"); };
+  w.delete_allocation = [this](int64_t seq) {
+    return prepare("DELETE FROM recon_allocations WHERE seq = ?").bind(seq).run();
+  };
+  w.upsert = [this](std::string_view table, const Row& row) -> Status {
+    const auto& cols = columnsOf(table);
+    if (cols.empty() || cols.size() != row.size()) {
+      return Error::permanent(ErrorCode::kInternal, "recon store: row of " + std::to_string(row.size()) +
+                                                        " cells for table " + std::string(table));
+    }
+    std::string sql = "INSERT OR REPLACE INTO ";
+    sql += table;
+    sql += " (";
+    for (std::size_t i = 0; i < cols.size(); ++i) sql += (i ? ", " : "") + cols[i];
+    sql += ") VALUES (";
+    for (std::size_t i = 0; i < cols.size(); ++i) sql += i ? ", ?" : "?";
+    sql += ")";
+    Query q = prepare(sql);
+    for (const Cell& c : row) q.bindCell(c);
+    return q.run();
+  };
+  return w;
+}
+
+Result<std::map<std::string, std::vector<std::string>>> ReconDb::loadSources() {
+  std::map<std::string, std::vector<std::string>> out;
+  Query q = prepare("SELECT payment_id, entry_ids FROM recon_sources");
+  while (q.step()) {
+    std::vector<std::string> ids;
+    std::string all = q.text(1);
+    std::size_t start = 0;
+    while (start <= all.size()) {
+      std::size_t nl = all.find('\n', start);
+      if (nl == std::string::npos) nl = all.size();
+      if (nl > start) ids.push_back(all.substr(start, nl - start));
+      start = nl + 1;
+    }
+    out.emplace(q.text(0), std::move(ids));
+  }
+  QIAO_RETURN_IF_ERROR(q.status());
+  return out;
+}
+
+Status ReconDb::putSource(std::string_view payment_id, const std::vector<std::string>& engine_ids) {
+  return prepare("INSERT OR REPLACE INTO recon_sources (payment_id, entry_ids) VALUES (?, ?)")
+      .bind(payment_id)
+      .bind(joinIds(engine_ids))
+      .run();
+}
+
+Status ReconDb::markPending(const std::vector<std::string>& order_nos, int64_t at_ms) {
+  for (const std::string& no : order_nos) {
+    QIAO_RETURN_IF_ERROR(
+        prepare("INSERT OR REPLACE INTO recon_push_pending (order_no, changed_at_ms) VALUES (?, ?)")
+            .bind(no)
+            .bind(at_ms)
+            .run());
+  }
+  return Status();
+}
+
+Status ReconDb::unmarkPending(const std::vector<std::string>& order_nos) {
+  for (const std::string& no : order_nos) {
+    QIAO_RETURN_IF_ERROR(prepare("DELETE FROM recon_push_pending WHERE order_no = ?").bind(no).run());
+  }
+  return Status();
+}
+
+Result<std::vector<std::pair<std::string, int64_t>>> ReconDb::takePending() {
+  std::vector<std::pair<std::string, int64_t>> out;
+  {
+    Query q = prepare("SELECT order_no, changed_at_ms FROM recon_push_pending ORDER BY order_no");
+    while (q.step()) out.emplace_back(q.text(0), q.i64(1));
+    QIAO_RETURN_IF_ERROR(q.status());
+  }
+  if (!out.empty()) QIAO_RETURN_IF_ERROR(exec("DELETE FROM recon_push_pending"));
+  return out;
+}
+
+Result<std::optional<Row>> ReconDb::rowByKey(std::string_view table, std::string_view key) {
+  const auto& cols = columnsOf(table);
+  std::string sql = "SELECT ";
+  for (std::size_t i = 0; i < cols.size(); ++i) sql += (i ? ", " : "") + cols[i];
+  sql += " FROM ";
+  sql += table;
+  sql += " WHERE " + cols[0] + " = ?";
+  Query q = prepare(sql);
+  q.bind(key);
+  std::optional<Row> out;
+  if (q.step()) {
+    Row row;
+    for (int c = 0; c < static_cast<int>(cols.size()); ++c) row.push_back(q.cell(c));
+    out = std::move(row);
+  }
+  QIAO_RETURN_IF_ERROR(q.status());
+  return out;
+}
+
+Result<std::optional<Row>> ReconDb::orderRow(std::string_view order_no) {
+  return rowByKey("recon_orders", order_no);
+}
+
+Result<std::optional<Row>> ReconDb::paymentRow(std::string_view payment_id) {
+  return rowByKey("recon_payments", payment_id);
+}
+
+}  // namespace qiao::recon::detail
