@@ -52,18 +52,20 @@ class ReconFlowTest : public GatewayFixture {
   std::map<std::string, json> pushedStates() {
     std::map<std::string, json> out;
     auto r = sim("GET", "/sim/receiver/erp/_records?limit=1000");
-    for (const auto& rec : json::parse(r.body)["records"])
+    json all = json::parse(r.body);
+    for (const auto& rec : all["records"])
       if (rec.contains("json") && rec["json"].contains("paymentStatus"))
         out[rec["json"]["orderId"]] = rec["json"];
     return out;
   }
 
   std::string financeKey() {
-    std::string out;
-    int rc = testkit::runCommand(testkit::binPath("qiao") + " keys create --role finance --name fin.zhao --config " +
-                                     config_dir_ + " 2>/dev/null",
+    std::string out, file = dir_->file("finance.key");
+    int rc = testkit::runCommand("(" + testkit::binPath("qiao") + " keys create --role finance --name fin.zhao --config " +
+                                     config_dir_ + " > " + file + ")",
                                  &out);
     EXPECT_EQ(rc, 0) << out;
+    out = testkit::readFile(file);
     // stdout is the key alone ("qiao_...").
     std::string key = out.substr(0, out.find('\n'));
     EXPECT_EQ(key.rfind("qiao_", 0), 0u) << out;

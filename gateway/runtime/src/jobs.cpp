@@ -185,7 +185,7 @@ PollOutcome GatewayImpl::runImport(Schedule& s, const std::string& file) {
     accepted += r.accepted;
     duplicates += r.duplicates;
     invalid += r.invalid_rows;
-    if (r.refused()) refused.push_back(r.file + ": " + r.errors.front());
+    if (r.refused()) refused.push_back(r.errors.front());  // names the file
   }
   out.records = accepted;
   out.report_json = json{{"job", j.name}, {"type", "import"}, {"files", files}}.dump();
