@@ -17,11 +17,8 @@ Error invalid(std::string msg) { return Error::permanent(ErrorCode::kInvalidArgu
 // ---- Impl -------------------------------------------------------------------------------
 
 Status Service::Impl::load() {
-  QIAO_ASSIGN_OR_RETURN(auto tables, db->loadEngineTables());
-  auto state = fromRows(tables);
-  if (!state.ok()) {
-    return Error::permanent(ErrorCode::kStoreError, "recon store: " + db->path() + ": " + state.error().message);
-  }
+  auto state = db->loadState();
+  if (!state.ok()) return state.takeError();
   auto restored = Engine::restore(opts.config, *state, opts.resolver);
   if (!restored.ok()) {
     return Error::permanent(ErrorCode::kStoreError, "recon store: " + db->path() + ": " + restored.error().message);
@@ -52,7 +49,7 @@ std::string Service::Impl::changeJson(const OrderResult& r, int64_t at_ms) const
   j["paymentStatus"] = std::string(toString(r.status));
   j["currency"] = r.currency;
   j["paymentUpdatedAt"] = formatIso8601(at_ms, *tz);
-  return j.dump();
+  return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
 Result<std::vector<OrderStatusChange>> Service::Impl::persist(HandOut mode, const std::function<Status()>& extra) {

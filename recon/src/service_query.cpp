@@ -11,6 +11,10 @@ using Json = nlohmann::ordered_json;
 
 Error invalid(std::string msg) { return Error::permanent(ErrorCode::kInvalidArgument, std::move(msg)); }
 
+// Never throws: a byte sequence that is not UTF-8 (a customer name from a config file, say)
+// is replaced rather than failing the whole answer.
+std::string text(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
+
 Status checkPage(std::size_t limit) {
   if (limit < 1 || limit > 10000) return invalid("limit: must be 1..10000, got " + std::to_string(limit));
   return Status();
@@ -156,7 +160,7 @@ Result<std::string> Service::paymentsJson(const PaymentQuery& q) const {
     items.push_back(std::move(item));
   }
   out["items"] = std::move(items);
-  return out.dump();
+  return text(out);
 }
 
 Result<std::string> Service::ordersJson(const OrderQuery& q) const {
@@ -180,7 +184,7 @@ Result<std::string> Service::ordersJson(const OrderQuery& q) const {
     items.push_back(std::move(item));
   }
   out["items"] = std::move(items);
-  return out.dump();
+  return text(out);
 }
 
 Result<std::string> Service::orderJson(std::string_view order_id) const {
@@ -190,7 +194,7 @@ Result<std::string> Service::orderJson(std::string_view order_id) const {
   auto r = m.engine->order(order_id);
   if (!r) return Error::permanent(ErrorCode::kNotFound, "order \"" + std::string(order_id) + "\" is unknown");
   QIAO_ASSIGN_OR_RETURN(Json item, orderItem(m, *r));
-  return item.dump();
+  return text(item);
 }
 
 Result<std::string> Service::paymentJson(std::string_view payment_id) const {
@@ -210,12 +214,12 @@ Result<std::string> Service::paymentJson(std::string_view payment_id) const {
       entries.push_back(std::move(item));
     }
     j["entries"] = std::move(entries);
-    return j.dump();
+    return text(j);
   }
   auto r = m.engine->payment(payment_id);
   if (!r) return Error::permanent(ErrorCode::kNotFound, "payment \"" + std::string(payment_id) + "\" is unknown");
   QIAO_ASSIGN_OR_RETURN(Json item, paymentItem(m, *r));
-  return item.dump();
+  return text(item);
 }
 
 Result<std::string> Service::summaryJson(int year, int month) const {
@@ -246,7 +250,7 @@ Result<std::string> Service::summaryJson(int year, int month) const {
     cur.push_back(std::move(j));
   }
   out["currencies"] = std::move(cur);
-  return out.dump();
+  return text(out);
 }
 
 Result<std::string> Service::agingJson(Date as_of) const {
@@ -270,7 +274,7 @@ Result<std::string> Service::agingJson(Date as_of) const {
     cur.push_back(std::move(j));
   }
   out["currencies"] = std::move(cur);
-  return out.dump();
+  return text(out);
 }
 
 Result<std::string> Service::manualLogJson(std::size_t limit, std::size_t offset) const {
@@ -296,7 +300,7 @@ Result<std::string> Service::manualLogJson(std::size_t limit, std::size_t offset
     items.push_back(std::move(j));
   }
   out["items"] = std::move(items);
-  return out.dump();
+  return text(out);
 }
 
 }  // namespace qiao::recon

@@ -260,8 +260,17 @@ void ReconDb::rollback() {
   in_tx_ = false;
 }
 
-Result<std::vector<TableRows>> ReconDb::loadEngineTables() {
-  std::vector<TableRows> out;
+namespace {
+
+template <typename T>
+void appendAll(std::vector<T>& to, std::vector<T>& from) {
+  to.insert(to.end(), std::make_move_iterator(from.begin()), std::make_move_iterator(from.end()));
+}
+
+}  // namespace
+
+Result<State> ReconDb::loadState(std::size_t chunk_rows) {
+  State state;
   for (const char* table : kEngineTables) {
     TableRows t{table, columnsOf(table), {}};
     std::string sql = "SELECT ";
@@ -274,6 +283,26 @@ Result<std::vector<TableRows>> ReconDb::loadEngineTables() {
       // Names in the order they were added (a later alias never changes an earlier answer).
       sql += t.table == "recon_customer_names" ? " ORDER BY rowid" : " ORDER BY 1";
     }
+    // Parsed a chunk at a time, so the text of a million rows is never in memory at once.
+    std::size_t first_row = 1;
+    auto flush = [&]() -> Status {
+      if (t.rows.empty() && t.table != "recon_meta") return Status();
+      auto part = fromRows({t});
+      if (!part.ok()) {
+        return Error::permanent(ErrorCode::kStoreError,
+                                "recon store: " + path_ + ": " + part.error().message +
+                                    (first_row > 1 ? " (rows counted from row " + std::to_string(first_row) + ")" : ""));
+      }
+      appendAll(state.orders, part->orders);
+      appendAll(state.payments, part->payments);
+      appendAll(state.allocations, part->allocations);
+      appendAll(state.customer_names, part->customer_names);
+      appendAll(state.manual_log, part->manual_log);
+      if (t.table == "recon_meta") state.next_seq = part->next_seq;
+      first_row += t.rows.size();
+      t.rows.clear();
+      return Status();
+    };
     Query q = prepare(sql);
     const int n = static_cast<int>(t.columns.size());
     while (q.step()) {
@@ -281,11 +310,12 @@ Result<std::vector<TableRows>> ReconDb::loadEngineTables() {
       row.reserve(static_cast<std::size_t>(n));
       for (int c = 0; c < n; ++c) row.push_back(q.cell(c));
       t.rows.push_back(std::move(row));
+      if (t.rows.size() >= chunk_rows) QIAO_RETURN_IF_ERROR(flush());
     }
     QIAO_RETURN_IF_ERROR(q.status());
-    out.push_back(std::move(t));
+    QIAO_RETURN_IF_ERROR(flush());
   }
-  return out;
+  return state;
 }
 
 RowWriter ReconDb::rowWriter() {

@@ -75,8 +75,9 @@ class ReconDb {
   Status commit();
   void rollback();
 
-  // The six engine tables (recon_orders ... recon_meta) in columnsOf() order, for fromRows.
-  Result<std::vector<TableRows>> loadEngineTables();
+  // The engine's state from its six tables (recon_orders ... recon_meta), parsed by fromRows
+  // `chunk_rows` rows at a time; errors name the table, row and column.
+  Result<State> loadState(std::size_t chunk_rows = 20000);
   // A RowWriter that writes into the open transaction.
   RowWriter rowWriter();
 

@@ -217,6 +217,11 @@ int serviceBench(int argc, char** argv) {
   auto again = Service::open(opts);
   check(again.ok(), "reopen");
   row("reopen: load tables + restore", t_reopen, "state checked");
+  OrderQuery oq;
+  oq.limit = 1;
+  auto all_orders = (*again)->ordersJson(oq);
+  check(all_orders.ok() && all_orders->find("\"total\":" + std::to_string(n_orders) + ",") != std::string::npos,
+        "every order reloaded");
   ::stat(db.c_str(), &st);
   std::printf("\nSQLite file %lld MB (plus -wal); peak RSS %ld MB\n",
               static_cast<long long>(st.st_size / (1024 * 1024)), peakRssMb());

@@ -280,6 +280,7 @@ class XlsxSheetReader final : public SheetReader {
   }
 
   void finishCell() {
+    if (col_ < 0) return;  // no cell was started (its start was refused)
     Cell cell;
     if (type_ == "s") {
       char* end = nullptr;

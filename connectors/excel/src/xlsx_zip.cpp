@@ -111,18 +111,21 @@ const char* attr(const char** attrs, std::string_view name) {
   return nullptr;
 }
 
+// After fail(), expat may still deliver a few events (XML_StopParser: "some call-backs may
+// still follow", e.g. the end of the self-closing element that failed); the handlers never
+// see them, so they never act on the state they refused.
 struct XmlThunks {
   static void start(void* ud, const XML_Char* name, const XML_Char** attrs) {
     auto* s = static_cast<XmlStream*>(ud);
-    if (s->handler_.start) s->handler_.start(localName(name), attrs);
+    if (s->failure_.empty() && s->handler_.start) s->handler_.start(localName(name), attrs);
   }
   static void end(void* ud, const XML_Char* name) {
     auto* s = static_cast<XmlStream*>(ud);
-    if (s->handler_.end) s->handler_.end(localName(name));
+    if (s->failure_.empty() && s->handler_.end) s->handler_.end(localName(name));
   }
   static void text(void* ud, const XML_Char* t, int len) {
     auto* s = static_cast<XmlStream*>(ud);
-    if (s->handler_.text) s->handler_.text(std::string_view(t, static_cast<size_t>(len)));
+    if (s->failure_.empty() && s->handler_.text) s->handler_.text(std::string_view(t, static_cast<size_t>(len)));
   }
   static void doctype(void* ud, const XML_Char*, const XML_Char*, const XML_Char*, int) {
     static_cast<XmlStream*>(ud)->fail("a DOCTYPE is not allowed in a workbook part");

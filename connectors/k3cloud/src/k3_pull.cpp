@@ -1,5 +1,6 @@
 #include "k3_pull.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 
@@ -312,14 +313,26 @@ std::string filterK3Time(int64_t ms) {
   return c.substr(0, 19);
 }
 
+bool IdOrder::operator()(const std::string& a, const std::string& b) const {
+  auto digits = [](const std::string& s) {
+    return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos;
+  };
+  if (digits(a) && digits(b) && a.size() != b.size()) return a.size() < b.size();
+  return a < b;
+}
+
 std::optional<int64_t> PullWatermark::lowerBoundMs(int64_t overlap_ms) const {
   auto newest_ms = parseK3Time(newest);
   if (!newest_ms) return std::nullopt;
   int64_t v = *newest_ms - overlap_ms;
+  if (auto floor_ms = parseK3Time(floor_time)) v = std::max(v, *floor_ms);
   return v - ((v % 1000) + 1000) % 1000;  // floored to the second, as the filter literal
 }
 
 bool PullWatermark::contains(const std::string& id, const std::string& mtime) const {
+  if (!floor_time.empty() &&
+      (mtime < floor_time || (mtime == floor_time && !IdOrder()(floor_id, id))))
+    return true;
   auto it = seen.find(mtime);
   return it != seen.end() && it->second.count(id) > 0;
 }
@@ -336,12 +349,20 @@ size_t PullWatermark::seenCount() const {
 }
 
 size_t PullWatermark::prune(int64_t overlap_ms, size_t cap) {
-  if (auto lower = lowerBoundMs(overlap_ms))
-    seen.erase(seen.begin(), seen.lower_bound(canonicalK3Time(*lower)));
+  if (auto lower = lowerBoundMs(overlap_ms)) {
+    std::string bound = canonicalK3Time(*lower);
+    seen.erase(seen.begin(), seen.lower_bound(bound));
+    if (!floor_time.empty() && floor_time < bound) {
+      floor_time.clear();
+      floor_id.clear();
+    }
+  }
   size_t count = seenCount(), dropped = 0;
   while (count > cap && !seen.empty()) {
-    auto& ids = seen.begin()->second;
+    auto& [mtime, ids] = *seen.begin();
     while (count > cap && !ids.empty()) {
+      floor_time = mtime;
+      floor_id = *ids.begin();
       ids.erase(ids.begin());
       --count;
       ++dropped;
@@ -373,6 +394,15 @@ Result<PullWatermark> decodePullWatermark(const std::string& text, const std::st
     wm.newest = j["newest"].get<std::string>();
     if (!wm.newest.empty() && !parseK3Time(wm.newest)) return bad("has an unreadable 'newest' time");
   }
+  if (j.contains("floor")) {
+    const json& f = j["floor"];
+    if (!f.is_object() || !f.contains("t") || !f["t"].is_string() || !f.contains("id") ||
+        !f["id"].is_string() || f["id"].get<std::string>().empty() ||
+        !parseK3Time(f["t"].get<std::string>()))
+      return bad("has an unreadable 'floor'");
+    wm.floor_time = f["t"].get<std::string>();
+    wm.floor_id = f["id"].get<std::string>();
+  }
   if (j.contains("seen")) {
     if (!j["seen"].is_object()) return bad("has a 'seen' that is not an object");
     for (const auto& [mtime, ids] : j["seen"].items()) {
@@ -390,7 +420,9 @@ std::string encodePullWatermark(const PullWatermark& wm) {
   json seen = json::object();
   for (const auto& [mtime, ids] : wm.seen)
     if (!ids.empty()) seen[mtime] = ids;
-  return json{{"v", 1}, {"form", wm.form}, {"newest", wm.newest}, {"seen", std::move(seen)}}.dump();
+  json out{{"v", 1}, {"form", wm.form}, {"newest", wm.newest}, {"seen", std::move(seen)}};
+  if (!wm.floor_time.empty()) out["floor"] = {{"t", wm.floor_time}, {"id", wm.floor_id}};
+  return out.dump();
 }
 
 json viewToModel(const json& view, const std::string& key_field, int lcid) {

@@ -53,21 +53,32 @@ std::string canonicalK3Time(int64_t ms);
 // "yyyy-MM-dd HH:mm:ss", floored to the second: a FilterString literal.
 std::string filterK3Time(int64_t ms);
 
+// K/3 ids in the query's order: numbers numerically (shorter digit strings first), else text.
+struct IdOrder {
+  bool operator()(const std::string& a, const std::string& b) const;
+};
+
 // What the source remembers between polls. Text form (bounded by max_seen):
 // {"v":1,"form":"AR_RECEIVEBILL","newest":"2026-11-27T10:00:00.123",
-//  "seen":{"2026-11-27T09:58:00.000":["100231","100232"], ...}}
+//  "seen":{"2026-11-27T09:58:00.000":["100231","100232"], ...},
+//  "floor":{"t":"2026-11-27T09:57:00.000","id":"100230"}}   (only after the cap was hit)
 struct PullWatermark {
   std::string form;
   std::string newest;  // canonical modify time of the newest emitted bill; "" = none yet
-  std::map<std::string, std::set<std::string>> seen;  // canonical modify time → ids
+  std::map<std::string, std::set<std::string, IdOrder>> seen;  // canonical modify time → ids
+  // Every pair at or below (floor_time, floor_id) in (modify time, id) order counts as emitted:
+  // what the cap forgot. "" = no floor.
+  std::string floor_time, floor_id;
 
-  // floor_to_second(newest - overlap): the query's lower bound (nullopt: no watermark yet).
+  // floor_to_second(max(newest - overlap, floor_time)): the query's lower bound (nullopt: no
+  // watermark yet).
   std::optional<int64_t> lowerBoundMs(int64_t overlap_ms) const;
   bool contains(const std::string& id, const std::string& mtime) const;
   void add(const std::string& id, const std::string& mtime);
   size_t seenCount() const;
-  // Forgets pairs older than lowerBoundMs (the next query cannot return them), then the
-  // oldest pairs while more than cap remain. Returns how many were forgotten because of the cap.
+  // Forgets pairs below lowerBoundMs (the next query cannot return them), then, while more
+  // than cap remain, the oldest pairs in (modify time, id) order, raising the floor over them
+  // so they are not emitted again. Returns how many the cap forgot.
   size_t prune(int64_t overlap_ms, size_t cap);
 };
 

@@ -70,6 +70,17 @@ Result<sdk::PollResult> K3Source::poll(const std::string& watermark, size_t max_
 
   std::string cursor;  // lower bound literal of the next page ("" = none: first pull)
   if (auto lower = wm.lowerBoundMs(pull_.overlap_ms)) cursor = filterK3Time(*lower);
+  // Below the floor (what the max_seen cap forgot) everything counts as emitted: skip it in
+  // the query too, so a huge same-instant group is not re-read from its start every poll.
+  std::string floor_cond;
+  if (!wm.floor_time.empty()) {
+    auto floor_ms = parseK3Time(wm.floor_time);
+    std::string t = floor_ms ? filterK3Time(*floor_ms) + wm.floor_time.substr(19) : wm.floor_time;
+    bool numeric = wm.floor_id.find_first_not_of("0123456789") == std::string::npos;
+    floor_cond = "(" + pull_.modified_field + " > " + sqlQuote(t) + " OR (" + pull_.modified_field +
+                 " >= " + sqlQuote(t) + " AND " + pull_.key_field + " > " +
+                 (numeric ? wm.floor_id : sqlQuote(wm.floor_id)) + "))";
+  }
   std::set<std::pair<std::string, std::string>> taken;  // (id, mtime) picked by this poll
   std::vector<Candidate> fresh;
   bool more = false;
@@ -84,6 +95,7 @@ Result<sdk::PollResult> K3Source::poll(const std::string& watermark, size_t max_
                               "k3cloud source: " + pull_.form_id + " paging made no progress after " +
                                   std::to_string(pages) + " pages (rows changing while read?)");
     std::string cond = cursor.empty() ? "" : pull_.modified_field + " >= " + sqlQuote(cursor);
+    if (!floor_cond.empty()) cond += (cond.empty() ? "" : " AND ") + floor_cond;
     if (!pull_.filter.empty())
       cond = cond.empty() ? "(" + pull_.filter + ")" : cond + " AND (" + pull_.filter + ")";
     q.filter_string = cond;
@@ -157,7 +169,8 @@ Result<sdk::PollResult> K3Source::poll(const std::string& watermark, size_t max_
               {{"connector", instance_name_}, {"form", pull_.form_id},
                {"forgotten", static_cast<long long>(forgotten)},
                {"max_seen", static_cast<long long>(pull_.max_seen)},
-               {"note", "bills re-read in the overlap may be emitted again (same idempotency key)"}});
+               {"note", "the oldest pairs now lie under the watermark's floor: a late commit below it "
+                        "is not read; raise pull.max_seen"}});
   out.watermark = encodePullWatermark(wm);
   log::info("k3cloud.pull", {{"connector", instance_name_}, {"form", pull_.form_id},
                              {"records", static_cast<long long>(out.records.size())},

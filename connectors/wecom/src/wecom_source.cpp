@@ -162,14 +162,15 @@ Result<sdk::WebhookReply> WecomSource::verifyUrl(const sdk::WebhookRequest& requ
 
 bool WecomSource::rememberNonce(const std::string& nonce, int64_t now_s) {
   std::lock_guard lock(nonce_mu_);
-  while (!nonce_order_.empty() &&
-         (nonce_order_.front().first <= now_s || nonce_order_.size() >= config_.nonce_cache_size)) {
+  auto forgetFront = [&] {
     auto it = nonces_.find(nonce_order_.front().second);
     if (it != nonces_.end() && it->second == nonce_order_.front().first) nonces_.erase(it);
     nonce_order_.pop_front();
-  }
+  };
+  while (!nonce_order_.empty() && nonce_order_.front().first <= now_s) forgetFront();
   auto it = nonces_.find(nonce);
   if (it != nonces_.end() && it->second > now_s) return false;
+  while (!nonce_order_.empty() && nonces_.size() >= config_.nonce_cache_size) forgetFront();
   // A timestamp older than the window is refused anyway, so 2 × window covers every skew.
   const int64_t forget_at = now_s + 2 * config_.callback_window_s;
   nonces_[nonce] = forget_at;

@@ -16,7 +16,7 @@ void Arena::nextBlock(size_t at_least) {
   while (current_ + 1 < blocks_.size()) {
     ++current_;
     if (blocks_[current_].size >= at_least) {
-      ptr_ = blocks_[current_].data.get();
+      ptr_ = start_ = blocks_[current_].data.get();
       end_ = ptr_ + blocks_[current_].size;
       return;
     }
@@ -25,7 +25,7 @@ void Arena::nextBlock(size_t at_least) {
   if (size < at_least) size = at_least;
   blocks_.push_back(Block{std::make_unique<char[]>(size), size});
   current_ = blocks_.size() - 1;
-  ptr_ = blocks_[current_].data.get();
+  ptr_ = start_ = blocks_[current_].data.get();
   end_ = ptr_ + size;
 }
 
@@ -40,15 +40,19 @@ void* Arena::allocateSlow(size_t bytes, size_t align) {
 void Arena::reset() {
   current_ = 0;
   if (blocks_.empty()) {
-    ptr_ = end_ = nullptr;
+    ptr_ = end_ = start_ = nullptr;
   } else {
-    ptr_ = blocks_[0].data.get();
+    ptr_ = start_ = blocks_[0].data.get();
     end_ = ptr_ + blocks_[0].size;
   }
 }
 
 void Arena::prefetch(size_t max_bytes) const {
-  if (blocks_.empty()) return;
+  if (current_ == 0) {  // one block (a parsed record): no need to read blocks_
+    if (!start_ || static_cast<size_t>(ptr_ - start_) > max_bytes) return;
+    for (const char* p = start_; p < ptr_; p += 64) __builtin_prefetch(p);
+    return;
+  }
   size_t used = static_cast<size_t>(ptr_ - blocks_[current_].data.get());
   for (size_t b = 0; b < current_; ++b) used += blocks_[b].size;
   if (used > max_bytes) return;

@@ -41,6 +41,7 @@ struct FastLit {
 struct FastRead {
   const Source* src = nullptr;
   bool single = false;
+  bool parent = false;   // src->parent: `^x` reads the enclosing record
   uint32_t hint = 0;     // index into FastProgram::hints
   std::string_view key;  // single: the key (a view of the plan's Path)
 };
@@ -48,6 +49,10 @@ struct FastRead {
 struct FastList;
 
 struct FastStep {
+  // The two most common rules get a short way: a plain rename (one source, optionally a
+  // default and ref) and a constant (no default, condition or conversion).
+  enum Op : uint8_t { kGeneral, kCopy, kConst } op = kGeneral;
+  bool required = false;
   const Rule* rule = nullptr;
   int container = -1;  // register holding the target's container; -1 = the list's base object
   FastText key;        // the member written

@@ -48,12 +48,25 @@ inline FV fromLit(const FastLit& l) {
 
 inline bool digit(char c) { return c >= '0' && c <= '9'; }
 
-// "-12.50" -> "-12.5" as plainDecimal (value.h) does, on a view.
+// "-12.50" -> "-12.5" as plainDecimal (value.h) does, on a view; also "0.50" -> "0.5" and
+// "0.00", "-0" -> "0" (Decimal's normalized text: no negative zero).
 inline bool plainDecimalView(FV& v) {
   if (v.k != Val::kString && v.k != Val::kNumber) return false;
   std::string_view t = v.text;
   size_t i = !t.empty() && t[0] == '-' ? 1 : 0, digits = 0, dot = std::string_view::npos;
-  if (i >= t.size() || t[i] < '1' || t[i] > '9') return false;
+  if (i >= t.size() || t[i] < '0' || t[i] > '9') return false;
+  if (t[i] == '0') {  // a lone zero before the point
+    if (i + 1 == t.size()) return v.k = Val::kNumber, v.text = "0", v.stable = true, true;
+    if (t[i + 1] != '.' || i + 2 == t.size()) return false;
+    size_t end = t.size();
+    for (size_t k = i + 2; k < end; ++k)
+      if (!digit(t[k])) return false;
+    if (end - i - 2 > 30) return false;
+    while (t[end - 1] == '0') --end;
+    if (end == i + 2) return v.k = Val::kNumber, v.text = "0", v.stable = true, true;  // zero
+    v.k = Val::kNumber, v.text = t.substr(0, end);
+    return true;
+  }
   for (; i < t.size(); ++i) {
     if (digit(t[i])) ++digits;
     else if (t[i] == '.' && dot == std::string_view::npos && i + 1 < t.size()) dot = i;
@@ -166,8 +179,17 @@ inline size_t printFixed(Fixed f, char* buf) {
   if (m <= static_cast<Int128>(UINT64_MAX)) {  // 64-bit division by 10 is a multiplication
     uint64_t u = static_cast<uint64_t>(m);
     while (f.s > 0 && u % 10 == 0) u /= 10, --f.s;
-    do digits[n++] = static_cast<char>('0' + u % 10), u /= 10;
-    while (u != 0);
+    static constexpr char kPairs[] =
+        "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+        "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+        "8081828384858687888990919293949596979899";
+    while (u >= 100) {  // two digits per division
+      const char* p = &kPairs[(u % 100) * 2];
+      digits[n++] = p[1], digits[n++] = p[0];
+      u /= 100;
+    }
+    if (u >= 10) digits[n++] = kPairs[u * 2 + 1], digits[n++] = kPairs[u * 2];
+    else digits[n++] = static_cast<char>('0' + u);
   } else {
     while (f.s > 0 && m % 10 == 0) m /= 10, --f.s;
     do digits[n++] = static_cast<char>('0' + static_cast<int>(m % 10)), m /= 10;
@@ -218,6 +240,12 @@ constexpr size_t kPrefetchMax = 32 * 1024;
 
 // Keys are short: word compares instead of a byte loop or a call to memcmp.
 inline bool keyEquals(const char* a, const char* b, size_t n) {
+  if (n > 16 && n <= 32) {
+    uint64_t x[4], y[4];
+    __builtin_memcpy(&x[0], a, 16), __builtin_memcpy(&y[0], b, 16);
+    __builtin_memcpy(&x[2], a + n - 16, 16), __builtin_memcpy(&y[2], b + n - 16, 16);
+    return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3])) == 0;
+  }
   if (n >= 8) {
     if (n > 16) return std::memcmp(a, b, n) == 0;
     uint64_t x0, y0, x1, y1;
@@ -265,7 +293,7 @@ class FastApplier {
     return get(base, s.path);
   }
   Value lookup(const FastRead& r, const Value& cur, const Value& parent) {
-    const Value& base = r.src->parent ? parent : cur;
+    const Value& base = r.parent ? parent : cur;
     if (!r.single) return get(base, r.src->path);
     const Node* n = base.node();
     if (!n || n->kind != Kind::kObject) return {};
@@ -276,6 +304,13 @@ class FastApplier {
     const size_t len = r.key.size();
     if (at < size && m[at].key_len == len && keyEquals(m[at].key, r.key.data(), len))
       return Value(&m[at].value, base.document());
+    // One optional field before this one present or not: a neighbour (lines with and without
+    // deliveryDate alternate).
+    for (uint32_t i : {at + 1, at - 1})
+      if (i < size && m[i].key_len == len && keyEquals(m[i].key, r.key.data(), len)) {
+        hint.store(i, std::memory_order_relaxed);
+        return Value(&m[i].value, base.document());
+      }
     for (uint32_t i = 0; i < size; ++i)
       if (m[i].key_len == len && keyEquals(m[i].key, r.key.data(), len)) {
         hint.store(i, std::memory_order_relaxed);
@@ -327,14 +362,19 @@ class FastApplier {
     makeObject(n, c.reserve);
     return regs[ci] = n;
   }
-  bool write(const FastStep& s, const FV& v, Node* base, Node** regs, const FastList& l) {
+  // The member for s's target (inside {wrap_key: ...} for ref), added empty.
+  Node* target(const FastStep& s, Node* base, Node** regs, const FastList& l) {
     Node* c = container(s.container, base, regs, l);
     Node* slot = c ? member(c, s.key) : nullptr;
-    if (!slot) return false;
-    if (s.wrap) {
+    if (slot && s.wrap) {
       makeObject(slot, 1);
       slot = member(slot, s.wrap_key);
     }
+    return slot;
+  }
+  bool write(const FastStep& s, const FV& v, Node* base, Node** regs, const FastList& l) {
+    Node* slot = target(s, base, regs, l);
+    if (!slot) return false;
     switch (v.k) {
       case Val::kMissing:
       case Val::kNull: break;
@@ -356,7 +396,8 @@ class FastApplier {
   std::atomic<uint32_t>* hints_;
   bool failed_ = false;
   Hint hint_[2];
-  ExprScratch scratch_;
+  std::optional<ExprScratch> scratch_;  // made when first needed: its deque allocates
+  ExprScratch& scratch() { return scratch_ ? *scratch_ : scratch_.emplace(); }
   Value expr_cur_, expr_parent_;
   // Uncommon conversions run the general applier's own code; any error it reports means the
   // record goes the general way.
@@ -365,7 +406,8 @@ class FastApplier {
 };
 
 bool FastApplier::list(const FastList& l, const Value& cur, const Value& parent, Node* base) {
-  Node* regs[kFastMaxContainers] = {};
+  Node* regs[kFastMaxContainers];  // only the list's own are cleared
+  for (size_t i = 0; i < l.containers.size(); ++i) regs[i] = nullptr;
   for (const FastStep& s : l.steps) {
     bool ok = s.rules ? each(s, cur, parent, base, regs, l) : scalar(s, cur, parent, base, regs, l);
     if (!ok || failed_) return false;
@@ -375,6 +417,28 @@ bool FastApplier::list(const FastList& l, const Value& cur, const Value& parent,
 
 bool FastApplier::scalar(const FastStep& s, const Value& cur, const Value& parent, Node* base,
                          Node** regs, const FastList& l) {
+  if (s.op == FastStep::kConst) return write(s, fromLit(s.constant), base, regs, l);
+  if (s.op == FastStep::kCopy) {
+    Value src = lookup(s.from[0], cur, parent);
+    const Node* n = src.node();
+    const bool absent = !n || n->kind == Kind::kNull;
+    if (absent || (s.has_default && n->kind == Kind::kString && n->size == 0)) {
+      if (!s.has_default) return !s.required;
+      return write(s, fromLit(s.default_value), base, regs, l);
+    }
+    Node* slot = target(s, base, regs, l);
+    if (!slot) return false;
+    if (n->kind == Kind::kString || n->kind == Kind::kNumber) {
+      slot->kind = n->kind;
+      slot->size = n->size;
+      slot->u.text = n->size ? keep({n->u.text, n->size}).data() : nullptr;
+    } else if (n->kind == Kind::kBool) {
+      slot->kind = Kind::kBool, slot->flag = n->flag;
+    } else {
+      Value(slot, &out_).copyFrom(src);
+    }
+    return true;
+  }
   const Rule& r = *s.rule;
   FV v;
   if (r.when) {
@@ -526,7 +590,7 @@ bool FastApplier::expr(const FastStep& s, const Value& cur, const Value& parent,
   expr_cur_ = cur, expr_parent_ = parent;
   std::string why;
   ExprVal res;
-  if (!detail::evalExpr(r.expr, scratch_, *this, why, res) || failed_) return false;
+  if (!detail::evalExpr(r.expr, scratch(), *this, why, res) || failed_) return false;
   v = FV{};
   Decimal d;
   switch (res.k) {
@@ -552,7 +616,7 @@ bool FastApplier::test(const Rule& r, const Expr& cond, const Value& cur, const 
   expr_cur_ = cur, expr_parent_ = parent;
   std::string why;
   ExprVal res;
-  bool ok = detail::evalExpr(cond, scratch_, *this, why, res);
+  bool ok = detail::evalExpr(cond, scratch(), *this, why, res);
   expr_cur_ = saved_cur, expr_parent_ = saved_parent;
   if (!ok || failed_) return false;
   t = res.k == ExprVal::kBool && res.flag;
@@ -589,7 +653,7 @@ bool FastApplier::convert(const FastStep& s, FV& v) {
         }
       } else {
         for (const auto& [key, value] : s.small_table)
-          if (key == v.text) {
+          if (key.size() == v.text.size() && keyEquals(key.data(), v.text.data(), key.size())) {
             v.k = Val::kString, v.text = value.view(), v.stable = true;
             return true;
           }

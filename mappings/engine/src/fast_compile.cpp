@@ -18,6 +18,7 @@ bool keyPath(const Path& p) {
 FastRead readOf(FastProgram& p, const Source& s) {
   FastRead r;
   r.src = &s;
+  r.parent = s.parent;
   r.hint = p.hint_count++;
   const auto& st = s.path.steps();
   r.single = st.size() == 1 && st[0].type == Path::Step::kKey;
@@ -113,6 +114,10 @@ bool compileList(FastProgram& p, const std::vector<Rule>& rules, FastList& out) 
     }
     if (r.conv == Conv::kConcat) s.separator = p.own(r.separator);
     if (r.conv == Conv::kExpr) s.arith = arithmetic(r.expr);
+    s.required = r.required;
+    const bool plain = !r.when && r.conv == Conv::kNone && !s.transforms && r.unwrap_ref.empty();
+    if (plain && !r.constant && r.from.size() == 1) s.op = FastStep::kCopy;
+    if (plain && r.constant && !r.default_value) s.op = FastStep::kConst;
     if (s.arith) {
       s.expr_reads.resize(r.expr.ops.size());
       for (size_t i = 0; i < r.expr.ops.size(); ++i)

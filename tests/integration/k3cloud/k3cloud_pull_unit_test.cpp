@@ -101,15 +101,33 @@ TEST(K3PullWatermark, PruneKeepsTheOverlapWindowAndHonoursTheCap) {
   EXPECT_EQ(wm.seenCount(), 3u);
   EXPECT_FALSE(wm.contains("1", "2026-11-27T09:50:00.000"));
   EXPECT_TRUE(wm.contains("2", "2026-11-27T09:55:00.000"));
-  // The cap forgets the oldest pairs first; the newest time stays.
+  // The cap forgets the oldest pairs first, raising the floor over them: they (and anything
+  // below them) still count as emitted; the newest time stays.
   EXPECT_EQ(wm.prune(300000, 2), 1u);
-  EXPECT_FALSE(wm.contains("2", "2026-11-27T09:55:00.000"));
+  EXPECT_EQ(wm.seenCount(), 2u);
+  EXPECT_EQ(wm.floor_time, "2026-11-27T09:55:00.000");
+  EXPECT_EQ(wm.floor_id, "2");
+  EXPECT_TRUE(wm.contains("2", "2026-11-27T09:55:00.000"));
+  EXPECT_TRUE(wm.contains("1", "2026-11-27T09:55:00.000"));
+  EXPECT_TRUE(wm.contains("99", "2026-11-27T09:54:59.000"));
+  EXPECT_FALSE(wm.contains("10", "2026-11-27T09:55:00.000"));  // numeric order: 10 > 2
+  EXPECT_FALSE(wm.contains("1", "2026-11-27T09:55:00.001"));
   EXPECT_TRUE(wm.contains("4", "2026-11-27T10:00:00.500"));
   EXPECT_EQ(wm.newest, "2026-11-27T10:00:00.500");
+  auto back = k3::decodePullWatermark(k3::encodePullWatermark(wm), "F");
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(back->floor_time, wm.floor_time);
+  EXPECT_EQ(back->floor_id, "2");
+  // The floor leaves once the window has moved past it.
+  wm.add("5", "2026-11-27T10:30:00.000");
+  wm.prune(300000, 100);
+  EXPECT_TRUE(wm.floor_time.empty());
+  EXPECT_EQ(wm.seenCount(), 1u);
   // Bounded text: 5000 pairs in one instant stay below 60 kB.
-  for (int i = 0; i < 6000; ++i) wm.add(std::to_string(100000 + i), "2026-11-27T10:00:01.000");
+  for (int i = 0; i < 6000; ++i) wm.add(std::to_string(100000 + i), "2026-11-27T10:30:01.000");
   wm.prune(300000, 5000);
   EXPECT_EQ(wm.seenCount(), 5000u);
+  EXPECT_EQ(wm.floor_id, "100999");  // the 1000 lowest ids of the instant (and the 10:30 one)
   EXPECT_LT(k3::encodePullWatermark(wm).size(), 60000u);
 }
 

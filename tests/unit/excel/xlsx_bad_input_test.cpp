@@ -381,3 +381,26 @@ TEST(XlsxBadInput, SharedStringsOverTheLimitAreRefused) {
 
 }  // namespace
 }  // namespace qiao::excel
+
+namespace qiao::excel {
+namespace {
+
+// Found by fuzz_xlsx_reader (corpus/xlsx/self_closing_bad_cell): a self-closing cell with a bad
+// reference was refused, but expat still delivered its end tag and the reader stored a cell at
+// column -1 (undefined behaviour). Now the error, and nothing after it.
+TEST(XlsxBadInput, SelfClosingCellWithABadReferenceIsOnlyAnError) {
+  TempDir dir;
+  XlsxParts p;
+  for (const char* row : {"<row r=\"1\"><c r=\"A1\" t=\"inlineStr\"><is><t>x</t></is></c></row><row r=\"2\"><c r=\"4\"/></row>",
+                          "<row r=\"2\"><c r=\"A2\"><v>1</v></c><c r=\"ZZZZ2\"/></row>"}) {
+    p.sheets[0].second = row;
+    ASSERT_TRUE(writeXlsx(dir.file("c.xlsx"), p));
+    auto r = readAll(dir.file("c.xlsx"));
+    EXPECT_NE(r.error.find("c.xlsx: xl/worksheets/sheet1.xml"), std::string::npos) << r.error;
+    EXPECT_NE(r.error.find("bad cell reference"), std::string::npos) << r.error;
+    EXPECT_LE(r.rows.size(), 1u);  // at most row 1, read before the bad one
+  }
+}
+
+}  // namespace
+}  // namespace qiao::excel

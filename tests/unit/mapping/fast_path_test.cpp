@@ -210,6 +210,22 @@ TEST(MappingFastPath, ArithmeticAgreesWithDecimal) {
   EXPECT_FALSE(agreeText(*p, R"({"a":"1","c":"1"})").ok);
 }
 
+TEST(MappingFastPath, PlainDecimalsAgreeWithDecimal) {
+  auto p = plan("mapping: t\nrules:\n  - {to: d, from: s, decimal: {}}\n");
+  ASSERT_NE(p, nullptr);
+  for (const char* s : {"0", "-0", "0.00", "-0.00", "0.50", "-0.050", "0.", ".5", "00.5", "0.1e2",
+                        "0.000000000000000000000000000001", "0.0000000000000000000000000000001",
+                        "12.30", "-12.3000", "100", "100.0", "1,234.50", "¥12", " 1", "1e2", "-",
+                        "0.-1", "0x10", ""}) {
+    agreeText(*p, std::string(R"({"s":")") + s + "\"}");
+  }
+  for (const char* n : {"0", "-0", "0.00", "-0.00", "0.50", "-0.050", "12.30", "100.0", "1e2",
+                        "0.1e2", "-12.3000"})
+    agreeText(*p, std::string(R"({"s":)") + n + "}");  // JSON numbers
+  EXPECT_EQ(agreeText(*p, R"({"s":"-0.00"})").json, R"({"d":0})");
+  EXPECT_EQ(agreeText(*p, R"({"s":"-0.050"})").json, R"({"d":-0.05})");
+}
+
 TEST(MappingFastPath, AutoDatesAgreeWithTheParser) {
   auto p = plan("mapping: t\nrules:\n"
                 "  - {to: d, from: s, date: {parse: auto, format: \"yyyy-MM-dd HH:mm:ss\"}}\n");

@@ -3,6 +3,7 @@
 // balanced across a reopen in the middle.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sqlite3.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -18,10 +19,19 @@ namespace {
 
 std::string readAll(const std::string& path) { return testkit::readFile(path); }
 
-// Runs `work` in a child process that dies by SIGKILL when work returns (or is killed by the
-// parent earlier); returns once the child is gone.
-template <typename Work>
-void inKilledChild(Work work, int kill_after_ms = -1) {
+std::size_t lineCount(const std::string& path) {
+  std::ifstream in(path);
+  std::size_t n = 0;
+  std::string line;
+  while (std::getline(in, line)) ++n;
+  return n;
+}
+
+// Runs `work` in a child process that dies by SIGKILL when work returns — or earlier, killed
+// by the parent once `progress()` says the child has got going (polled up to 20 s, so slow
+// sanitizer builds still get there) plus a random 0..kill_jitter_ms.
+template <typename Work, typename Progress>
+void inKilledChild(Work work, Progress progress, int kill_jitter_ms, std::mt19937* rng) {
   pid_t pid = ::fork();
   ASSERT_GE(pid, 0);
   if (pid == 0) {
@@ -35,14 +45,20 @@ void inKilledChild(Work work, int kill_after_ms = -1) {
     ::raise(SIGKILL);
     ::_exit(3);  // not reached
   }
-  if (kill_after_ms >= 0) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(kill_after_ms));
+  if (kill_jitter_ms >= 0) {
+    for (int i = 0; i < 2000 && !progress(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    std::this_thread::sleep_for(std::chrono::milliseconds((*rng)() % static_cast<unsigned>(kill_jitter_ms + 1)));
     ::kill(pid, SIGKILL);
   }
   int status = 0;
   ASSERT_EQ(::waitpid(pid, &status, 0), pid);
   ASSERT_TRUE(WIFSIGNALED(status)) << "the child exited instead of being killed: " << status;
   EXPECT_EQ(WTERMSIG(status), SIGKILL);
+}
+
+template <typename Work>
+void inKilledChild(Work work) {
+  inKilledChild(work, [] { return true; }, -1, nullptr);
 }
 
 TEST(ReconServicePersist, KilledProcessReopensToItsLastCommit) {
@@ -84,6 +100,7 @@ TEST(ReconServicePersist, KilledAtARandomMomentLosesNothingCommitted) {
   const std::string log = dir.file("committed.log");
   std::mt19937 rng(7);
   for (int round = 0; round < 3; ++round) {
+    const std::size_t before = lineCount(log);
     inKilledChild(
         [&] {
           auto svc = Service::open(serviceOptions(db, &clock));
@@ -99,7 +116,7 @@ TEST(ReconServicePersist, KilledAtARandomMomentLosesNothingCommitted) {
             if (i % 7 == 0) (void)s.run();
           }
         },
-        40 + static_cast<int>(rng() % 80));
+        [&] { return lineCount(log) >= before + 3; }, 60, &rng);
   }
   auto svc = openService(serviceOptions(db, &clock));
   ASSERT_NE(svc, nullptr);
@@ -223,6 +240,35 @@ TEST(ReconServicePersist, ManualMatchAndUnmatch) {
   ASSERT_OK(r);
   EXPECT_EQ(parsed(svc->orderJson("SO-2026-0000102"))["paymentStatus"], "paid");
   ASSERT_OK(svc->checkInvariants());
+}
+
+TEST(ReconServicePersist, ADamagedFileIsRefusedNamingTheCell) {
+  testkit::TempDir dir;
+  FakeClock clock;
+  ServiceOptions o = serviceOptions(dir.file("qiao.db"), &clock);
+  {
+    auto svc = openService(o);
+    ASSERT_OK(svc->upsertOrderJson(orderJson("SO-1", kHuadongCode, "100.00", "2026-10-01")));
+    ASSERT_OK(svc->addPaymentJson(bankJson("B1", "苏州华东精密机械有限公司", "60.00", "2026-11-01")));
+    ASSERT_OK(svc->addPaymentJson(bankJson("B2", "苏州华东精密机械有限公司", "40.00", "2026-11-02")));
+    ASSERT_OK(svc->run());
+  }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(o.sqlite_path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "UPDATE recon_payments SET amount = '6O.00' WHERE payment_id = 'B2'", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  auto bad = Service::open(o);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("recon_payments row 2 column amount"), std::string::npos) << bad.error().message;
+  // Books that do not add up are refused too (an allocation above its payment).
+  ASSERT_EQ(sqlite3_open(o.sqlite_path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "UPDATE recon_payments SET amount = '40.00' WHERE payment_id = 'B2';"
+                             "UPDATE recon_payments SET amount = '10.00' WHERE payment_id = 'B1'",
+                         nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  auto unbalanced = Service::open(o);
+  ASSERT_FALSE(unbalanced.ok());
+  EXPECT_NE(unbalanced.error().message.find("B1"), std::string::npos) << unbalanced.error().message;
 }
 
 TEST(ReconServicePersist, BatchIngestReportsEachItemAndCommitsOnce) {

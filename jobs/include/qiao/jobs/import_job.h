@@ -10,8 +10,10 @@
 // the mapping's source fields (missing required columns refuse the whole file before any row
 // is read: it moves to <folder>/rejected/ with a .error.txt); convert and map every row
 // (invalid rows are collected for the error workbook); group rows by business key when
-// group_append is set; ingest the records in batches with idempotency keys; then write the
-// error workbook and the manifest into the archive, set the watermark and move the file there.
+// group_append is set; ingest the records in batches with idempotency keys (ungrouped: a first
+// pass makes sure the file reads to its end, then batch by batch while reading; grouped: after
+// the last row); then write the error workbook and the manifest into the archive, set the
+// watermark and move the file there.
 // A failure before the move leaves the file in place: the next run imports it again and the
 // idempotency keys keep anything from being applied twice.
 #pragma once
@@ -46,7 +48,8 @@ struct ImportSpec {
   std::shared_ptr<const mapping::MappingPlan> mapping;  // forward: sheet row -> record
   std::string entity;  // Record::entity
   // JSON pointer of an array ("/lines"): rows with the same business key become one record,
-  // the later rows' elements appended to the first row's array. "" = one record per row.
+  // the later rows' elements appended to the first row's array; one invalid row keeps its
+  // whole record out (its other rows join it in the error workbook). "" = one record per row.
   std::string group_append;
   size_t batch_records = 500;       // records per IngestFn call
   int64_t min_file_age_ms = 2000;   // importFolder skips files modified more recently
@@ -56,7 +59,8 @@ struct ImportSpec {
 
 // Commits records durably (the lead's route ingest); one result per record, in order.
 using IngestFn = std::function<Result<std::vector<store::IngestResult>>(std::vector<Record>)>;
-// rows_total is -1 when unknown.
+// Called after each ingested batch (grouped: also while reading); rows_done never decreases;
+// rows_total is -1 when unknown (a grouped CSV import).
 using ProgressFn = std::function<void(int64_t rows_done, int64_t rows_total)>;
 
 struct ImportReport {

@@ -56,6 +56,7 @@ class Arena {
   size_t current_ = 0;
   char* ptr_ = nullptr;
   char* end_ = nullptr;
+  char* start_ = nullptr;  // of the current block (prefetch reads no Block when it is the first)
   size_t first_block_;
 };
 
