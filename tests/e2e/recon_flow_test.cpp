@@ -19,8 +19,35 @@ class ReconFlowTest : public GatewayFixture {
  protected:
   void SetUp() override {
     GatewayFixture::SetUp();
+    configure(false);
+  }
+
+  // with_k3: K/3 receipts (AR_RECEIVEBILL) pulled every second from qiao-sim's K/3 into the
+  // reconciliation through the standard receipt mapping.
+  void configure(bool with_k3) {
     GatewayOptions o;
-    o.extra_yaml =
+    o.mappings_dir = testkit::sourcePath("mappings/standard");
+    if (with_k3) {
+      testkit::writeFile(dir_->file("secrets/k3_app_secret"), "sim-app-secret\n");
+      o.extra_connectors_yaml =
+          "  k3_receipts:\n"
+          "    type: k3cloud\n"
+          "    base_url: http://127.0.0.1:" + std::to_string(sim_port_) + "/sim/k3cloud/k3cloud/\n"
+          "    acct_id: sim-acct-001\n"
+          "    auth: sign\n"
+          "    username: administrator\n"
+          "    app_id: sim_app_id\n"
+          "    app_secret: ${file:" + dir_->file("secrets/k3_app_secret") + "}\n"
+          "    pull: {form_id: AR_RECEIVEBILL, entity: payment, overlap: 5m}\n";
+    }
+    o.extra_yaml = std::string(with_k3 ?
+        "  k3_receipts:\n"
+        "    source: k3_receipts\n"
+        "    sink: reconciliation\n"
+        "    entity: payment\n"
+        "    business_key: /paymentId\n"
+        "    mapping: k3_receivebill_to_crm_payment\n"
+        "    mapping_direction: forward\n" : "") +
         "  recon_orders:\n"
         "    sink: reconciliation\n"
         "    entity: order\n"
@@ -38,7 +65,8 @@ class ReconFlowTest : public GatewayFixture {
         "jobs:\n"
         "  month_report:\n"
         "    type: recon_report\n"
-        "    folder: " + dir_->file("reports") + "\n";
+        "    folder: " + dir_->file("reports") + "\n" +
+        (with_k3 ? "schedules:\n  pull_receipts: {cron: \"* * * * * *\", route: k3_receipts}\n" : "");
     writeConfig(o);
   }
 
@@ -157,6 +185,38 @@ TEST_F(ReconFlowTest, PaymentsMatchPushStatesAndFinanceCorrectsByHand) {
   auto sheets = excel::listSheets(report);
   ASSERT_TRUE(sheets.ok()) << sheets.error().message;
   EXPECT_GE(sheets->size(), 6u);
+}
+
+TEST_F(ReconFlowTest, K3ReceiptsArePulledOnScheduleAndReconciled) {
+  configure(true);
+  startGateway();
+  for (const auto& o : {order("SO-301", "C100001", "2000.00", "2026-11-01"),
+                        order("SO-302", "C100001", "700.00", "2026-11-02")})
+    ASSERT_EQ(api("POST", "/api/v1/routes/recon_orders/messages", o).status, 202);
+  // One receipt naming SO-301 (full) and, later, the red receipt that reverses it.
+  json receipt = {{"FBillNo", "SKD-E2E-1"}, {"FDATE", "2026-11-20"},
+                  {"FCONTACTUNIT", {{"FNumber", "C100001"}}}, {"FCURRENCYID", {{"FNumber", "PRE001"}}},
+                  {"FREALRECAMOUNTFOR", 2000.00}, {"FREMARK", "货款"},
+                  {"FRECEIVEBILLENTRY", json::array({{{"FPURPOSEID", {{"FNumber", "SFKYT01_SYS"}}},
+                                                     {"FREALRECAMOUNTFOR_D", 2000.00},
+                                                     {"FPOSTDATE", "2026-11-20"},
+                                                     {"FSALEORDERNO", "SO-301"}}})}};
+  ASSERT_EQ(sim("POST", "/sim/k3cloud/_receipts", json::array({receipt}).dump()).status, 200);
+  ASSERT_TRUE(testkit::waitFor([&] { return pushedStates().count("SO-301") > 0; }, 20000)) << gatewayLog();
+  EXPECT_EQ(pushedStates()["SO-301"]["paymentStatus"], "paid");
+
+  json red = receipt;
+  red["FBillNo"] = "SKD-E2E-2";
+  red["FREALRECAMOUNTFOR"] = -2000.00;
+  red["FREMARK"] = "冲销 SKD-E2E-1";
+  red["FRECEIVEBILLENTRY"][0]["FREALRECAMOUNTFOR_D"] = -2000.00;
+  ASSERT_EQ(sim("POST", "/sim/k3cloud/_receipts", json::array({red}).dump()).status, 200);
+  ASSERT_TRUE(testkit::waitFor([&] { return pushedStates()["SO-301"]["paymentStatus"] == "unpaid"; }, 20000))
+      << pushedStates()["SO-301"].dump() << gatewayLog();
+  EXPECT_EQ(pushedStates()["SO-301"]["outstandingAmount"], "2000.00");
+  // Pulled each second since: every receipt reached the reconciliation once.
+  auto r = api("GET", "/api/v1/messages?route=k3_receipts");
+  EXPECT_EQ(json::parse(r.body)["items"].size(), 2u) << r.body;
 }
 
 }  // namespace
