@@ -118,6 +118,11 @@ TEST_F(WecomSimTest, AppMessagesAreValidatedWithUtf8ByteLimits) {
   json partly = api("message/send", tok, text("zhangsan|ghost", "x"));
   EXPECT_EQ(partly["errcode"], 0);
   EXPECT_EQ(partly["invaliduser"], "ghost");
+  json typed = text("zhangsan", "x");
+  typed["touser"] = 42;  // not a string: WeCom's parameter error, not a dropped connection
+  EXPECT_EQ(api("message/send", tok, typed)["errcode"], 82001);
+  EXPECT_EQ(api("oa/applyevent", tok, {{"creator_userid", 7}})["errcode"], 40058);
+  EXPECT_EQ(last_status_, 200);
   json card = {{"touser", "lisi"}, {"msgtype", "textcard"}, {"agentid", 1000002},
                {"textcard", {{"title", "t"}, {"url", "https://example.com"}}}};
   EXPECT_EQ(api("message/send", tok, card)["errcode"], 41033);

@@ -134,7 +134,8 @@ std::vector<FieldSpec> pullFieldSpecs() {
       "Window re-read before the watermark (clock skew, late commits); what was already "
       "emitted in it is skipped.",
       "10m");
-  add("page_size", FieldType::kInt, false, "500", {}, "ExecuteBillQuery Limit (1-10000).", "1000");
+  add("page_size", FieldType::kInt, false, "2000", {},
+      "ExecuteBillQuery Limit (1-10000; older builds cap it at 2000).", "5000");
   add("shape", FieldType::kEnum, false, "model", {"model", "rows"},
       "model: one record per bill, View's object in the Save-Model shape; rows: the query row "
       "keyed by field_keys.",

@@ -29,7 +29,7 @@ struct PullConfig {
   std::string number_field;  // "" = the form's number field (FBillNo; FNumber for base data)
   std::string filter;        // extra FilterString, AND-ed (in parentheses)
   int64_t overlap_ms = 300'000;
-  int page_size = 500;
+  int page_size = 2000;
   PullShape shape = PullShape::kModel;
   std::vector<std::string> field_keys;  // kRows: the columns (header fields)
   std::string entity;                   // "" = the form id

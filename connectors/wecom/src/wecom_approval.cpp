@@ -248,7 +248,8 @@ std::string_view approvalChangeName(int e) {
 }
 
 std::string approvalPayload(const ApprovalInfo& a, std::string_view create_time,
-                            std::string_view change_event) {
+                            std::string_view change_event,
+                            const std::vector<std::pair<std::string, std::string>>& extra) {
   const int status = static_cast<int>(toInt(a.sp_status));
   json p{{"spNo", a.sp_no},           {"spName", a.sp_name},
          {"templateId", a.template_id}, {"spStatus", status},
@@ -287,6 +288,7 @@ std::string approvalPayload(const ApprovalInfo& a, std::string_view create_time,
     comments.push_back({{"userid", c.userid}, {"time", toInt(c.time)}, {"content", c.content}, {"id", c.id}});
   p["comments"] = comments;
   p["notifyers"] = a.notifyers;
+  for (const auto& [k, v] : extra) p[k] = v;
   return p.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 

@@ -78,8 +78,9 @@ std::string_view approvalChangeName(int statu_change_event);
 // The record payload for an approval (JSON object text): spNo, spName, templateId,
 // spStatus, state, applyTime, applyer, records (with every approver's speech), approvers
 // (flattened), decision (the latest approve/reject with its comment), comments, notifyers;
-// plus changeEvent/change/createTime when given (callbacks).
+// plus changeEvent/change/createTime when given (callbacks) and the extra string fields.
 std::string approvalPayload(const ApprovalInfo& info, std::string_view create_time = {},
-                            std::string_view change_event = {});
+                            std::string_view change_event = {},
+                            const std::vector<std::pair<std::string, std::string>>& extra = {});
 
 }  // namespace qiao::connectors::wecom

@@ -10,9 +10,10 @@ namespace qiao::connectors::wecom {
 std::vector<sdk::FieldSpec> wecomFields() {
   using sdk::FieldType;
   std::vector<sdk::FieldSpec> f;
-  f.push_back({"mode", FieldType::kEnum, false, "app", {"app", "robot"},
+  f.push_back({"mode", FieldType::kEnum, false, "app", {"app", "robot", "approval"},
                "app: send as a self-built app (message/send); robot: post to a group robot "
-               "webhook.", "robot", {}});
+               "webhook; approval: submit each record as an approval (oa/applyevent).",
+               "robot", {}});
   f.push_back({"corp_id", FieldType::kString, false, "", {},
                "The corp id (企业ID). Required for mode app.", "ww1436e0e65a779aee", {}});
   f.push_back({"agent_id", FieldType::kInt, false, "", {},
@@ -47,6 +48,16 @@ std::vector<sdk::FieldSpec> wecomFields() {
                "Time allowed to open the connection.", "2s", {}});
   f.push_back({"tls_verify", FieldType::kBool, false, "true", {},
                "Verify the server certificate and host name.", "true", {}});
+  f.push_back({"template_id", FieldType::kString, false, "", {},
+               "Mode approval: the approval template when a record names none.",
+               "3Tka1eD6v6JfzhDMqPd3aMkFdxqtJMc2ZRioeFXkaaa", {}});
+  f.push_back({"creator_userid", FieldType::kString, false, "", {},
+               "Mode approval: the applicant when a record names none (must be in the app's "
+               "visible range).", "zhangsan", {}});
+  f.push_back({"idempotency_control", FieldType::kString, false, "", {},
+               "Mode approval: id of a Text control of the template that receives the record's "
+               "idempotency key; a retry then finds an approval already opened instead of "
+               "opening a second one.", "Text-1569573760849", {}});
   // As a route source: WeCom's encrypted callbacks (接收消息 settings of the app).
   f.push_back({"callback_token", FieldType::kSecret, false, "", {},
                "Source: the app's callback Token (接收消息 → Token). Never logged.",

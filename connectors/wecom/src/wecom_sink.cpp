@@ -115,7 +115,11 @@ Result<WecomSinkConfig> parseWecomSinkConfig(const std::string& text) {
       problems.push_back("'connect_timeout' must be a duration");
     else c.connect_timeout_ms = ms;
   }
-  if (c.mode != "app" && c.mode != "robot") problems.push_back("'mode' must be app or robot");
+  c.approval.template_id = str(j, "template_id");
+  c.approval.creator_userid = str(j, "creator_userid");
+  c.approval.idempotency_control = str(j, "idempotency_control");
+  if (c.mode != "app" && c.mode != "robot" && c.mode != "approval")
+    problems.push_back("'mode' must be app, robot or approval");
   if (c.base_url.rfind("http://", 0) != 0 && c.base_url.rfind("https://", 0) != 0)
     problems.push_back("'base_url' must start with http:// or https://");
   while (!c.base_url.empty() && c.base_url.back() == '/') c.base_url.pop_back();
@@ -126,6 +130,10 @@ Result<WecomSinkConfig> parseWecomSinkConfig(const std::string& text) {
     if (c.corp_id.empty()) problems.push_back("mode app needs 'corp_id'");
     if (c.agent_id <= 0) problems.push_back("mode app needs 'agent_id'");
     if (c.secret.empty()) problems.push_back("mode app needs 'secret' (the app's own secret)");
+  } else if (c.mode == "approval") {
+    if (c.corp_id.empty()) problems.push_back("mode approval needs 'corp_id'");
+    if (c.secret.empty())
+      problems.push_back("mode approval needs 'secret' (of a self-built app allowed to call the approval API)");
   } else if (c.mode == "robot") {
     if (c.robot_key.empty()) problems.push_back("mode robot needs 'robot_key'");
     if (c.msgtype == "textcard") problems.push_back("robots cannot send 'textcard'");
@@ -186,12 +194,13 @@ WecomSink::WecomSink(WecomSinkConfig cfg, std::shared_ptr<Transport> transport)
     transport_ = std::make_shared<CurlTransport>(
         CurlOptions{cfg_.timeout_ms, cfg_.connect_timeout_ms, cfg_.tls_verify});
   std::shared_ptr<TokenManager> tokens;
-  if (cfg_.mode == "app")
+  if (cfg_.mode == "app" || cfg_.mode == "approval")
     tokens = sharedTokenManager(transport_, cfg_.base_url, cfg_.corp_id, cfg_.secret);
   client_ = std::make_unique<Client>(transport_, tokens, cfg_.base_url);
 }
 
 Result<sdk::Delivery> WecomSink::deliver(const Record& record) {
+  if (cfg_.mode == "approval") return deliverApproval(*client_, cfg_.approval, record);
   auto built = buildFromRecord(cfg_, record.payload);
   if (!built.ok()) return built.takeError();
   auto reply = cfg_.mode == "robot" ? client_->sendRobotMessage(cfg_.robot_key, built->json)
@@ -212,6 +221,7 @@ Result<sdk::Delivery> WecomSink::deliver(const Record& record) {
 }
 
 sdk::Health WecomSink::health() {
+  if (cfg_.mode == "approval") return {true, "approvals"};
   return {true, cfg_.mode == "robot" ? "robot webhook" : "app " + std::to_string(cfg_.agent_id)};
 }
 

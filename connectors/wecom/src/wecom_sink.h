@@ -7,13 +7,14 @@
 #include <vector>
 
 #include "qiao/sdk/connector.h"
+#include "wecom_approval_sink.h"
 #include "wecom_client.h"
 #include "wecom_message.h"
 
 namespace qiao::connectors::wecom {
 
 struct WecomSinkConfig {
-  std::string mode = "app";  // "app" | "robot"
+  std::string mode = "app";  // "app" | "robot" | "approval"
   std::string corp_id;
   int64_t agent_id = 0;
   std::string secret;     // app secret (kSecret)
@@ -26,6 +27,7 @@ struct WecomSinkConfig {
   int64_t timeout_ms = 10'000;
   int64_t connect_timeout_ms = 3'000;
   bool tls_verify = true;
+  ApprovalSinkSettings approval;  // mode approval: template_id, creator_userid, idempotency_control
 };
 
 // Parses and checks the instance's JSON block; errors are kConfigInvalid and never carry the

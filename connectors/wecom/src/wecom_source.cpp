@@ -219,15 +219,13 @@ Result<sdk::WebhookReply> WecomSource::receive(const sdk::WebhookRequest& reques
 }
 
 Result<Record> WecomSource::toRecord(const CallbackEvent& ev) const {
-  Record r;
-  r.source_system = "wecom";
+  Record r;  // source_system stays empty: the gateway sets the connector's name
   if (ev.event == "sys_approval_change" && ev.approval) {
     const ApprovalInfo& a = *ev.approval;
-    json p = json::parse(approvalPayload(a, ev.create_time, a.statu_change_event), nullptr, false);
-    p["event"] = ev.event;
-    p["corpId"] = ev.to_user_name;
-    if (!ev.agent_id.empty()) p["agentId"] = ev.agent_id;
-    r.payload = p.dump(-1, ' ', false, json::error_handler_t::replace);
+    std::vector<std::pair<std::string, std::string>> extra{{"event", ev.event},
+                                                           {"corpId", ev.to_user_name}};
+    if (!ev.agent_id.empty()) extra.emplace_back("agentId", ev.agent_id);
+    r.payload = approvalPayload(a, ev.create_time, a.statu_change_event, extra);
     r.entity = config_.approval_entity;
     r.business_key = a.sp_no;
     // WeCom's retries carry the same event; two changes in one second (会签) differ in content.

@@ -49,9 +49,10 @@ struct FastRead {
 struct FastList;
 
 struct FastStep {
-  // The two most common rules get a short way: a plain rename (one source, optionally a
-  // default and ref) and a constant (no default, condition or conversion).
-  enum Op : uint8_t { kGeneral, kCopy, kConst } op = kGeneral;
+  // The most common rules get a short way: a plain rename (one source, optionally a default
+  // and ref), a constant (no default, condition or conversion), `decimal: {}` or `map:` on one
+  // source, `date:` and arithmetic `expr:` (the general way takes over for anything else).
+  enum Op : uint8_t { kGeneral, kCopy, kConst, kDecimal, kMap, kDate, kArith } op = kGeneral;
   bool required = false;
   const Rule* rule = nullptr;
   int container = -1;  // register holding the target's container; -1 = the list's base object

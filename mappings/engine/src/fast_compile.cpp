@@ -115,9 +115,17 @@ bool compileList(FastProgram& p, const std::vector<Rule>& rules, FastList& out) 
     if (r.conv == Conv::kConcat) s.separator = p.own(r.separator);
     if (r.conv == Conv::kExpr) s.arith = arithmetic(r.expr);
     s.required = r.required;
-    const bool plain = !r.when && r.conv == Conv::kNone && !s.transforms && r.unwrap_ref.empty();
+    const bool simple = !r.when && !s.transforms && r.unwrap_ref.empty();
+    const bool plain = simple && r.conv == Conv::kNone;
     if (plain && !r.constant && r.from.size() == 1) s.op = FastStep::kCopy;
     if (plain && r.constant && !r.default_value) s.op = FastStep::kConst;
+    if (simple && !r.constant && r.from.size() == 1) {
+      if (r.conv == Conv::kDecimal && r.scale < 0 && !r.as_string) s.op = FastStep::kDecimal;
+      if (r.conv == Conv::kMap && r.table) s.op = FastStep::kMap;
+    }
+    if (simple && !r.constant && !r.from.empty() && r.conv == Conv::kDate) s.op = FastStep::kDate;
+    // (An expression with a default keeps the general way: the default applies to its result.)
+    if (simple && !r.constant && !r.default_value && s.arith) s.op = FastStep::kArith;
     if (s.arith) {
       s.expr_reads.resize(r.expr.ops.size());
       for (size_t i = 0; i < r.expr.ops.size(); ++i)

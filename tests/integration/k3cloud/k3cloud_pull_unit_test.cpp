@@ -19,7 +19,7 @@ TEST(K3PullConfig, DefaultsFollowTheForm) {
   EXPECT_EQ(r->modified_field, "FModifyDate");
   EXPECT_EQ(r->entity, "BD_Customer");
   EXPECT_EQ(r->overlap_ms, 300000);
-  EXPECT_EQ(r->page_size, 500);
+  EXPECT_EQ(r->page_size, 2000);
   EXPECT_EQ(r->shape, k3::PullShape::kModel);
   auto bill = k3::parsePullConfig(R"({"pull":{"form_id":"AR_RECEIVEBILL","overlap":"90s","envelope":"save"}})");
   ASSERT_TRUE(bill.ok());

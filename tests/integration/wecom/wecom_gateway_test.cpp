@@ -76,6 +76,9 @@ TEST_F(WecomGatewayTest, ApprovalCallbacksBecomeMessagesAndReplaysAre401) {
   for (const auto& it : items) {
     json m = waitStatus(it["id"].get<int64_t>(), "delivered");
     EXPECT_EQ(m["business_key"], sp_no);
+    EXPECT_EQ(m["entity"], "approval_event");
+    EXPECT_EQ(m["source_system"], "wecom_cb");
+    EXPECT_EQ(m["idempotency_key"].get<std::string>().rfind("wecom:approval:" + sp_no + ":", 0), 0u);
     json p = json::parse(m["payload"].is_string() ? m["payload"].get<std::string>() : m["payload"].dump());
     if (p.value("state", "") == "approved") approved = p;
   }

@@ -13,6 +13,8 @@
 
 #include "crm_sim.h"
 #include "k3_sim.h"
+#include "oa_generic_sim.h"
+#include "oa_weaver_sim.h"
 #include "receiver_sim.h"
 #include "sim_server.h"
 #include "wecom_sim.h"
@@ -78,6 +80,8 @@ int main(int argc, char** argv) {
   server.add(std::make_unique<qiao::sim::CrmSim>());
   server.add(std::make_unique<qiao::sim::K3Sim>());
   server.add(std::make_unique<qiao::sim::WecomSim>());
+  server.add(std::make_unique<qiao::sim::WeaverSim>());
+  server.add(std::make_unique<qiao::sim::OaGenericSim>());
   std::string error;
   if (!server.start(&error)) {
     std::fprintf(stderr, "qiao-sim: %s\n", error.c_str());

@@ -65,8 +65,17 @@ wecom::CorpInfo WecomSim::corp() {
 
 void WecomSim::handle(Exchange& ex) {
   const std::string& sub = ex.subpath();
-  if (sub.rfind("cgi-bin/", 0) == 0) return api(ex, sub.substr(8));
-  if (!sub.empty() && sub.front() == '_') return admin(ex, sub);
+  // A field of the wrong JSON type deep in a body: the answer WeCom gives, not a dropped
+  // connection.
+  try {
+    if (sub.rfind("cgi-bin/", 0) == 0) return api(ex, sub.substr(8));
+    if (!sub.empty() && sub.front() == '_') return admin(ex, sub);
+  } catch (const json::exception& e) {
+    if (ex.done()) return;
+    if (sub.rfind("cgi-bin/", 0) == 0)
+      return answer(ex, sub.substr(8), errcodeBody(40058, std::string("invalid parameter: ") + e.what()));
+    return ex.replyJson(400, {{"error", std::string("bad request: ") + e.what()}});
+  }
   ex.replyJson(404, {{"error", "the WeCom simulator serves /sim/wecom/cgi-bin/... and admin "
                                "endpoints _config, _stats, _faults, _reset, _tokens, _messages, "
                                "_approvals, _contacts, _callbacks"}});

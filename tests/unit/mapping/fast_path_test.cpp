@@ -244,6 +244,54 @@ TEST(MappingFastPath, AutoDatesAgreeWithTheParser) {
             R"({"d":"2026-02-25 04:18:25"})");
 }
 
+// Every other kind of rule (conditions, concat, text transforms, the text conversions, ref and
+// its reverse, lookup without a resolver) over inputs that hit and miss each of them.
+TEST(MappingFastPath, EveryRuleKindAgrees) {
+  auto p = plan(
+      "mapping: t\nvalue_maps:\n  big: {a: 1, b: 2, c: 3, d: 4, e: 5, f: 6, g: 7, h: 8, i: 9, j: 10}\n"
+      "rules:\n"
+      "  - {to: w.big, from: x, when: \"x >= 100\"}\n"
+      "  - {to: w.kind, from: t, when: \"t == VIP\", otherwise: normal}\n"
+      "  - {to: w.has, const: yes, when: \"present(y) and not empty(y)\"}\n"
+      "  - {to: c, concat: [a, b, x], separator: \"-\"}\n"
+      "  - {to: tr, from: s, trim: true, upper: true}\n"
+      "  - {to: hw, from: s, halfwidth: true, lower: true}\n"
+      "  - {to: n, from: a, number: true}\n"
+      "  - {to: st, from: x, string: true}\n"
+      "  - {to: bo, from: f, bool: {true: \"Y\", false: \"N\"}}\n"
+      "  - {to: sp, from: s, split: {separator: \" \", index: -1}}\n"
+      "  - {to: sub, from: s, substring: {start: 1, length: 2}}\n"
+      "  - {to: re, from: s, regex: {pattern: \"[0-9]+\", group: 0}}\n"
+      "  - {to: m, from: code, map: {table: big, strict: true}}\n"
+      "  - {to: dz, from: dt, date: {parse: auto, format: \"yyyy-MM-dd'T'HH:mm:ssXXX\", zone: Asia/Shanghai}}\n"
+      "  - {to: dx, from: serial, date: {parse: excel1900, format: \"yyyy-MM-dd\"}}\n"
+      "  - {to: ds, from: amount, decimal: {scale: 2, as: string, grouping: \",\"}}\n"
+      "  - {to: u, from: obj, ref: FNumber}\n"
+      "  - {to: e, expr: \"if(x > 5, upper(s), concat(a, b))\"}\n"
+      "  - {to: L, each: l, where: \"v > 1\", rules: [{to: q, from: v}, {to: p, from: ^t}]}\n");
+  ASSERT_NE(p, nullptr);
+  ASSERT_NE(p->data().fast_forward, nullptr);
+  const char* records[] = {
+      R"({"x":150,"t":"VIP","y":"z","a":"1.5","b":"b","s":"  ＡＢ 12 cd ","f":"Y","code":"c",)"
+      R"("dt":"2026-03-01T10:00:00Z","serial":45000,"amount":"1234.567","obj":{"k":1},)"
+      R"("l":[{"v":2},{"v":1},{"v":"x"}]})",
+      R"({"x":3,"t":"x","y":"","a":7,"f":"N","code":"zz","s":"one","l":[]})",
+      R"({"x":"150","s":null,"f":"maybe","code":5,"dt":"bad","serial":"x","amount":"x"})",
+      R"({"a":{"o":1},"b":[1],"s":12,"f":true,"l":{"v":2}})",
+      R"({"x":null,"t":null,"a":null,"l":[{"v":5,"t":"inner"}],"t2":1})",
+  };
+  for (const char* r : records) agreeText(*p, r);
+  // Reverse of ref (unwrap) and of the value map, where it has one.
+  for (const char* r : {R"({"u":{"FNumber":"X"},"m":"3"})", R"({"u":"not an object"})",
+                        R"({"u":{"Other":1}})", R"({"u":null})"})
+    agreeText(*p, r, Direction::kReverse);
+  // lookup without a resolver: a field error either way.
+  auto q = plan("mapping: t\nrules:\n  - {to: id, from: c, lookup: {entity: customer, system: k3}}\n");
+  ASSERT_NE(q, nullptr);
+  EXPECT_FALSE(agreeText(*q, R"({"c":"C1"})").ok);
+  EXPECT_TRUE(agreeText(*q, R"({"d":"C1"})").ok);
+}
+
 // The position hints learnt on one record layout must not change another layout's result.
 TEST(MappingFastPath, FieldOrderAndMissingFieldsDoNotMatter) {
   auto p = plan("mapping: t\nrules:\n"

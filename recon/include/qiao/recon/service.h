@@ -114,8 +114,9 @@ class Service {
   Result<IngestOutcome> upsertOrderJson(std::string_view canonical_order_json);
   // A canonical payment: paymentId, source (k3cloud|k3|bank), date, amount (!= 0), currency
   // required — a bank row without paymentId (no 流水号 on the statement) gets
-  // "BANK-<hash of its date, payer, account, currency, remark, amount>"; customerCode, payerName, payerAccount, remark, purpose (sales|advance),
-  // orderRefs, reversalOf, allocations[] optional. A K/3 receipt with several allocations
+  // "BANK-<hash of its date, payer, account, currency, remark, amount>"; customerCode,
+  // payerName, payerAccount, remark, purpose (sales|advance), orderRefs, reversalOf, fee,
+  // allocations[] optional. A K/3 receipt with several allocations
   // becomes one engine payment per entry ("<paymentId>#<entryId>"). The same payment again
   // is kDuplicate and counted once; the same id with other content fails (kAlreadyExists).
   Result<IngestOutcome> addPaymentJson(std::string_view canonical_payment_json);

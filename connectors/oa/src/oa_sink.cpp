@@ -1,0 +1,21 @@
+#include "oa_sink.h"
+
+#include <nlohmann/json.hpp>
+
+namespace qiao::connectors::oa {
+
+Result<sdk::Delivery> OaSink::deliver(const Record& record) {
+  QIAO_ASSIGN_OR_RETURN(Submitted s, client_->submitFull(record.payload, record.idempotency_key, record.attempt));
+  sdk::Delivery d;
+  d.remote_id = s.request_id;
+  d.result_json = nlohmann::json{{"requestId", s.request_id}, {"state", s.state}}.dump();
+  return d;
+}
+
+sdk::Health OaSink::health() {
+  Status st = client_->health();
+  if (!st.ok()) return {false, st.error().message};
+  return {true, "the OA answers"};
+}
+
+}  // namespace qiao::connectors::oa

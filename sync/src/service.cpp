@@ -1,0 +1,426 @@
+// Service: open, load, persist, confirm / fail a write; see service.h.
+#include <algorithm>
+#include <functional>
+
+#include "service_impl.h"
+
+namespace qiao::sync {
+namespace {
+
+Error invalid(std::string msg) {
+  return Error::permanent(ErrorCode::kInvalidArgument, std::move(msg));
+}
+
+constexpr const char* kWriteColumns =
+    "seq, write_id, side, kind, target_id, link_id, record_json, changed_fields, fields_json, "
+    "prior_json, idempotency_key, reason, status, fail_reason, new_target_id, created_at_ms, "
+    "updated_at_ms";
+
+}  // namespace
+
+// ---- load / persist ---------------------------------------------------------------------
+
+Status Service::Impl::load() {
+  state = SyncState();
+  open.clear();
+  seq_of.clear();
+  next_seq = 1;
+  std::map<std::string, Link> links;
+  {
+    detail::Query q = db->prepare("SELECT link_id, base_known, base_json FROM sync_links");
+    while (q.step()) {
+      Link l;
+      l.link_id = q.text(0);
+      l.base_known = q.i64(1) != 0;
+      auto base = fieldsFromJson(q.text(2));
+      if (!base.ok()) {
+        return Error::permanent(ErrorCode::kStoreError, "sync store: " + db->path() +
+                                                            ": sync_links " + l.link_id +
+                                                            " base_json: " + base.error().message);
+      }
+      l.base = std::move(base.value());
+      links.emplace(l.link_id, std::move(l));
+    }
+    QIAO_RETURN_IF_ERROR(q.status());
+  }
+  {
+    detail::Query q = db->prepare(
+        "SELECT link_id, side, side_id, hash, forbidden, deleted FROM sync_link_sides");
+    while (q.step()) {
+      auto it = links.find(q.text(0));
+      if (it == links.end()) {
+        return Error::permanent(ErrorCode::kStoreError, "sync store: " + db->path() +
+                                                            ": sync_link_sides names unknown link " +
+                                                            q.text(0));
+      }
+      it->second.sides[q.text(1)] = SideLink{q.text(2), hashFromText(q.text(3)), q.i64(4) != 0,
+                                             q.i64(5) != 0};
+    }
+    QIAO_RETURN_IF_ERROR(q.status());
+  }
+  for (auto& [id, l] : links) {
+    Status s = state.add(std::move(l));
+    if (!s.ok()) {
+      return Error::permanent(ErrorCode::kStoreError,
+                              "sync store: " + db->path() + ": " + s.error().message);
+    }
+  }
+  {
+    detail::Query q = db->prepare("SELECT side, side_id, reason FROM sync_held");
+    while (q.step()) state.hold(q.text(0), q.text(1), q.text(2));
+    QIAO_RETURN_IF_ERROR(q.status());
+  }
+  {
+    detail::Query q = db->prepare(std::string("SELECT ") + kWriteColumns +
+                                  " FROM sync_writes WHERE status IN "
+                                  "('pending','deferred','failed') ORDER BY seq");
+    while (q.step()) {
+      OpenWrite w;
+      w.seq = q.i64(0);
+      w.w.write_id = q.text(1);
+      w.w.side = q.text(2);
+      w.w.kind = q.text(3);
+      w.w.target_id = q.text(4);
+      w.w.link_id = q.text(5);
+      w.w.record_json = q.text(6);
+      w.w.changed_fields = stringsFromJson(q.text(7));
+      auto fields = fieldsFromJson(q.text(8));
+      if (fields.ok()) w.fields = std::move(fields.value());
+      priorFromJson(q.text(9), &w);
+      w.w.idempotency_key = q.text(10);
+      w.w.reason = q.text(11);
+      w.status = q.text(12);
+      w.fail_reason = q.text(13);
+      w.created_ms = q.i64(15);
+      w.updated_ms = q.i64(16);
+      seq_of[w.w.write_id] = w.seq;
+      open.emplace(w.seq, std::move(w));
+    }
+    QIAO_RETURN_IF_ERROR(q.status());
+  }
+  {
+    detail::Query q = db->prepare("SELECT COALESCE(MAX(seq), 0) FROM sync_writes");
+    if (q.step()) next_seq = q.i64(0) + 1;
+    QIAO_RETURN_IF_ERROR(q.status());
+  }
+  return Status();
+}
+
+void Service::Impl::clearDirt() {
+  dirty_links.clear();
+  dirty_writes.clear();
+  closed.clear();
+  closed_status.clear();
+  new_conflicts.clear();
+  new_reviews.clear();
+  released.clear();
+}
+
+Error Service::Impl::fail(Error e) {
+  db->rollback();
+  clearDirt();
+  Status s = load();
+  if (!s.ok()) {
+    broken = Error::permanent(ErrorCode::kStoreError,
+                              "sync state could not be reloaded after \"" + e.message +
+                                  "\": " + s.error().message + " (reopen the service)");
+  }
+  return e;
+}
+
+namespace {
+
+Status writeRow(detail::SyncDb& db, const OpenWrite& w, const std::string& status,
+                const std::string& new_target_id) {
+  return db
+      .prepare(std::string("INSERT OR REPLACE INTO sync_writes (") + kWriteColumns +
+               ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+      .bind(w.seq)
+      .bind(w.w.write_id)
+      .bind(w.w.side)
+      .bind(w.w.kind)
+      .bind(w.w.target_id)
+      .bind(w.w.link_id)
+      .bind(w.w.record_json)
+      .bind(stringsJson(w.w.changed_fields))
+      .bind(fieldsJson(w.fields))
+      .bind(priorJson(w))
+      .bind(w.w.idempotency_key)
+      .bind(w.w.reason)
+      .bind(status)
+      .bind(w.fail_reason)
+      .bind(new_target_id)
+      .bind(w.created_ms)
+      .bind(w.updated_ms)
+      .run();
+}
+
+}  // namespace
+
+Status Service::Impl::persist(const std::function<Status()>& extra) {
+  const int64_t now = nowMs();
+  auto body = [&]() -> Status {
+    for (const std::string& id : dirty_links) {
+      const Link* l = state.link(id);
+      if (l == nullptr) continue;
+      QIAO_RETURN_IF_ERROR(db->prepare("INSERT OR REPLACE INTO sync_links (link_id, base_known, "
+                                       "base_json, updated_at_ms) VALUES (?, ?, ?, ?)")
+                               .bind(id)
+                               .bind(int64_t{l->base_known ? 1 : 0})
+                               .bind(fieldsJson(l->base))
+                               .bind(now)
+                               .run());
+      QIAO_RETURN_IF_ERROR(
+          db->prepare("DELETE FROM sync_link_sides WHERE link_id = ?").bind(id).run());
+      for (const auto& [side, s] : l->sides) {
+        QIAO_RETURN_IF_ERROR(db->prepare("INSERT INTO sync_link_sides (link_id, side, side_id, "
+                                         "hash, forbidden, deleted) VALUES (?, ?, ?, ?, ?, ?)")
+                                 .bind(id)
+                                 .bind(side)
+                                 .bind(s.id)
+                                 .bind(hashText(s.hash))
+                                 .bind(int64_t{s.forbidden ? 1 : 0})
+                                 .bind(int64_t{s.deleted ? 1 : 0})
+                                 .run());
+      }
+    }
+    for (int64_t seq : dirty_writes) {
+      auto it = open.find(seq);
+      if (it != open.end()) QIAO_RETURN_IF_ERROR(writeRow(*db, it->second, it->second.status, ""));
+    }
+    for (std::size_t i = 0; i < closed.size(); ++i) {
+      QIAO_RETURN_IF_ERROR(writeRow(*db, closed[i], closed_status[i], closed[i].w.target_id));
+    }
+    for (const ConflictRow& c : new_conflicts) {
+      QIAO_RETURN_IF_ERROR(db->prepare("INSERT INTO sync_conflicts (link_id, field, rule, detail, "
+                                       "values_json, winner_side, winner_value, at_ms) VALUES "
+                                       "(?, ?, ?, ?, ?, ?, ?, ?)")
+                               .bind(c.link_id)
+                               .bind(c.field)
+                               .bind(c.rule)
+                               .bind(c.detail)
+                               .bind(c.values_json)
+                               .bind(c.winner_side)
+                               .bind(c.winner_value)
+                               .bind(now)
+                               .run());
+    }
+    for (const auto& [side, id] : released) {
+      QIAO_RETURN_IF_ERROR(db->prepare("DELETE FROM sync_held WHERE side = ? AND side_id = ?")
+                               .bind(side)
+                               .bind(id)
+                               .run());
+    }
+    for (const ReviewUpsert& r : new_reviews) {
+      int64_t review_id = 0;
+      {
+        detail::Query q =
+            db->prepare("SELECT id FROM sync_review WHERE review_key = ? AND status = 'open'");
+        q.bind(r.key);
+        if (q.step()) review_id = q.i64(0);
+        QIAO_RETURN_IF_ERROR(q.status());
+      }
+      if (review_id != 0) {
+        QIAO_RETURN_IF_ERROR(
+            db->prepare("UPDATE sync_review SET reason = ?, members_json = ? WHERE id = ?")
+                .bind(r.reason)
+                .bind(membersJson(r.members))
+                .bind(review_id)
+                .run());
+      } else {
+        QIAO_RETURN_IF_ERROR(db->prepare("INSERT INTO sync_review (kind, review_key, reason, "
+                                         "members_json, status, created_at_ms) VALUES "
+                                         "(?, ?, ?, ?, 'open', ?)")
+                                 .bind(r.kind)
+                                 .bind(r.key)
+                                 .bind(r.reason)
+                                 .bind(membersJson(r.members))
+                                 .bind(now)
+                                 .run());
+        review_id = db->lastInsertId();
+      }
+      if (!r.hold) continue;
+      for (const ReviewMember& m : r.members) {
+        QIAO_RETURN_IF_ERROR(db->prepare("INSERT OR REPLACE INTO sync_held (side, side_id, "
+                                         "review_id, reason) VALUES (?, ?, ?, ?)")
+                                 .bind(m.side)
+                                 .bind(m.id)
+                                 .bind(review_id)
+                                 .bind(r.reason)
+                                 .run());
+      }
+    }
+    if (extra) QIAO_RETURN_IF_ERROR(extra());
+    return Status();
+  };
+  Status s = db->begin();
+  if (s.ok()) s = body();
+  if (s.ok()) s = db->commit();
+  if (!s.ok()) return fail(s.error());
+  clearDirt();
+  return Status();
+}
+
+void Service::Impl::closeWrite(int64_t seq, const std::string& status,
+                               const std::string& new_target_id) {
+  auto it = open.find(seq);
+  if (it == open.end()) return;
+  OpenWrite w = std::move(it->second);
+  open.erase(it);
+  seq_of.erase(w.w.write_id);
+  dirty_writes.erase(seq);
+  if (!new_target_id.empty()) w.w.target_id = new_target_id;
+  w.updated_ms = nowMs();
+  closed.push_back(std::move(w));
+  closed_status.push_back(status);
+}
+
+void Service::Impl::releaseDeferred(const std::string& link_id, const std::string& side,
+                                    std::vector<SyncWrite>* out) {
+  const Link* l = state.link(link_id);
+  if (l == nullptr) return;
+  auto sl = l->sides.find(side);
+  if (sl == l->sides.end() || sl->second.id.empty()) return;
+  for (auto& [seq, w] : open) {
+    if (w.status != "deferred" || w.w.link_id != link_id || w.w.side != side) continue;
+    w.status = "pending";
+    w.w.target_id = sl->second.id;
+    w.w.record_json = recordJsonFor(*l, side, w.w.kind, w.w.target_id, w.fields);
+    w.updated_ms = nowMs();
+    dirty_writes.insert(seq);
+    out->push_back(w.w);
+  }
+}
+
+// ---- open -------------------------------------------------------------------------------
+
+Service::Service(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Service::~Service() = default;
+
+Result<std::unique_ptr<Service>> Service::open(const ServiceOptions& options) {
+  QIAO_RETURN_IF_ERROR(options.config.validate());
+  for (const auto& [side, field] : options.id_fields) {
+    if (options.config.side(side) == nullptr) {
+      return Error::permanent(ErrorCode::kConfigInvalid,
+                              "sync id_fields." + side + ": not a configured side");
+    }
+    if (field.empty()) {
+      return Error::permanent(ErrorCode::kConfigInvalid, "sync id_fields." + side + ": empty");
+    }
+  }
+  for (const std::string& f : options.json_fields) {
+    if (std::find(options.config.fields.begin(), options.config.fields.end(), f) ==
+        options.config.fields.end()) {
+      return Error::permanent(ErrorCode::kConfigInvalid,
+                              "sync json_fields: '" + f + "' is not a synced field");
+    }
+  }
+  auto impl = std::make_unique<Impl>();
+  impl->opts = options;
+  impl->clock = options.clock != nullptr ? options.clock : &Clock::system();
+  impl->json_fields.insert(options.json_fields.begin(), options.json_fields.end());
+  QIAO_ASSIGN_OR_RETURN(impl->db, detail::SyncDb::open(options.sqlite_path,
+                                                       options.busy_timeout_ms,
+                                                       options.synchronous_full));
+  QIAO_RETURN_IF_ERROR(impl->load());
+  return std::unique_ptr<Service>(new Service(std::move(impl)));
+}
+
+// ---- confirm / fail ---------------------------------------------------------------------
+
+Result<std::vector<SyncWrite>> Service::confirmWrite(const std::string& write_id,
+                                                     const std::string& new_target_id) {
+  std::lock_guard lock(impl_->mu);
+  Impl& m = *impl_;
+  if (m.broken) return *m.broken;
+  std::vector<SyncWrite> released;
+  auto found = m.seq_of.find(write_id);
+  if (found == m.seq_of.end()) {
+    // Confirmed before (on_delivered twice), superseded, or adopted from a pull: fine when the
+    // id agrees.
+    detail::Query q = m.db->prepare(
+        "SELECT status, kind, new_target_id, side FROM sync_writes WHERE write_id = ?");
+    q.bind(write_id);
+    if (!q.step()) {
+      QIAO_RETURN_IF_ERROR(q.status());
+      return Error::permanent(ErrorCode::kNotFound, "no sync write '" + write_id + "'");
+    }
+    if (q.text(1) == "create" && !new_target_id.empty() && q.text(2) != new_target_id) {
+      return Error::permanent(ErrorCode::kAlreadyExists,
+                              "sync write " + write_id + " (create on " + q.text(3) +
+                                  ") was already confirmed as " + q.text(2) + ", not " +
+                                  new_target_id + ": a second customer, review it");
+    }
+    return released;
+  }
+  const int64_t seq = found->second;
+  OpenWrite& w = m.open.at(seq);
+  if (w.status == "deferred") {
+    return Error::permanent(ErrorCode::kInvalidArgument,
+                            "sync write " + write_id + " is deferred (waits for the create on " +
+                                w.w.side + ") and was never handed out");
+  }
+  const std::string link_id = w.w.link_id, side = w.w.side;
+  if (w.w.kind == "create") {
+    if (new_target_id.empty()) {
+      return invalid("sync write " + write_id + ": a create needs the new " + side + " id");
+    }
+    QIAO_RETURN_IF_ERROR(m.state.setSideId(link_id, side, new_target_id));
+    m.dirty_links.insert(link_id);
+    m.closeWrite(seq, "confirmed", new_target_id);
+    m.releaseDeferred(link_id, side, &released);
+  } else {
+    m.closeWrite(seq, "confirmed", "");
+  }
+  QIAO_RETURN_IF_ERROR(m.persist());
+  return released;
+}
+
+Status Service::failWrite(const std::string& write_id, std::string_view reason) {
+  std::lock_guard lock(impl_->mu);
+  Impl& m = *impl_;
+  if (m.broken) return *m.broken;
+  auto found = m.seq_of.find(write_id);
+  if (found == m.seq_of.end()) {
+    return Error::permanent(ErrorCode::kNotFound,
+                            "no open sync write '" + write_id + "' (unknown or confirmed)");
+  }
+  OpenWrite& w = m.open.at(found->second);
+  w.status = "failed";
+  w.fail_reason = reason.empty() ? "failed (no reason given)" : std::string(reason);
+  w.updated_ms = m.nowMs();
+  m.dirty_writes.insert(w.seq);
+  return m.persist();
+}
+
+std::vector<SyncWrite> Service::pendingWrites() const {
+  std::lock_guard lock(impl_->mu);
+  std::vector<SyncWrite> out;
+  for (const auto& [seq, w] : impl_->open) {
+    if (w.status == "pending") out.push_back(w.w);
+  }
+  return out;
+}
+
+SyncCounts Service::counts() const {
+  std::lock_guard lock(impl_->mu);
+  const Impl& m = *impl_;
+  SyncCounts c;
+  c.links = m.state.size();
+  c.held = m.state.heldCount();
+  for (const auto& [seq, w] : m.open) {
+    if (w.status == "pending") ++c.pending;
+    else if (w.status == "deferred") ++c.deferred;
+    else if (w.status == "failed") ++c.failed;
+  }
+  detail::Query q = m.db->prepare(
+      "SELECT (SELECT COUNT(*) FROM sync_conflicts), "
+      "(SELECT COUNT(*) FROM sync_review WHERE status = 'open')");
+  if (q.step()) {
+    c.conflicts = static_cast<std::size_t>(q.i64(0));
+    c.open_reviews = static_cast<std::size_t>(q.i64(1));
+  }
+  return c;
+}
+
+}  // namespace qiao::sync

@@ -1,0 +1,111 @@
+// Service internals shared by service.cpp (open, load, persist, confirm, fail), service_plan.cpp
+// (ingest, first sync, review decisions) and service_json.cpp (JSON in and out).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "qiao/sync/planner.h"
+#include "qiao/sync/service.h"
+#include "sqlite_sync_store.h"
+
+namespace qiao::sync {
+
+// A write not confirmed yet: pending (handed out), deferred (waits for the create of its side)
+// or failed (dead letter). Confirmed and superseded writes live only in the table.
+struct OpenWrite {
+  int64_t seq = 0;
+  SyncWrite w;
+  std::string status;        // pending | deferred | failed
+  FieldMap fields;           // the values written (create / update / flag)
+  FieldMap prior;            // the target side's values of those fields before the write
+  bool prior_forbidden = false;
+  std::string fail_reason;
+  int64_t created_ms = 0, updated_ms = 0;
+};
+
+struct ConflictRow {
+  std::string link_id, field, rule, detail, values_json, winner_side, winner_value;
+};
+
+struct ReviewMember {
+  std::string side, id, record_json;  // record_json: the canonical customer as last seen
+};
+
+struct ReviewUpsert {
+  std::string kind;  // first_sync | change
+  std::string key;   // "change:<side>:<id>" (one open item per customer) or "first_sync:<key>"
+  std::string reason;
+  std::vector<ReviewMember> members;
+  bool hold = false;  // first sync: every member is held while the item is open
+};
+
+struct Service::Impl {
+  ServiceOptions opts;
+  const Clock* clock = nullptr;
+  mutable std::mutex mu;
+  std::unique_ptr<detail::SyncDb> db;
+  std::set<std::string> json_fields;
+
+  SyncState state;                          // links as they are once every write landed
+  std::map<int64_t, OpenWrite> open;        // by seq (oldest first)
+  std::unordered_map<std::string, int64_t> seq_of;  // write id -> seq, open writes only
+  int64_t next_seq = 1;
+  std::optional<Error> broken;              // memory could not be reloaded: every call fails
+
+  // What the running call changed, written by persist().
+  std::set<std::string> dirty_links;
+  std::set<int64_t> dirty_writes;           // open writes to upsert
+  std::vector<OpenWrite> closed;            // left memory: confirmed / superseded
+  std::vector<std::string> closed_status;   // parallel to closed
+  std::vector<ConflictRow> new_conflicts;
+  std::vector<ReviewUpsert> new_reviews;
+  std::vector<std::pair<std::string, std::string>> released;  // holds dropped (side, id)
+
+  int64_t nowMs() const { return clock->nowMs(); }
+  std::string idField(std::string_view side) const;
+
+  Status load();
+  void clearDirt();
+  // BEGIN; the dirt (plus `extra` in the same transaction); COMMIT. On failure: rollback,
+  // reload, the error.
+  Status persist(const std::function<Status()>& extra = {});
+  Error fail(Error e);
+
+  // Planning (service_plan.cpp).
+  Result<IngestResult> ingest(std::vector<ChangeBatch> batches,
+                              const std::map<std::string, std::map<std::string, std::string>>& raw,
+                              bool first_sync, IngestResult out);
+  // The writes waiting for (link, side)'s create, now pending with the id: appended to out.
+  void releaseDeferred(const std::string& link_id, const std::string& side,
+                       std::vector<SyncWrite>* out);
+  void closeWrite(int64_t seq, const std::string& status, const std::string& new_target_id);
+  std::string recordJsonFor(const Link& link, const std::string& side, const std::string& kind,
+                            const std::string& target_id, const FieldMap& changed) const;
+
+  // JSON (service_json.cpp).
+  // The canonical customer of `side` as a record; errors name the field.
+  Result<CustomerRecord> parseCustomer(std::string_view side, std::string_view json) const;
+};
+
+// service_json.cpp helpers.
+std::string fieldsJson(const FieldMap& fields);
+Result<FieldMap> fieldsFromJson(std::string_view json);
+std::string stringsJson(const std::vector<std::string>& items);
+std::vector<std::string> stringsFromJson(std::string_view json);
+std::string hashText(uint64_t h);
+uint64_t hashFromText(std::string_view text);
+std::string priorJson(const OpenWrite& w);
+void priorFromJson(std::string_view json, OpenWrite* w);
+std::string membersJson(const std::vector<ReviewMember>& members);
+std::vector<ReviewMember> membersFromJson(std::string_view json);
+std::string isoTime(int64_t ms);
+
+}  // namespace qiao::sync
