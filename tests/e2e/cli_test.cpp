@@ -82,7 +82,7 @@ TEST(Cli, ValidateAcceptsTheDemoConfig) {
                                testkit::binPath("qiao") + " validate --config config/demo",
                            &out);
   EXPECT_EQ(rc, 0) << out;
-  EXPECT_NE(out.find("ok (3 connectors, 3 routes"), std::string::npos) << out;
+  EXPECT_NE(out.find("ok (5 connectors, 7 routes, 1 schedules, 4 jobs)"), std::string::npos) << out;
 }
 
 TEST(Cli, UsageErrorsExitTwo) {

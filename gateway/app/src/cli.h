@@ -56,5 +56,8 @@ int cmdDlq(const Args& args);
 int cmdKeys(const Args& args);
 int cmdConnectors(const Args& args);
 int cmdMap(const Args& args);
+int cmdImport(const Args& args);
+int cmdJobs(const Args& args);
+int cmdRecon(const Args& args);
 
 }  // namespace qiao::app

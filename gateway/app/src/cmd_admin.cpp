@@ -82,8 +82,9 @@ int cmdValidate(const Args& args) {
   for (auto& p : runtime::checkConnectorSettings(c, loaded->registry)) problems.push_back(std::move(p));
   for (const auto& p : problems) std::fprintf(stderr, "%s\n", p.c_str());
   if (!problems.empty()) return kExitInvalid;
-  std::printf("%s: ok (%zu connectors, %zu routes, %zu schedules)\n", args.get("--config").c_str(),
-              c.connectors.size(), c.routes.size(), c.schedules.size());
+  std::printf("%s: ok (%zu connectors, %zu routes, %zu schedules, %zu jobs)\n",
+              args.get("--config").c_str(), c.connectors.size(), c.routes.size(),
+              c.schedules.size(), c.jobs.size());
   return kExitOk;
 }
 

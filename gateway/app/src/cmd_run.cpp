@@ -64,7 +64,8 @@ int cmdRun(const Args& args) {
 
   std::string bootstrap = cfg.security.bootstrap_admin_key;
   http::ApiServerOptions api_opts{cfg.server.host, cfg.server.port, cfg.server.max_body_bytes,
-                                  cfg.server.max_threads, cfg.security.require_auth};
+                                  cfg.server.max_threads, cfg.security.require_auth,
+                                  cfg.server.max_upload_bytes};
   auto gw = runtime::createGateway(std::move(cfg), loaded->registry);
   if (!gw.ok()) {
     log::error("gateway.create_failed", {{"error", gw.error().message}});

@@ -29,6 +29,13 @@ void usage(FILE* out) {
       "  map --mapping FILE --input FILE.json|FILE.ndjson|- [--reverse] [--explain] [--pretty]\n"
       "                                   map records (- = NDJSON on stdin); --explain adds '#'\n"
       "                                   lines: per target field its value, sources and rule\n"
+      "  import FILE --job NAME --config DIR\n"
+      "                                   import a spreadsheet through an import job now\n"
+      "  jobs list --config DIR           jobs and schedules: cron, last run, outcome\n"
+      "  jobs run NAME --config DIR       run a job now (import, export, reconcile, recon_report)\n"
+      "  recon run --config DIR           match new payments, push changed order states\n"
+      "  recon report --month YYYY-MM --config DIR [--out FILE.xlsx]\n"
+      "                                   write the month's reconciliation workbook\n"
       "  version\n"
       "\n"
       "common options: --plugins DIR (third-party connector plugins), --data-dir DIR\n"
@@ -55,7 +62,8 @@ int main(int argc, char** argv) {
     return kExitOk;
   }
   Args args = parseArgs(argc, argv, 2,
-                        {"--all", "--include-replayed", "--json", "--reverse", "--explain", "--pretty"});
+                        {"--all", "--include-replayed", "--json", "--reverse", "--explain", "--pretty",
+                         "--verbose"});
   if (cmd == "run") return cmdRun(args);
   if (cmd == "validate") return cmdValidate(args);
   if (cmd == "messages") return cmdMessages(args);
@@ -63,6 +71,9 @@ int main(int argc, char** argv) {
   if (cmd == "keys") return cmdKeys(args);
   if (cmd == "connectors") return cmdConnectors(args);
   if (cmd == "map") return cmdMap(args);
+  if (cmd == "import") return cmdImport(args);
+  if (cmd == "jobs") return cmdJobs(args);
+  if (cmd == "recon") return cmdRecon(args);
   std::fprintf(stderr, "qiao: unknown command '%s'\n\n", cmd.c_str());
   usage(stderr);
   return kExitUsage;

@@ -24,8 +24,9 @@ namespace fs = std::filesystem;
 using detail::Ctx;
 using detail::Where;
 
-const std::vector<std::string> kSections = {"gateway",    "server", "store",    "security",
-                                            "connectors", "routes", "schedules"};
+const std::vector<std::string> kSections = {"gateway", "server",    "store", "security",
+                                            "connectors", "routes", "schedules", "jobs",
+                                            "reconciliation"};
 
 struct State {
   Config config;
@@ -34,6 +35,8 @@ struct State {
   std::map<std::string, detail::ConnectorMeta> connectors;
   std::map<std::string, detail::RouteMeta> routes;
   std::map<std::string, detail::ScheduleMeta> schedules;
+  std::map<std::string, detail::JobMeta> jobs;
+  detail::Where reconciliation;
 };
 
 std::string dangling(const std::string& kind, const std::string& word,
@@ -122,6 +125,14 @@ void readFile(Ctx& c, const YAML::Node& root, State* st, const sdk::Registry& re
                   });
       continue;
     }
+    if (name == "jobs") {
+      readEntries(c, value, "job", name, &cfg.jobs, &st->jobs,
+                  [&](const YAML::Node& k, const YAML::Node& v, const std::string& p,
+                      JobConfig* out, detail::JobMeta* meta) {
+                    detail::readJob(c, k, v, p, out, meta);
+                  });
+      continue;
+    }
     auto first = st->singletons.find(name);
     if (first != st->singletons.end()) {
       c.error(key, name, "section '" + name + "' is already defined at " +
@@ -132,7 +143,11 @@ void readFile(Ctx& c, const YAML::Node& root, State* st, const sdk::Registry& re
     if (name == "gateway") detail::readGateway(c, value, &cfg.gateway);
     else if (name == "server") detail::readServer(c, value, &cfg.server);
     else if (name == "store") detail::readStore(c, value, &cfg.store, &st->store_path_set);
-    else detail::readSecurity(c, value, &cfg.security);
+    else if (name == "security") detail::readSecurity(c, value, &cfg.security);
+    else {
+      st->reconciliation = c.where(key);
+      detail::readReconciliation(c, value, &cfg.reconciliation);
+    }
   }
 }
 
@@ -180,6 +195,60 @@ void checkChains(Ctx& c, State* st, const std::vector<std::string>& route_names)
   }
 }
 
+bool mappingExists(const Config& cfg, const std::string& name) {
+  std::string base = cfg.gateway.mappings_dir + "/" + name;
+  return isFile(base + ".yaml") || isFile(base + ".yml");
+}
+
+std::string mappingNotFound(const Config& cfg, const std::string& name) {
+  std::string base = cfg.gateway.mappings_dir + "/" + name;
+  return "mapping '" + name + "' not found: looked for " + base + ".yaml and " + base + ".yml";
+}
+
+// Jobs: the routes, mappings and sections they use exist; names do not clash with schedules
+// (both are runs of the one scheduler, kept in the store by name).
+void checkJobs(Ctx& c, State* st, const std::vector<std::string>& route_names) {
+  Config& cfg = st->config;
+  for (auto& [name, j] : cfg.jobs) {
+    const detail::JobMeta& m = st->jobs[name];
+    const std::string path = "jobs." + name;
+    if (!m.has_timezone) j.timezone = cfg.gateway.timezone;
+    if (cfg.schedules.count(name))
+      c.errorAt(m.entry, path, "job '" + name + "' has the name of schedule '" + name +
+                                   "' (defined at " + st->schedules[name].entry.text() +
+                                   "); jobs and schedules share one name space");
+    if (m.mapping.line > 0 && !j.mapping.empty() && !mappingExists(cfg, j.mapping))
+      c.errorAt(m.mapping, path + ".mapping", mappingNotFound(cfg, j.mapping));
+    bool wants_route = j.type == "import" || (j.type == "export" && j.rows == "route_messages");
+    if (m.route.line > 0 && !j.route.empty()) {
+      auto it = cfg.routes.find(j.route);
+      if (it == cfg.routes.end())
+        c.errorAt(m.route, path + ".route", dangling("route", j.route, route_names));
+      else if (j.type == "import" && it->second.source != "ingest")
+        c.errorAt(m.route, path + ".route",
+                  "route '" + j.route + "' reads from connector '" + it->second.source +
+                      "'; an import job feeds a route whose source is \"ingest\"");
+    } else if (wants_route && j.type == "export") {
+      c.errorAt(m.entry, path + ".route", "required for rows: route_messages (whose messages to export)");
+    }
+    bool recon = j.type == "reconcile" || j.type == "recon_report" ||
+                 (j.type == "export" && j.rows.rfind("recon_", 0) == 0);
+    if (recon && !cfg.reconciliation.enabled)
+      c.errorAt(m.type.line > 0 ? m.type : m.entry, path + ".type",
+                "needs a reconciliation: section (with enabled: true)");
+  }
+  const ReconciliationConfig& r = cfg.reconciliation;
+  if (r.enabled && !r.status_route.empty()) {
+    auto it = cfg.routes.find(r.status_route);
+    if (it == cfg.routes.end())
+      c.errorAt(st->reconciliation, "reconciliation.status_route",
+                dangling("route", r.status_route, route_names));
+    else if (it->second.source != "ingest")
+      c.errorAt(st->reconciliation, "reconciliation.status_route",
+                "route '" + r.status_route + "' must take records from \"ingest\"");
+  }
+}
+
 // References between sections, checked once everything is read.
 void checkReferences(Ctx& c, State* st) {
   Config& cfg = st->config;
@@ -199,7 +268,11 @@ void checkReferences(Ctx& c, State* st) {
                       ") is not a source");
       }
     }
-    if (m.sink.line > 0) {
+    if (m.sink.line > 0 && r.sink == kReconciliationSink && !st->connectors.count(r.sink)) {
+      if (!cfg.reconciliation.enabled)
+        c.errorAt(m.sink, path + ".sink",
+                  "sink 'reconciliation' needs a reconciliation: section (with enabled: true)");
+    } else if (m.sink.line > 0) {
       auto it = st->connectors.find(r.sink);
       if (r.sink.empty()) {
         c.errorAt(m.sink, path + ".sink", "must name a sink connector");
@@ -211,13 +284,8 @@ void checkReferences(Ctx& c, State* st) {
                       ") is not a sink");
       }
     }
-    if (m.mapping.line > 0 && !r.mapping.empty()) {
-      std::string base = cfg.gateway.mappings_dir + "/" + r.mapping;
-      if (!isFile(base + ".yaml") && !isFile(base + ".yml"))
-        c.errorAt(m.mapping, path + ".mapping",
-                  "mapping '" + r.mapping + "' not found: looked for " + base + ".yaml and " +
-                      base + ".yml");
-    }
+    if (m.mapping.line > 0 && !r.mapping.empty() && !mappingExists(cfg, r.mapping))
+      c.errorAt(m.mapping, path + ".mapping", mappingNotFound(cfg, r.mapping));
   }
   const std::vector<std::string> route_names = keysOf(cfg.routes);
   checkChains(c, st, route_names);
@@ -235,6 +303,7 @@ void checkReferences(Ctx& c, State* st) {
                     "whose source is a connector");
     }
   }
+  checkJobs(c, st, route_names);
   if (!st->store_path_set) cfg.store.path = cfg.gateway.data_dir + "/qiao.db";
 }
 

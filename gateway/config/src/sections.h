@@ -30,6 +30,17 @@ struct ScheduleMeta {
   bool has_timezone = false;
 };
 
+struct JobMeta {
+  Where entry;
+  Where type;
+  Where folder;
+  Where mapping;
+  Where route;
+  Where file_pattern;
+  Where columns;
+  bool has_timezone = false;
+};
+
 void readGateway(Ctx& c, const YAML::Node& n, GatewayConfig* out);
 void readServer(Ctx& c, const YAML::Node& n, ServerConfig* out);
 void readStore(Ctx& c, const YAML::Node& n, StoreConfig* out, bool* path_set);
@@ -42,5 +53,9 @@ void readRoute(Ctx& c, const YAML::Node& key, const YAML::Node& n, const std::st
                RouteConfig* out, RouteMeta* meta);
 void readSchedule(Ctx& c, const YAML::Node& key, const YAML::Node& n, const std::string& path,
                   ScheduleConfig* out, ScheduleMeta* meta);
+
+void readJob(Ctx& c, const YAML::Node& key, const YAML::Node& n, const std::string& path,
+             JobConfig* out, JobMeta* meta);
+void readReconciliation(Ctx& c, const YAML::Node& n, ReconciliationConfig* out);
 
 }  // namespace qiao::config::detail

@@ -20,6 +20,7 @@ std::string_view toString(ErrorCode c) {
     case ErrorCode::kInvalidArgument: return "invalid_argument";
     case ErrorCode::kNotFound: return "not_found";
     case ErrorCode::kAlreadyExists: return "already_exists";
+    case ErrorCode::kConflict: return "conflict";
     case ErrorCode::kConfigInvalid: return "config_invalid";
     case ErrorCode::kStoreError: return "store_error";
     case ErrorCode::kStoreBusy: return "store_busy";

@@ -20,7 +20,8 @@ namespace qiao::http::detail {
 
 enum class Endpoint : uint8_t {
   kIngest, kGetMessage, kListMessages, kListDeadLetters, kGetDeadLetter, kReplayOne,
-  kReplayBulk, kConnectors, kXref, kJobs, kHealthz, kReadyz, kMetrics, kWebhook, kNotFound, kCount
+  kReplayBulk, kConnectors, kXref, kJobs, kJobRun, kJobFile, kReconPayments, kReconOrders,
+  kReconSummary, kReconMatches, kHealthz, kReadyz, kMetrics, kWebhook, kNotFound, kCount
 };
 
 struct Request {
@@ -36,6 +37,12 @@ struct Request {
   // signature headers). Other endpoints skip this so the ingest path stays cheap.
   std::map<std::string, std::string> headers;
 };
+
+// POST /api/v1/jobs/{job}/files: a spreadsheet, read up to server.max_upload_bytes.
+inline bool isUpload(std::string_view path) {
+  return path.substr(0, 13) == "/api/v1/jobs/" && path.size() > 19 &&
+         path.substr(path.size() - 6) == "/files";
+}
 
 // Requests whose headers the transport collects into Request::headers.
 inline bool wantsAllHeaders(std::string_view path) {
@@ -82,6 +89,13 @@ class Api {
   void connectors(Response& resp);
   void xref(const Request& req, Response& resp);
   void jobs(Response& resp);
+  // handlers_jobs.cpp
+  void runJob(std::string_view job, const Principal& who, Response& resp);
+  void postJobFile(const Request& req, std::string_view job, const Principal& who, Response& resp);
+  void reconPayments(const Request& req, Response& resp);
+  void reconOrders(const Request& req, Response& resp);
+  void reconSummary(const Request& req, Response& resp);
+  void reconMatches(const Request& req, const Principal& who, Response& resp);
   void readyz(Response& resp);
   void metricsText(Response& resp);
   // handlers_webhook.cpp

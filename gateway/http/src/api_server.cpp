@@ -67,7 +67,8 @@ bool readBody(Poco::Net::HTTPServerRequest& request, int64_t max_body, detail::R
 
 class Handler final : public Poco::Net::HTTPRequestHandler {
  public:
-  Handler(Api& api, int64_t max_body) : api_(api), max_body_(max_body) {}
+  Handler(Api& api, int64_t max_body, int64_t max_upload)
+      : api_(api), max_body_(max_body), max_upload_(max_upload) {}
 
   void handleRequest(Poco::Net::HTTPServerRequest& request,
                      Poco::Net::HTTPServerResponse& response) override {
@@ -92,7 +93,7 @@ class Handler final : public Poco::Net::HTTPRequestHandler {
 
     bool keep_alive = true;
     try {
-      keep_alive = readBody(request, max_body_, req);
+      keep_alive = readBody(request, detail::isUpload(req.path) ? max_upload_ : max_body_, req);
     } catch (const Poco::Exception& e) {
       keep_alive = false;
       detail::setError(resp, 400, "invalid_request", "cannot read the request body");
@@ -142,19 +143,22 @@ class Handler final : public Poco::Net::HTTPRequestHandler {
  private:
   Api& api_;
   int64_t max_body_;
+  int64_t max_upload_;
 };
 
 class Factory final : public Poco::Net::HTTPRequestHandlerFactory {
  public:
-  Factory(Api& api, int64_t max_body) : api_(api), max_body_(max_body) {}
+  Factory(Api& api, int64_t max_body, int64_t max_upload)
+      : api_(api), max_body_(max_body), max_upload_(max_upload) {}
   Poco::Net::HTTPRequestHandler* createRequestHandler(
       const Poco::Net::HTTPServerRequest&) override {
-    return new Handler(api_, max_body_);
+    return new Handler(api_, max_body_, max_upload_);
   }
 
  private:
   Api& api_;
   int64_t max_body_;
+  int64_t max_upload_;
 };
 
 }  // namespace
@@ -204,7 +208,7 @@ Status ApiServer::start() {
     impl_->api = std::make_unique<Api>(impl_->gateway, o);
     impl_->pool = std::make_unique<Poco::ThreadPool>("qiao-http", 2, o.max_threads, 60);
     impl_->server = std::make_unique<Poco::Net::HTTPServer>(
-        new Factory(*impl_->api, o.max_body_bytes), *impl_->pool, socket, params);
+        new Factory(*impl_->api, o.max_body_bytes, o.max_upload_bytes), *impl_->pool, socket, params);
     impl_->server->start();
   } catch (const Poco::Exception& e) {
     impl_->server.reset();

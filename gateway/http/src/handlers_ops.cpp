@@ -316,20 +316,27 @@ void Api::jobs(Response& resp) {
   for (const auto& j : gateway_.jobStatuses()) {
     json o = json::object();
     o["name"] = j.name;
-    o["kind"] = "poll";
-    o["route"] = j.route;
-    o["cron"] = j.cron;
+    o["kind"] = j.kind;
+    if (!j.route.empty()) o["route"] = j.route;
+    o["cron"] = j.cron.empty() ? json(nullptr) : json(j.cron);
     o["timezone"] = j.timezone;
     o["missed"] = j.missed;
     o["next_run"] = iso(j.next_run_ms);
     o["running"] = j.running;
-    if (j.running) o["progress"] = {{"records", j.progress_records}};
+    if (j.running) {
+      if (j.kind == "import")
+        o["progress"] = {{"rows_done", j.progress_records},
+                         {"rows_total", j.progress_total < 0 ? json(nullptr) : json(j.progress_total)}};
+      else
+        o["progress"] = {{"records", j.progress_records}};
+    }
     json last = json::object();
     last["started"] = iso(j.last.last_started_ms);
     last["finished"] = iso(j.last.last_finished_ms);
     last["outcome"] = j.last.outcome.empty() ? json(nullptr) : json(j.last.outcome);
     last["records"] = j.last.records;
     last["error"] = j.last.outcome == "failed" ? json(log::redact(j.last.detail)) : json(nullptr);
+    if (j.last.outcome == "ok" && !j.last.detail.empty()) last["summary"] = log::redact(j.last.detail);
     o["last_run"] = std::move(last);
     list.push_back(std::move(o));
   }

@@ -9,6 +9,7 @@ namespace {
 
 constexpr uint8_t kIngestRoles = kRoleIngest | kRoleOperator | kRoleAdmin;
 constexpr uint8_t kOperatorRoles = kRoleOperator | kRoleAdmin;
+constexpr uint8_t kFinanceRoles = kRoleFinance | kRoleAdmin;
 
 // Splits "/a/b/c" into at most 6 segments; false if there are more.
 struct Segments {
@@ -49,6 +50,12 @@ const char* endpointName(Endpoint e) {
     case Endpoint::kConnectors: return "connectors";
     case Endpoint::kXref: return "xref";
     case Endpoint::kJobs: return "jobs";
+    case Endpoint::kJobRun: return "job_run";
+    case Endpoint::kJobFile: return "job_file";
+    case Endpoint::kReconPayments: return "recon_payments";
+    case Endpoint::kReconOrders: return "recon_orders";
+    case Endpoint::kReconSummary: return "recon_summary";
+    case Endpoint::kReconMatches: return "recon_matches";
     case Endpoint::kHealthz: return "healthz";
     case Endpoint::kReadyz: return "readyz";
     case Endpoint::kMetrics: return "metrics";
@@ -74,6 +81,7 @@ void setStoreError(Response& resp, const Error& e, const char* not_found_code) {
       setError(resp, 404, not_found_code, e.message);
       return;
     case ErrorCode::kAlreadyExists:
+    case ErrorCode::kConflict:
       setError(resp, 409, "conflict", e.message);
       return;
     case ErrorCode::kInvalidArgument:
@@ -137,6 +145,12 @@ Api::Matched Api::match(std::string_view method, std::string_view path) const {
     else if (s[0] == "metrics") set(Endpoint::kMetrics, "GET");
     return m;
   }
+  if (seg.n == 3 && s[0] == "hooks" && s[1] == "wecom" && !s[2].empty()) {
+    // WeCom's callback URL, /hooks/wecom/{connector}: the same connector hook.
+    set(Endpoint::kWebhook, "GET, POST", s[2]);
+    m.method_ok = method == "GET" || method == "POST";
+    return m;
+  }
   if (seg.n == 2 && s[0] == "hooks" && !s[1].empty()) {
     // GET too: some senders verify the URL with a GET before they push.
     set(Endpoint::kWebhook, "GET, POST", s[1]);
@@ -160,6 +174,15 @@ Api::Matched Api::match(std::string_view method, std::string_view path) const {
     set(Endpoint::kXref, "GET");
   } else if (s[2] == "jobs" && seg.n == 3) {
     set(Endpoint::kJobs, "GET");
+  } else if (s[2] == "jobs" && seg.n == 5 && !s[3].empty() && s[4] == "run") {
+    set(Endpoint::kJobRun, "POST", s[3]);
+  } else if (s[2] == "jobs" && seg.n == 5 && !s[3].empty() && s[4] == "files") {
+    set(Endpoint::kJobFile, "POST", s[3]);
+  } else if (s[2] == "reconciliation" && seg.n == 4) {
+    if (s[3] == "payments") set(Endpoint::kReconPayments, "GET");
+    else if (s[3] == "orders") set(Endpoint::kReconOrders, "GET");
+    else if (s[3] == "summary") set(Endpoint::kReconSummary, "GET");
+    else if (s[3] == "matches") set(Endpoint::kReconMatches, "POST");
   }
   return m;
 }
@@ -185,6 +208,10 @@ void Api::handle(Request& req, Response& resp) {
     case Endpoint::kWebhook: break;  // the connector authenticates the sender its own way
     case Endpoint::kIngest: allowed = kIngestRoles; break;
     case Endpoint::kMetrics: allowed = loopback_ ? 0 : kOperatorRoles; break;
+    case Endpoint::kReconPayments:
+    case Endpoint::kReconOrders:
+    case Endpoint::kReconSummary:
+    case Endpoint::kReconMatches: allowed = kFinanceRoles; break;
     default: allowed = kOperatorRoles; break;
   }
   Principal who;
@@ -229,6 +256,12 @@ void Api::handle(Request& req, Response& resp) {
     case Endpoint::kConnectors: connectors(resp); return;
     case Endpoint::kXref: xref(req, resp); return;
     case Endpoint::kJobs: jobs(resp); return;
+    case Endpoint::kJobRun: runJob(m.arg, who, resp); return;
+    case Endpoint::kJobFile: postJobFile(req, m.arg, who, resp); return;
+    case Endpoint::kReconPayments: reconPayments(req, resp); return;
+    case Endpoint::kReconOrders: reconOrders(req, resp); return;
+    case Endpoint::kReconSummary: reconSummary(req, resp); return;
+    case Endpoint::kReconMatches: reconMatches(req, who, resp); return;
     case Endpoint::kHealthz:
       resp.status = 200;
       resp.body = "{\"status\":\"ok\"}";

@@ -121,6 +121,7 @@ Status GatewayImpl::build(const sdk::Registry& registry) {
       sources_[name] = std::move(src).value();
     }
   }
+  if (Status st = buildReconciliation(); !st.ok()) return st;
   for (const auto& [name, route] : cfg_.routes) {
     lanes_.at(route.sink)->routes.push_back(name);
     route_metrics_.emplace(name, RouteMetrics(metrics_, name, route.sink));
@@ -132,6 +133,26 @@ Status GatewayImpl::build(const sdk::Registry& registry) {
     s->cfg = sched;
     if (s->cfg.timezone.empty()) s->cfg.timezone = cfg_.gateway.timezone;
     s->cron = cron.value();
+    schedules_.push_back(std::move(s));
+  }
+  for (const auto& [name, job] : cfg_.jobs) {
+    auto s = std::make_unique<Schedule>();
+    s->job = &job;
+    s->cfg.name = name;
+    s->cfg.cron = job.cron;
+    s->cfg.timezone = job.timezone.empty() ? cfg_.gateway.timezone : job.timezone;
+    s->cfg.missed = job.missed;
+    s->has_cron = !job.cron.empty();
+    if (s->has_cron) {
+      auto cron = parseCron(job.cron);
+      if (!cron.ok()) return Error::permanent(ErrorCode::kConfigInvalid, "job '" + name + "': " + cron.error().message);
+      s->cron = cron.value();
+    }
+    if (!job.mapping.empty()) {
+      auto plan = loadNamedMapping(cfg_, job.mapping, "job '" + name + "'");
+      if (!plan.ok()) return plan.takeError();
+      job_mappings_[name] = std::move(plan).value();
+    }
     schedules_.push_back(std::move(s));
   }
   return {};

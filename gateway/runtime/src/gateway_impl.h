@@ -20,6 +20,8 @@
 #include "lane.h"
 #include "mapping_step.h"
 #include "qiao/core/cron.h"
+#include "qiao/jobs/export_job.h"
+#include "qiao/recon/service.h"
 #include "qiao/mapping/mapping.h"
 #include "qiao/runtime/gateway.h"
 #include "qiao/sdk/connector.h"
@@ -27,20 +29,27 @@
 
 namespace qiao::runtime {
 
-// A cron schedule polling one route's source connector.
+// A cron schedule polling one route's source connector, or a job (`jobs:`) with its cron
+// (none: next_ms stays INT64_MAX and it runs on demand only).
 struct Schedule {
-  config::ScheduleConfig cfg;
+  config::ScheduleConfig cfg;        // for a job: name, cron, timezone, missed; route ""
+  const config::JobConfig* job = nullptr;
+  bool has_cron = true;
   CronExpr cron;
   int64_t next_ms = 0;
   std::atomic<bool> running{false};
-  std::atomic<int64_t> progress{0};  // records the running poll has produced so far
-  int64_t renewed_ms = 0;            // last lease renewal of the running poll (timer thread)
+  std::atomic<int64_t> progress{0};  // records (polls) or rows (imports) done so far
+  std::atomic<int64_t> progress_total{-1};
+  int64_t renewed_ms = 0;            // last lease renewal of the running run
+  int64_t logged_ms = 0;             // last progress log line
 };
 
-// What one scheduled poll did.
+// What one scheduled poll or job run did.
 struct PollOutcome {
   int64_t records = 0;
-  std::string error;  // "" = ok
+  std::string error;        // "" = ok
+  std::string summary;      // one line, for the store and the log
+  std::string report_json;  // jobs: their report
 };
 
 class GatewayImpl final : public Gateway {
@@ -67,6 +76,13 @@ class GatewayImpl final : public Gateway {
   Result<int64_t> replay(const store::ReplayRequest& request) override;
   std::vector<ConnectorStatus> connectorStatuses() override;
   std::vector<JobStatus> jobStatuses() override;
+  Result<JobRun> runJob(const std::string& job, const std::string& file) override;
+  recon::Service* reconciliation() override;
+
+  // recon.cpp: matches what is new and pushes changed order states to the status route.
+  Result<recon::RunStats> reconcileNow();
+  Status pushPaymentStatus(const std::vector<recon::OrderStatusChange>& changes) override;
+  Result<std::string> reconcile() override;
 
  private:
   // Fills the fields ingest owns (trace id, entity, business key, times, order key).
@@ -121,6 +137,19 @@ class GatewayImpl final : public Gateway {
   void tickSchedules(int64_t now);
   void fireSchedule(Schedule& s, int64_t due_ms, int64_t now);
   PollOutcome runPoll(Schedule& s);
+  void finishRun(Schedule& s, const PollOutcome& out);
+
+  // jobs.cpp, export_rows.cpp, recon.cpp: the job runners.
+  PollOutcome runJobBody(Schedule& s, const std::string& file);
+  PollOutcome runImport(Schedule& s, const std::string& file);
+  PollOutcome runExport(Schedule& s);
+  PollOutcome runReconJob(Schedule& s);
+  void jobProgress(Schedule& s, int64_t done, int64_t total);
+  jobs::RowSource exportRows(const config::JobConfig& j);
+  Status emitRouteMessages(const config::JobConfig& j, const std::function<Status(std::string_view)>& emit);
+  Status emitDeadLetters(const config::JobConfig& j, const std::function<Status(std::string_view)>& emit);
+  Status emitReconRows(const config::JobConfig& j, const std::function<Status(std::string_view)>& emit);
+  Status buildReconciliation();
 
   config::Config cfg_;
   std::unique_ptr<store::Store> store_;
@@ -130,7 +159,9 @@ class GatewayImpl final : public Gateway {
   std::map<std::string, RouteMetrics> route_metrics_;
   std::map<std::string, RouteMapping> route_mappings_;  // routes with a mapping step
   std::unique_ptr<mapping::XrefResolver> xref_resolver_;  // for `lookup:` rules
-  std::vector<std::unique_ptr<Schedule>> schedules_;
+  std::vector<std::unique_ptr<Schedule>> schedules_;  // schedules, then jobs
+  std::map<std::string, std::shared_ptr<const mapping::MappingPlan>> job_mappings_;
+  std::unique_ptr<recon::Service> recon_;
   std::unique_ptr<boost::asio::thread_pool> pool_;
   std::thread dispatcher_;
   std::thread timer_;

@@ -30,6 +30,7 @@ void GatewayImpl::timerLoop() {
 }
 
 int64_t GatewayImpl::nextFire(const Schedule& s, int64_t now) {
+  if (!s.has_cron) return INT64_MAX;  // a job run on demand only
   int64_t next = nextRunMs(s.cron, now, s.cfg.timezone);
   return next < 0 ? INT64_MAX : next;  // never fires (e.g. 30 February)
 }

@@ -10,14 +10,22 @@
 
 namespace qiao::runtime {
 
-Result<RouteMapping> loadRouteMapping(const config::Config& cfg, const std::string& route_name) {
-  const auto& route = cfg.routes.at(route_name);
-  std::string base = cfg.gateway.mappings_dir + "/" + route.mapping;
+Result<std::shared_ptr<const mapping::MappingPlan>> loadNamedMapping(const config::Config& cfg,
+                                                                     const std::string& name,
+                                                                     const std::string& user) {
+  std::string base = cfg.gateway.mappings_dir + "/" + name;
   std::string path = std::filesystem::exists(base + ".yaml") ? base + ".yaml" : base + ".yml";
   auto plan = mapping::loadMapping(path, mapping::LoadOptions{cfg.gateway.mappings_dir});
   if (!plan.ok())
     return Error::permanent(ErrorCode::kConfigInvalid,
-                            "route '" + route_name + "': mapping " + path + ":\n" + plan.error().message);
+                            user + ": mapping " + path + ":\n" + plan.error().message);
+  return plan;
+}
+
+Result<RouteMapping> loadRouteMapping(const config::Config& cfg, const std::string& route_name) {
+  const auto& route = cfg.routes.at(route_name);
+  auto plan = loadNamedMapping(cfg, route.mapping, "route '" + route_name + "'");
+  if (!plan.ok()) return plan.takeError();
   RouteMapping m;
   m.plan = std::move(plan).value();
   if (route.mapping_direction == "reverse") {
@@ -34,6 +42,11 @@ std::vector<std::string> checkRouteMappings(const config::Config& cfg) {
   for (const auto& [name, route] : cfg.routes) {
     if (route.mapping.empty()) continue;
     auto m = loadRouteMapping(cfg, name);
+    if (!m.ok()) problems.push_back(m.error().message);
+  }
+  for (const auto& [name, job] : cfg.jobs) {
+    if (job.mapping.empty()) continue;
+    auto m = loadNamedMapping(cfg, job.mapping, "job '" + name + "'");
     if (!m.ok()) problems.push_back(m.error().message);
   }
   return problems;

@@ -23,6 +23,11 @@ struct RouteMapping {
   bool reverse = false;
 };
 
+// Loads <gateway.mappings_dir>/<name>.yaml (or .yml); errors start with `user` ("job 'x'").
+Result<std::shared_ptr<const mapping::MappingPlan>> loadNamedMapping(const config::Config& cfg,
+                                                                     const std::string& name,
+                                                                     const std::string& user);
+
 // Loads <gateway.mappings_dir>/<route.mapping>.yaml (or .yml) and decides the direction:
 // `mapping_direction`, or with `auto` reverse when a schedule polls this route's source.
 // Errors carry every diagnostic of the file.

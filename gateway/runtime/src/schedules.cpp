@@ -1,4 +1,4 @@
-// Schedules: cron jobs that poll a route's source. Each fire time is taken through the store
+// Schedules: cron jobs that poll a route's source, and jobs (`jobs:`) with a cron. Each fire time is taken through the store
 // (beginScheduleRun), so it runs once even when several gateways share the database, a run
 // never overlaps the previous one of the same schedule, and the last run and its outcome
 // survive restarts. Fire times missed while no gateway ran are skipped or run once at start
@@ -17,6 +17,7 @@ void GatewayImpl::startSchedules(int64_t now) {
     for (auto& r : *runs) last[r.name] = r;
   for (auto& s : schedules_) {
     s->next_ms = nextFire(*s, now);
+    if (!s->has_cron) continue;
     auto it = last.find(s->cfg.name);
     if (it == last.end() || it->second.last_due_ms == 0) continue;  // never ran: nothing missed
     int64_t first_missed = nextRunMs(s->cron, it->second.last_due_ms, s->cfg.timezone);
@@ -43,29 +44,29 @@ void GatewayImpl::tickSchedules(int64_t now) {
 }
 
 void GatewayImpl::fireSchedule(Schedule& s, int64_t due_ms, int64_t now) {
-  if (s.running) {
+  bool idle = false;
+  if (!s.running.compare_exchange_strong(idle, true)) {  // the last fire, or an on-demand run
     log::warn("schedule.skipped_overlap", {{"schedule", s.cfg.name}});
     return;
   }
   auto taken = store_->beginScheduleRun(s.cfg.name, worker_id_, due_ms, now, now + cfg_.store.lease_ms);
   if (!taken.ok()) {
+    s.running = false;
     log::warn("schedule.store_error", {{"schedule", s.cfg.name}, {"error", taken.error().message}});
     return;
   }
   if (!*taken) {  // another process runs it, or still runs the previous fire
+    s.running = false;
     log::debug("schedule.taken_elsewhere", {{"schedule", s.cfg.name}});
     return;
   }
-  s.running = true;
   s.progress = 0;
+  s.progress_total = -1;
   s.renewed_ms = now;
   Schedule* sp = &s;
   boost::asio::post(*pool_, [this, sp] {
-    PollOutcome out = runPoll(*sp);
-    auto st = store_->finishScheduleRun(sp->cfg.name, worker_id_, out.error.empty() ? "ok" : "failed",
-                                        out.error, out.records, Clock::system().nowMs());
-    if (!st.ok()) log::warn("schedule.store_error", {{"schedule", sp->cfg.name}, {"error", st.error().message}});
-    sp->running = false;
+    PollOutcome out = sp->job ? runJobBody(*sp, "") : runPoll(*sp);
+    finishRun(*sp, out);
   });
 }
 
@@ -121,6 +122,7 @@ std::vector<JobStatus> GatewayImpl::jobStatuses() {
   for (const auto& s : schedules_) {
     JobStatus j;
     j.name = s->cfg.name;
+    j.kind = s->job ? s->job->type : "poll";
     j.cron = s->cfg.cron;
     j.timezone = s->cfg.timezone;
     j.route = s->cfg.route;
@@ -128,6 +130,7 @@ std::vector<JobStatus> GatewayImpl::jobStatuses() {
     j.next_run_ms = s->next_ms == INT64_MAX ? 0 : s->next_ms;
     j.running = s->running;
     j.progress_records = s->progress;
+    j.progress_total = s->progress_total;
     if (auto it = last.find(j.name); it != last.end()) j.last = it->second;
     out.push_back(std::move(j));
   }

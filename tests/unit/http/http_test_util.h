@@ -112,6 +112,14 @@ class FakeGateway final : public runtime::Gateway {
   }
 
   std::vector<runtime::JobStatus> jobStatuses() override { return {}; }
+  Result<runtime::JobRun> runJob(const std::string& job, const std::string&) override {
+    return Error::permanent(ErrorCode::kNotFound, "no job named '" + job + "'");
+  }
+  recon::Service* reconciliation() override { return nullptr; }
+  Result<std::string> reconcile() override {
+    return Error::permanent(ErrorCode::kConfigInvalid, "reconciliation is not enabled");
+  }
+  Status pushPaymentStatus(const std::vector<recon::OrderStatusChange>&) override { return {}; }
   std::vector<runtime::ConnectorStatus> connectorStatuses() override {
     runtime::ConnectorStatus c;
     c.name = "erp";

@@ -90,6 +90,62 @@ struct ScheduleConfig {
   std::string missed = "skip";
 };
 
+// One column of an export job's sheet.
+struct ExportColumnConfig {
+  std::string header;               // the header text, e.g. 订单编号
+  std::string pointer;              // JSON pointer into the exported row, e.g. /orderId
+  std::string kind = "text";        // text | number | decimal | date | datetime
+  std::string number_format;        // Excel number format; "" = by kind
+  double width = 0;                 // characters; 0 = by header and kind
+};
+
+// A job (`jobs:`): Excel import or export, reconciliation run or report. Runs on demand
+// (`qiao import`, `qiao recon`, `POST /api/v1/jobs/{job}/run`) and, with `cron:`, on a
+// schedule through the same scheduler as route polls.
+struct JobConfig {
+  std::string name;
+  std::string type;                 // import | export | reconcile | recon_report
+  std::string cron;                 // "" = on demand only
+  std::string timezone;             // defaults to gateway.timezone
+  std::string missed = "skip";      // skip | run_once, as for schedules
+  std::string folder;               // import: the drop folder; export, recon_report: the outbox
+  std::string mapping;              // import: row -> record (forward); export: applied in reverse
+  // import
+  std::string route;                // import: where records go (an ingest route);
+                                    // export rows route_messages: whose messages
+  std::vector<std::string> patterns = {"*.xlsx", "*.xls", "*.csv"};
+  std::string archive_folder;       // "" = <folder>/archive
+  std::string sheet;                // "" = first sheet
+  int header_row = 0;               // 1-based; 0 = first non-empty row
+  std::string encoding = "auto";    // csv: auto | utf-8 | gb18030
+  std::string delimiter = "auto";   // csv: auto | comma | semicolon | tab
+  std::string group;                // import: rows of one business key merge by appending
+                                    // this array (e.g. /lines); "" = a record per row
+  int64_t min_file_age_ms = 2000;   // a file modified more recently waits for the next run
+  // export
+  std::string rows = "route_messages";  // route_messages | dead_letters | recon_orders | recon_payments
+  std::string status;               // route_messages: pending | delivered | dead | "" (all)
+  std::string file_pattern;         // e.g. 订单-{date}.xlsx ({date} {time} {job}); .xlsx or .csv
+  std::string ungroup;              // export: one row per element of this array (e.g. /lines)
+  std::string sheet_name = "Sheet1";
+  std::vector<ExportColumnConfig> columns;  // "" = from the mapping
+};
+
+// The built-in sink of routes that feed payment reconciliation (`sink: reconciliation`).
+inline constexpr const char* kReconciliationSink = "reconciliation";
+
+// Payment reconciliation (`reconciliation:`): payments and orders reach it through routes
+// whose sink is `reconciliation`; changed order states go to status_route.
+struct ReconciliationConfig {
+  bool enabled = false;
+  std::vector<std::string> rules = {"reference", "exact_amount", "tolerance_amount", "oldest_first"};
+  std::string tolerance_absolute = "10";  // decimal text; "" = none
+  std::string tolerance_percent;          // decimal text; "" = none
+  std::string status_route;         // an ingest route taking {"orderId","paidAmount",...}; "" = none
+  std::string customer_entity = "customer";  // payer account -> customer through the xref
+  std::string customer_system = "bank";
+};
+
 struct GatewayConfig {
   std::string instance_name = "qiao";
   std::string data_dir = "./data";
@@ -106,6 +162,7 @@ struct ServerConfig {
   std::string host = "127.0.0.1";
   int port = 8080;
   int64_t max_body_bytes = 1048576;
+  int64_t max_upload_bytes = 67108864;  // files posted to import jobs
   int max_threads = 64;
 };
 
@@ -132,6 +189,8 @@ struct Config {
   std::map<std::string, ConnectorConfig> connectors;
   std::map<std::string, RouteConfig> routes;
   std::map<std::string, ScheduleConfig> schedules;
+  std::map<std::string, JobConfig> jobs;
+  ReconciliationConfig reconciliation;
 };
 
 struct LoadResult {

@@ -24,6 +24,7 @@ enum class ErrorCode : uint16_t {
   kInvalidArgument = 2,
   kNotFound = 3,
   kAlreadyExists = 4,
+  kConflict = 5,  // the thing is busy (a job already running): try again later
   kConfigInvalid = 10,
   kStoreError = 20,
   kStoreBusy = 21,

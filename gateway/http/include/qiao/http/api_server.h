@@ -18,6 +18,7 @@ struct ApiServerOptions {
   int64_t max_body_bytes = 1048576;
   int max_threads = 64;
   bool require_auth = true;          // false: every request acts as admin (local dev only)
+  int64_t max_upload_bytes = 67108864;  // POST /api/v1/jobs/{job}/files (spreadsheets)
 };
 
 class ApiServer {

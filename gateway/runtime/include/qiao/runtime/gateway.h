@@ -18,6 +18,11 @@ struct WebhookRequest;
 struct WebhookReply;
 }  // namespace qiao::sdk
 
+namespace qiao::recon {
+class Service;
+struct OrderStatusChange;
+}
+
 namespace qiao::runtime {
 
 struct ConnectorStatus {
@@ -33,17 +38,26 @@ struct ConnectorStatus {
   int64_t failed = 0;
 };
 
-// A schedule as `GET /api/v1/jobs` shows it.
+// A schedule or a job as `GET /api/v1/jobs` shows it.
 struct JobStatus {
   std::string name;
-  std::string cron;
+  std::string kind;             // poll (a schedule) | import | export | reconcile | recon_report
+  std::string cron;             // "" = on demand only
   std::string timezone;
   std::string route;
   std::string missed;           // skip | run_once
   int64_t next_run_ms = 0;      // 0 = never
   bool running = false;         // in this process
-  int64_t progress_records = 0; // of the run going on in this process
+  int64_t progress_records = 0; // of the run going on in this process (rows for imports)
+  int64_t progress_total = -1;  // rows of the file being imported; -1 = unknown
   store::ScheduleRun last;      // from the store (any process); name "" when it never ran
+};
+
+// What one run of a job did (runJob).
+struct JobRun {
+  bool ok = true;               // false: the run failed or a file was refused
+  std::string summary;          // one line for people and the log
+  std::string report_json;      // the job's report: files, rows, paths, counts
 };
 
 class Gateway {
@@ -72,6 +86,19 @@ class Gateway {
 
   // Replays a dead letter and wakes the workers.
   virtual Result<int64_t> replay(const store::ReplayRequest& request) = 0;
+
+  // Runs a job now, in this thread: import (the drop folder, or `file` copied into it first),
+  // export, reconcile, recon_report. Works without start() (the CLI). NotFound for an
+  // unknown job; kConflict while the job runs here or in another process on the same store.
+  virtual Result<JobRun> runJob(const std::string& job, const std::string& file) = 0;
+
+  // The reconciliation service when `reconciliation:` is enabled, else null.
+  virtual recon::Service* reconciliation() = 0;
+  // Matches the payments not matched yet and sends the orders whose payment state changed to
+  // reconciliation.status_route. Returns a JSON summary (paymentsProcessed, ...).
+  virtual Result<std::string> reconcile() = 0;
+  // Sends order payment states a manual match or unmatch changed to the status route.
+  virtual Status pushPaymentStatus(const std::vector<recon::OrderStatusChange>& changes) = 0;
 
   virtual std::vector<ConnectorStatus> connectorStatuses() = 0;
   virtual std::vector<JobStatus> jobStatuses() = 0;
