@@ -124,6 +124,11 @@ TEST_F(ReconFlowTest, PaymentsMatchPushStatesAndFinanceCorrectsByHand) {
   EXPECT_EQ(states["SO-101"]["outstandingAmount"], "0.00") << states["SO-101"].dump();
   EXPECT_EQ(states["SO-201"]["paymentStatus"], "paid") << states["SO-201"].dump();  // fee written off
   EXPECT_FALSE(states.count("SO-102"));
+  // The CRM's payment write-back shape (docs/crm-model.md): updatedAt with an offset.
+  std::string at = states["SO-101"].value("updatedAt", "");
+  ASSERT_GE(at.size(), 25u) << states["SO-101"].dump();
+  EXPECT_EQ(at[10], 'T') << at;
+  EXPECT_EQ(at.substr(at.size() - 6), "+08:00") << at;
 
   // Finance only: an operator (the admin key is admin; a finance key works; ingest is refused).
   std::string fin = financeKey();

@@ -170,6 +170,8 @@ PollOutcome GatewayImpl::runImport(Schedule& s, const std::string& file) {
     }
     reports.push_back(std::move(r).value());
   } else {
+    std::error_code ec;  // a drop folder nobody dropped into yet is empty, not an error
+    fs::create_directories(j.folder, ec);
     auto r = jobs::importFolder(spec, *store_, ingestFn, progressFn, xref_resolver_.get());
     if (!r.ok()) {
       out.error = r.error().message;

@@ -141,7 +141,13 @@ Status GatewayImpl::pushPaymentStatus(const std::vector<recon::OrderStatusChange
     Record r;
     r.entity = "payment_status";
     r.business_key = ch.order_id;
-    r.payload = ch.json;
+    // The CRM's payment write-back (docs/crm-model.md): the time of the change is updatedAt.
+    json state = json::parse(ch.json, nullptr, false);
+    if (state.is_object() && state.contains("paymentUpdatedAt")) {
+      state["updatedAt"] = state["paymentUpdatedAt"];
+      state.erase("paymentUpdatedAt");
+    }
+    r.payload = state.is_object() ? state.dump() : ch.json;
     // The same change twice is sent once; every new change (it carries its commit time) is a
     // new message, so paid -> partial -> paid still ends at paid in the CRM.
     r.idempotency_key = "recon-status:" + ch.order_id + ":" + digest(ch.json);
