@@ -58,7 +58,8 @@ void readColumns(Ctx& c, const YAML::Node& v, const std::string& p, JobConfig* j
                         {{"header", nonEmptyStr(c, &col.header)},
                          {"pointer", jsonPointer(c, &col.pointer, "/orderId")},
                          {"kind", oneOf(c, &col.kind, {"text", "number", "decimal", "date", "datetime"})},
-                         {"number_format", str(c, &col.number_format)},
+                         // The formats the workbook writer has (jobs/src/export_job.cpp).
+                         {"number_format", oneOf(c, &col.number_format, {"0", "#,##0.00", "General"})},
                          {"width", [&](const YAML::Node& w, const std::string& wp) {
                             if (auto d = readNumber(c, w, wp, 0)) col.width = *d;
                           }}});
