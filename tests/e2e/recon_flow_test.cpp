@@ -59,10 +59,20 @@ class ReconFlowTest : public GatewayFixture {
         "  payment_status:\n"
         "    sink: erp\n"
         "    business_key: /orderId\n"
+        "  recon_bank:\n"
+        "    sink: reconciliation\n"
+        "    entity: payment\n"
+        "    business_key: /paymentId\n"
         "reconciliation:\n"
         "  status_route: payment_status\n"
         "  tolerance: {absolute: \"20\"}\n"
         "jobs:\n"
+        "  import_bank:\n"
+        "    type: import\n"
+        "    folder: " + dir_->file("bank") + "\n"
+        "    mapping: excel_bank_statement\n"
+        "    route: recon_bank\n"
+        "    min_file_age: 0\n"
         "  month_report:\n"
         "    type: recon_report\n"
         "    folder: " + dir_->file("reports") + "\n" +
@@ -190,6 +200,36 @@ TEST_F(ReconFlowTest, PaymentsMatchPushStatesAndFinanceCorrectsByHand) {
   auto sheets = excel::listSheets(report);
   ASSERT_TRUE(sheets.ok()) << sheets.error().message;
   EXPECT_GE(sheets->size(), 6u);
+}
+
+TEST_F(ReconFlowTest, BankStatementImportedThroughTheExcelAssistantIsReconciled) {
+  startGateway();
+  ASSERT_EQ(api("POST", "/api/v1/routes/recon_orders/messages", order("SO-401", "C4", "12147.50", "2026-11-01")).status, 202);
+  ASSERT_EQ(api("POST", "/api/v1/routes/recon_orders/messages", order("SO-402", "C4", "800.00", "2026-11-02")).status, 202);
+  // A 银行流水 sheet as a bank exports it: thousands separators, 人民币, the order in the 摘要,
+  // and a row without a 流水号 (named by its content).
+  auto r = api("POST", "/api/v1/jobs/import_bank/files?name=bank.csv",
+               "流水号,交易日期,对方户名,对方账号,收入金额,币种,摘要\n"
+               "HX001,2026/11/27,C4 公司,6222021200001234,\"12,147.50\",人民币,货款 SO-401\n"
+               ",2026/11/28,C4 公司,6222021200001234,400.00,人民币,部分货款\n");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(json::parse(r.body)["report"]["files"][0]["accepted"], 2) << r.body;
+  ASSERT_TRUE(testkit::waitFor([&] {
+    auto s = pushedStates();
+    return s.count("SO-401") && s.count("SO-402");
+  }, 15000)) << gatewayLog();
+  EXPECT_EQ(pushedStates()["SO-401"]["paymentStatus"], "paid");
+  EXPECT_EQ(pushedStates()["SO-402"]["paymentStatus"], "partial");
+  EXPECT_EQ(pushedStates()["SO-402"]["outstandingAmount"], "400.00");
+  // The same statement again: nothing counted twice.
+  r = api("POST", "/api/v1/jobs/import_bank/files?name=bank-again.csv",
+          "流水号,交易日期,对方户名,对方账号,收入金额,币种,摘要\n"
+          "HX001,2026/11/27,C4 公司,6222021200001234,\"12,147.50\",人民币,货款 SO-401\n"
+          ",2026/11/28,C4 公司,6222021200001234,400.00,人民币,部分货款\n");
+  ASSERT_EQ(r.status, 200) << r.body;
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  r = api("GET", "/api/v1/reconciliation/payments");
+  EXPECT_EQ(json::parse(r.body)["total"], 2) << r.body;
 }
 
 TEST_F(ReconFlowTest, K3ReceiptsArePulledOnScheduleAndReconciled) {
