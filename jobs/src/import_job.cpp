@@ -166,6 +166,15 @@ Result<ImportReport> importFile(const ImportSpec& spec, const std::string& path,
   QIAO_RETURN_IF_ERROR(checkPath(path));
   QIAO_ASSIGN_OR_RETURN(excel::ReadOptions options, readOptions(spec));
   QIAO_ASSIGN_OR_RETURN(auto zone, TimeZone::load(spec.timezone));
+  std::error_code link_ec;
+  if (fs::is_symlink(path, link_ec)) {  // never read through a link: it may point anywhere
+    ImportReport report;
+    report.file = detail::baseName(path);
+    std::string reason = report.file + ": a symbolic link; put the file itself into the drop "
+                                       "folder (links are not followed)";
+    return refuse(std::move(report), spec, path, detail::stamp(detail::systemNowMs(), *zone),
+                  std::move(reason));
+  }
   QIAO_ASSIGN_OR_RETURN(int64_t size, detail::fileSize(path));
   const int64_t started = detail::systemNowMs();
   const std::string stamp = detail::stamp(started, *zone);
@@ -291,12 +300,18 @@ Result<std::vector<std::string>> dueFiles(const ImportSpec& spec, int64_t now_ms
     if (ec) break;
     const std::string name = it->path().filename().string();
     if (!excel::validateFileName(name).ok()) continue;  // hidden, temporary or unsafe names
-    if (!it->is_regular_file(ec) || it->is_symlink(ec)) continue;  // archive/, rejected/, links
+    // archive/ and rejected/ are skipped; a link is taken so that importFile refuses it by
+    // name (moved to rejected/), never silently ignored and never followed.
+    if (!it->is_symlink(ec) && !it->is_regular_file(ec)) continue;
     bool matches = false;
     for (const auto& p : spec.patterns) {
       matches = matches || fnmatch(p.c_str(), name.c_str(), FNM_CASEFOLD) == 0;
     }
     if (!matches) continue;
+    if (it->is_symlink(ec)) {  // refused at once, whatever it points to (even nothing)
+      out.push_back(it->path().string());
+      continue;
+    }
     auto mtime = detail::fileMtimeMs(it->path().string());
     if (!mtime.ok() || now_ms - *mtime < spec.min_file_age_ms) continue;  // still being written
     out.push_back(it->path().string());

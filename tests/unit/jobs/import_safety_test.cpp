@@ -188,6 +188,25 @@ TEST_F(JobsTest, CorruptAndRenamedFilesAreRejectedWithTheReason) {
   EXPECT_EQ(listDir(folder_), (std::vector<std::string>{"rejected"}));
 }
 
+TEST_F(JobsTest, SymbolicLinksAreRefusedByNameAndNeverFollowed) {
+  // A workbook outside the drop folder, linked into it: its rows must not be imported.
+  std::string outside = dir_.file("outside.xlsx");
+  writeSheet(outside, "订单", kHeader, fourOrders());
+  std::filesystem::create_symlink(outside, folder_ + "/linked.xlsx");
+  std::filesystem::create_symlink(dir_.file("nothing-here.xlsx"), folder_ + "/dangling.xlsx");
+  auto reports = importFolder(spec_, *store_, ingest_);
+  ASSERT_TRUE(reports.ok()) << reports.error().message;
+  ASSERT_EQ(reports->size(), 2u);
+  for (const auto& r : *reports) {
+    ASSERT_EQ(r.errors.size(), 1u) << r.file;
+    EXPECT_NE(r.errors[0].find("symbolic link"), std::string::npos) << r.errors[0];
+    EXPECT_TRUE(std::filesystem::is_symlink(r.rejected_to)) << "the link itself moves: " << r.rejected_to;
+  }
+  EXPECT_EQ(ingest_calls_, 0);
+  EXPECT_TRUE(exists(outside)) << "the target is left alone";
+  EXPECT_EQ(listDir(folder_), (std::vector<std::string>{"rejected"}));
+}
+
 TEST_F(JobsTest, TheFolderRunTakesDueFilesInNameOrderOnly) {
   writeSheet(folder_ + "/b.xlsx", "订单", kHeader, {line("SO-B", "M", "1")});
   writeSheet(folder_ + "/a.csv", "订单", kHeader, {line("SO-A", "M", "1")});
