@@ -300,6 +300,7 @@ Result<std::vector<std::string>> dueFiles(const ImportSpec& spec, int64_t now_ms
     if (ec) break;
     const std::string name = it->path().filename().string();
     if (!excel::validateFileName(name).ok()) continue;  // hidden, temporary or unsafe names
+    if (name.rfind("~$", 0) == 0) continue;  // Office's lock file beside a workbook left open
     // archive/ and rejected/ are skipped; a link is taken so that importFile refuses it by
     // name (moved to rejected/), never silently ignored and never followed.
     if (!it->is_symlink(ec) && !it->is_regular_file(ec)) continue;

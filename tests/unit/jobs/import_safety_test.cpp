@@ -212,6 +212,7 @@ TEST_F(JobsTest, TheFolderRunTakesDueFilesInNameOrderOnly) {
   writeSheet(folder_ + "/a.csv", "订单", kHeader, {line("SO-A", "M", "1")});
   testkit::writeFile(folder_ + "/readme.txt", "not a pattern");
   testkit::writeFile(folder_ + "/.~lock.b.xlsx#", "office lock file");
+  testkit::writeFile(folder_ + "/~$b.xlsx", "Excel's owner file of an open workbook");
   std::filesystem::create_directories(folder_ + "/archive");
   writeSheet(folder_ + "/archive/old.xlsx", "订单", kHeader, {line("SO-OLD", "M", "1")});
   auto due = dueFiles(spec_, nowMs());
