@@ -1,7 +1,5 @@
 #include "sqlite_recon_store.h"
 
-#include <sqlite3.h>
-
 namespace qiao::recon::detail {
 namespace {
 
@@ -47,29 +45,6 @@ CREATE TABLE IF NOT EXISTS recon_push_pending (
 constexpr const char* kEngineTables[] = {"recon_orders", "recon_payments", "recon_allocations",
                                          "recon_customer_names", "recon_manual_log", "recon_meta"};
 
-Error storeError(std::string_view what, int rc, std::string_view msg) {
-  std::string text = "recon store: ";
-  text += what;
-  text += ": ";
-  text += msg.empty() ? std::string_view(sqlite3_errstr(rc)) : msg;
-  int primary = rc & 0xff;
-  if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) {
-    return Error::transient(ErrorCode::kStoreBusy, std::move(text));
-  }
-  if (primary == SQLITE_IOERR || primary == SQLITE_FULL || primary == SQLITE_CANTOPEN) {
-    return Error::transient(ErrorCode::kStoreError, std::move(text));
-  }
-  return Error::permanent(ErrorCode::kStoreError, std::move(text));
-}
-
-std::string sqlHead(std::string_view sql) {
-  std::string s(sql.substr(0, 60));
-  for (char& c : s) {
-    if (c == '\n') c = ' ';
-  }
-  return s;
-}
-
 std::string joinIds(const std::vector<std::string>& ids) {
   std::string out;
   for (const std::string& id : ids) {
@@ -81,183 +56,13 @@ std::string joinIds(const std::vector<std::string>& ids) {
 
 }  // namespace
 
-Query::Query(ReconDb* db, sqlite3_stmt* stmt, std::string sql, int rc, std::string msg)
-    : db_(db), stmt_(stmt), sql_(std::move(sql)), rc_(rc), msg_(std::move(msg)) {}
-
-Query::~Query() {
-  if (stmt_ != nullptr) {
-    sqlite3_reset(stmt_);
-    sqlite3_clear_bindings(stmt_);
-  }
-}
-
-Query& Query::bind(int64_t v) {
-  if (rc_ != SQLITE_OK || stmt_ == nullptr) return *this;
-  rc_ = sqlite3_bind_int64(stmt_, next_++, v);
-  if (rc_ != SQLITE_OK) msg_ = sqlite3_errmsg(db_->raw());
-  return *this;
-}
-
-Query& Query::bind(std::string_view v) {
-  if (rc_ != SQLITE_OK || stmt_ == nullptr) return *this;
-  rc_ = sqlite3_bind_text64(stmt_, next_++, v.data(), v.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
-  if (rc_ != SQLITE_OK) msg_ = sqlite3_errmsg(db_->raw());
-  return *this;
-}
-
-Query& Query::bindNull() {
-  if (rc_ != SQLITE_OK || stmt_ == nullptr) return *this;
-  rc_ = sqlite3_bind_null(stmt_, next_++);
-  if (rc_ != SQLITE_OK) msg_ = sqlite3_errmsg(db_->raw());
-  return *this;
-}
-
-bool Query::step() {
-  if (stmt_ == nullptr || done_ || (rc_ != SQLITE_OK && rc_ != SQLITE_ROW)) return false;
-  int rc = sqlite3_step(stmt_);
-  if (rc == SQLITE_ROW) {
-    rc_ = SQLITE_ROW;
-    return true;
-  }
-  done_ = true;
-  if (rc == SQLITE_DONE) {
-    rc_ = SQLITE_OK;
-    return false;
-  }
-  rc_ = sqlite3_extended_errcode(db_->raw());
-  if (rc_ == SQLITE_OK) rc_ = rc;
-  msg_ = sqlite3_errmsg(db_->raw());
-  return false;
-}
-
-Status Query::run() {
-  while (step()) {
-  }
-  return status();
-}
-
-bool Query::isNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
-
-std::string Query::text(int col) const {
-  const unsigned char* p = sqlite3_column_text(stmt_, col);
-  if (p == nullptr) return {};
-  return std::string(reinterpret_cast<const char*>(p), static_cast<size_t>(sqlite3_column_bytes(stmt_, col)));
-}
-
-Cell Query::cell(int col) const {
-  if (isNull(col)) return std::nullopt;
-  return text(col);
-}
-
-int64_t Query::i64(int col) const { return sqlite3_column_int64(stmt_, col); }
-
-Status Query::status() const {
-  if (rc_ == SQLITE_OK || rc_ == SQLITE_ROW) return Status();
-  return storeError(sqlHead(sql_), rc_, msg_);
-}
-
 Result<std::unique_ptr<ReconDb>> ReconDb::open(const std::string& path, int busy_timeout_ms,
                                                bool synchronous_full) {
-  if (path.empty()) return Error::permanent(ErrorCode::kInvalidArgument, "recon store: sqlite_path is empty");
-  sqlite3* raw = nullptr;
-  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
-  int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
-  if (rc != SQLITE_OK) {
-    std::string msg = raw != nullptr ? sqlite3_errmsg(raw) : sqlite3_errstr(rc);
-    sqlite3_close_v2(raw);
-    return storeError("open " + path, rc, msg);
-  }
-  sqlite3_extended_result_codes(raw, 1);
-  sqlite3_busy_timeout(raw, busy_timeout_ms);
-  std::unique_ptr<ReconDb> db(new ReconDb(raw, path));
-  // WAL is a property of the file (the store sets it too); synchronous is per connection.
-  std::string pragmas = "PRAGMA journal_mode=WAL; PRAGMA synchronous=";
-  pragmas += synchronous_full ? "FULL;" : "NORMAL;";
-  char* err = nullptr;
-  rc = sqlite3_exec(raw, pragmas.c_str(), nullptr, nullptr, &err);
-  if (rc != SQLITE_OK) {
-    std::string msg = err != nullptr ? err : "";
-    sqlite3_free(err);
-    return storeError("open " + path, rc, msg);
-  }
-  QIAO_RETURN_IF_ERROR(db->createSchema());
-  return db;
-}
-
-ReconDb::~ReconDb() {
-  if (in_tx_) rollback();
-  for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
-  sqlite3_close_v2(db_);
-}
-
-Status ReconDb::createSchema() {
-  QIAO_RETURN_IF_ERROR(begin());
-  char* err = nullptr;
-  int rc = sqlite3_exec(db_, kSchema, nullptr, nullptr, &err);
-  if (rc != SQLITE_OK) {
-    std::string msg = err != nullptr ? err : "";
-    sqlite3_free(err);
-    rollback();
-    return storeError("create the recon tables", rc, msg);
-  }
-  Query q = prepare("SELECT value FROM recon_meta WHERE key = 'service_format_version'");
-  std::optional<std::string> version;
-  if (q.step()) version = q.text(0);
-  if (Status s = q.status(); !s.ok()) {
-    rollback();
-    return s;
-  }
-  if (version && *version != kServiceFormatVersion) {
-    rollback();
-    return Error::permanent(ErrorCode::kStoreError,
-                            "recon store: " + path_ + ": recon_meta service_format_version " + *version +
-                                " is not supported (this build reads " + std::string(kServiceFormatVersion) + ")");
-  }
-  if (!version) {
-    Status s = prepare("INSERT INTO recon_meta (key, value) VALUES ('service_format_version', ?)")
-                   .bind(kServiceFormatVersion)
-                   .run();
-    if (!s.ok()) {
-      rollback();
-      return s;
-    }
-  }
-  return commit();
-}
-
-Query ReconDb::prepare(std::string_view sql) {
-  std::string key(sql);
-  auto it = cache_.find(key);
-  if (it != cache_.end()) return Query(this, it->second, std::move(key), SQLITE_OK, {});
-  sqlite3_stmt* stmt = nullptr;
-  int rc = sqlite3_prepare_v3(db_, key.data(), static_cast<int>(key.size()), SQLITE_PREPARE_PERSISTENT,
-                              &stmt, nullptr);
-  if (rc != SQLITE_OK) {
-    std::string msg = sqlite3_errmsg(db_);
-    sqlite3_finalize(stmt);
-    return Query(this, nullptr, std::move(key), rc, std::move(msg));
-  }
-  cache_.emplace(key, stmt);
-  return Query(this, stmt, std::move(key), SQLITE_OK, {});
-}
-
-Status ReconDb::exec(std::string_view sql) { return prepare(sql).run(); }
-
-Status ReconDb::begin() {
-  QIAO_RETURN_IF_ERROR(exec("BEGIN IMMEDIATE"));
-  in_tx_ = true;
-  return Status();
-}
-
-Status ReconDb::commit() {
-  Status s = exec("COMMIT");
-  if (s.ok()) in_tx_ = false;
-  return s;
-}
-
-void ReconDb::rollback() {
-  if (sqlite3_get_autocommit(db_) == 0) (void)exec("ROLLBACK");
-  in_tx_ = false;
+  QIAO_ASSIGN_OR_RETURN(auto conn, store::SqliteConn::open(path, busy_timeout_ms, synchronous_full,
+                                                           "recon store"));
+  QIAO_RETURN_IF_ERROR(conn->ensureSchema(kSchema, "create the recon tables", "recon_meta",
+                                          "service_format_version", kServiceFormatVersion));
+  return std::unique_ptr<ReconDb>(new ReconDb(std::move(conn)));
 }
 
 namespace {
@@ -290,7 +95,7 @@ Result<State> ReconDb::loadState(std::size_t chunk_rows) {
       auto part = fromRows({t});
       if (!part.ok()) {
         return Error::permanent(ErrorCode::kStoreError,
-                                "recon store: " + path_ + ": " + part.error().message +
+                                "recon store: " + path() + ": " + part.error().message +
                                     (first_row > 1 ? " (rows counted from row " + std::to_string(first_row) + ")" : ""));
       }
       appendAll(state.orders, part->orders);

@@ -14,9 +14,7 @@
 
 #include "qiao/core/result.h"
 #include "qiao/recon/rows.h"
-
-struct sqlite3;
-struct sqlite3_stmt;
+#include "qiao/store/sqlite_conn.h"
 
 namespace qiao::recon::detail {
 
@@ -24,36 +22,16 @@ namespace qiao::recon::detail {
 // own format_version there too).
 inline constexpr std::string_view kServiceFormatVersion = "1";
 
-class ReconDb;
-
-// A cached statement in use: bind in parameter order, step, read columns. Resets on scope exit.
-class Query {
+// A cached statement in use (store::SqliteQuery) with the engine's nullable cells.
+class Query : public store::SqliteQuery {
  public:
-  Query(ReconDb* db, sqlite3_stmt* stmt, std::string sql, int rc, std::string msg);
-  ~Query();
-  Query(const Query&) = delete;
-  Query& operator=(const Query&) = delete;
-
-  Query& bind(int64_t v);
-  Query& bind(std::string_view v);
-  Query& bindNull();
-  Query& bindCell(const Cell& c) { return c ? bind(std::string_view(*c)) : bindNull(); }
-  bool step();   // true while a row is available
-  Status run();  // steps to the end; the error if any
-  bool isNull(int col) const;
-  std::string text(int col) const;
-  Cell cell(int col) const;
-  int64_t i64(int col) const;
-  Status status() const;  // "recon store: <sql head>: <sqlite message>"
-
- private:
-  ReconDb* db_;
-  sqlite3_stmt* stmt_;
-  std::string sql_;
-  int rc_;
-  std::string msg_;
-  int next_ = 1;
-  bool done_ = false;
+  explicit Query(store::SqliteQuery&& q) : store::SqliteQuery(std::move(q)) {}
+  Query& bindCell(const Cell& c) {
+    if (c) bind(std::string_view(*c));
+    else bindNull();
+    return *this;
+  }
+  Cell cell(int col) const { return isNull(col) ? Cell() : Cell(text(col)); }
 };
 
 class ReconDb {
@@ -62,18 +40,15 @@ class ReconDb {
   // tables that are missing and checks the service format version.
   static Result<std::unique_ptr<ReconDb>> open(const std::string& path, int busy_timeout_ms,
                                                bool synchronous_full);
-  ~ReconDb();
-  ReconDb(const ReconDb&) = delete;
-  ReconDb& operator=(const ReconDb&) = delete;
 
-  Query prepare(std::string_view sql);
-  Status exec(std::string_view sql);  // one statement without rows, through the cache
+  Query prepare(std::string_view sql) { return Query(conn_->prepare(sql)); }
+  Status exec(std::string_view sql) { return conn_->exec(sql); }
 
   // BEGIN IMMEDIATE (takes the write lock at once, waiting up to busy_timeout) / COMMIT;
   // rollback() is best effort and safe without an open transaction.
-  Status begin();
-  Status commit();
-  void rollback();
+  Status begin() { return conn_->begin(); }
+  Status commit() { return conn_->commit(); }
+  void rollback() { conn_->rollback(); }
 
   // The engine's state from its six tables (recon_orders ... recon_meta), parsed by fromRows
   // `chunk_rows` rows at a time; errors name the table, row and column.
@@ -96,18 +71,13 @@ class ReconDb {
   Result<std::optional<Row>> orderRow(std::string_view order_no);
   Result<std::optional<Row>> paymentRow(std::string_view payment_id);
 
-  sqlite3* raw() { return db_; }
-  const std::string& path() const { return path_; }
+  const std::string& path() const { return conn_->path(); }
 
  private:
-  explicit ReconDb(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
-  Status createSchema();
+  explicit ReconDb(std::unique_ptr<store::SqliteConn> conn) : conn_(std::move(conn)) {}
   Result<std::optional<Row>> rowByKey(std::string_view table, std::string_view key);
 
-  sqlite3* db_;
-  std::string path_;
-  std::unordered_map<std::string, sqlite3_stmt*> cache_;
-  bool in_tx_ = false;
+  std::unique_ptr<store::SqliteConn> conn_;
 };
 
 }  // namespace qiao::recon::detail
