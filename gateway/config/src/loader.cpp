@@ -26,7 +26,7 @@ using detail::Where;
 
 const std::vector<std::string> kSections = {"gateway", "server",    "store", "security",
                                             "connectors", "routes", "schedules", "jobs",
-                                            "reconciliation"};
+                                            "reconciliation", "sync"};
 
 struct State {
   Config config;
@@ -37,6 +37,7 @@ struct State {
   std::map<std::string, detail::ScheduleMeta> schedules;
   std::map<std::string, detail::JobMeta> jobs;
   detail::Where reconciliation;
+  detail::SyncMeta sync;
 };
 
 std::string dangling(const std::string& kind, const std::string& word,
@@ -144,6 +145,7 @@ void readFile(Ctx& c, const YAML::Node& root, State* st, const sdk::Registry& re
     else if (name == "server") detail::readServer(c, value, &cfg.server);
     else if (name == "store") detail::readStore(c, value, &cfg.store, &st->store_path_set);
     else if (name == "security") detail::readSecurity(c, value, &cfg.security);
+    else if (name == "sync") detail::readSync(c, value, &cfg.sync, &st->sync);
     else {
       st->reconciliation = c.where(key);
       detail::readReconciliation(c, value, &cfg.reconciliation);
@@ -272,6 +274,9 @@ void checkReferences(Ctx& c, State* st) {
       if (!cfg.reconciliation.enabled)
         c.errorAt(m.sink, path + ".sink",
                   "sink 'reconciliation' needs a reconciliation: section (with enabled: true)");
+    } else if (m.sink.line > 0 && r.sink == kSyncSink && !st->connectors.count(r.sink)) {
+      if (!cfg.sync.enabled)
+        c.errorAt(m.sink, path + ".sink", "sink 'sync' needs a sync: section (with enabled: true)");
     } else if (m.sink.line > 0) {
       auto it = st->connectors.find(r.sink);
       if (r.sink.empty()) {
@@ -304,6 +309,9 @@ void checkReferences(Ctx& c, State* st) {
     }
   }
   checkJobs(c, st, route_names);
+  detail::checkSync(c, cfg, st->sync, [&cfg](const std::string& m) {
+    return mappingExists(cfg, m) ? std::string() : mappingNotFound(cfg, m);
+  });
   if (!st->store_path_set) cfg.store.path = cfg.gateway.data_dir + "/qiao.db";
 }
 

@@ -2,6 +2,9 @@
 // for the cross-reference checks that run once every file has been read.
 #pragma once
 
+#include <functional>
+#include <map>
+
 #include "reader.h"
 
 namespace qiao::sdk {
@@ -57,5 +60,15 @@ void readSchedule(Ctx& c, const YAML::Node& key, const YAML::Node& n, const std:
 void readJob(Ctx& c, const YAML::Node& key, const YAML::Node& n, const std::string& path,
              JobConfig* out, JobMeta* meta);
 void readReconciliation(Ctx& c, const YAML::Node& n, ReconciliationConfig* out);
+
+// sync_section.cpp: `sync:`, and its references once every file is read (mapping_problem
+// says why a mapping name cannot be loaded, "" when it can).
+struct SyncMeta {
+  Where entry;
+  std::map<std::string, Where> sides, owner;
+};
+void readSync(Ctx& c, const YAML::Node& n, SyncConfig* out, SyncMeta* meta);
+void checkSync(Ctx& c, const Config& cfg, const SyncMeta& meta,
+               const std::function<std::string(const std::string&)>& mapping_problem);
 
 }  // namespace qiao::config::detail

@@ -146,6 +146,40 @@ struct ReconciliationConfig {
   std::string customer_system = "bank";
 };
 
+// The built-in sink of routes that feed the customer sync (`sink: sync`, docs/sync.md).
+inline constexpr const char* kSyncSink = "sync";
+
+// One side of the customer sync (`sync.sides.<name>`): where its records come from, how they
+// turn into canonical customers and which routes write to it.
+struct SyncSideConfig {
+  std::string name;                      // "crm", "k3cloud"
+  std::vector<std::string> sources;      // record.source_system values of this side; default {name}
+  std::string route;                     // the write route (updates, lifecycle writes)
+  std::string create_route;              // creates; "" = route
+  std::string mapping;                   // canonical <-> side body (reverse reads, forward writes); "" = canonical
+  std::string id_path = "/customerId";   // JSON pointer to the side's id in its record
+  std::string modified_path = "/modifiedAt";  // JSON pointer to its modification time
+  std::string created_id_path;           // where a create's delivery result has the new id; "" = remote id
+  std::string on_delete = "flag";        // mirror | flag | ignore: when THIS side deletes
+  std::string on_forbid = "mirror";      //   ... forbids / re-enables
+  std::string flag_field;                // what a flag of another side writes here
+  std::vector<std::string> carries;      // synced fields this side has; empty = all
+};
+
+// Two-way customer sync (`sync:`).
+struct SyncConfig {
+  bool enabled = false;
+  std::vector<SyncSideConfig> sides;     // in file order: the first wins exact-time ties
+  std::vector<std::string> fields;       // synced canonical fields
+  std::map<std::string, std::string> owner;  // field -> side
+  std::vector<std::string> json_fields;  // synced as JSON (contacts, bankAccounts)
+  bool create_unlinked = true;
+  std::string match_tax_field = "taxRegisterCode";
+  std::string match_name_field = "name";
+  std::string match_phone_field = "phone";
+  bool review_name_only = true;
+};
+
 struct GatewayConfig {
   std::string instance_name = "qiao";
   std::string data_dir = "./data";
@@ -191,6 +225,7 @@ struct Config {
   std::map<std::string, ScheduleConfig> schedules;
   std::map<std::string, JobConfig> jobs;
   ReconciliationConfig reconciliation;
+  SyncConfig sync;
 };
 
 struct LoadResult {
