@@ -8,7 +8,7 @@ namespace {
 
 class OnDeliveredTest : public GatewayFixture {
  protected:
-  void start() {
+  void start(const std::string& then = "writeback") {
     startSim();
     GatewayOptions o;
     o.max_attempts = 4;
@@ -18,6 +18,10 @@ class OnDeliveredTest : public GatewayFixture {
         "    method: PUT\n"
         "    url: http://127.0.0.1:" + std::to_string(sim_port_) +
         "/sim/receiver/crm/api/orders/{/record/orderId}/erp-status\n"
+        "    timeout: 1s\n"
+        "  audit:\n"
+        "    type: http\n"
+        "    url: http://127.0.0.1:" + std::to_string(sim_port_) + "/sim/receiver/audit/in\n"
         "    timeout: 1s\n";
     o.extra_yaml =
         "  pushed:\n"
@@ -26,12 +30,15 @@ class OnDeliveredTest : public GatewayFixture {
         "    business_key: /orderId\n"
         "    on_delivered:\n"
         "      xref: {entity: order, system: erp, remote_id: /id}\n"
-        "      then: writeback\n"
+        "      then: " + then + "\n"
         "    retry: {max_attempts: 4, initial_backoff_ms: 50, max_backoff_ms: 200}\n"
         "  writeback:\n"
         "    sink: crm_status\n"
         "    entity: order_status\n"
-        "    retry: {max_attempts: 10, initial_backoff_ms: 50, max_backoff_ms: 200}\n";
+        "    retry: {max_attempts: 10, initial_backoff_ms: 50, max_backoff_ms: 200}\n"
+        "  audit_trail:\n"
+        "    sink: audit\n"
+        "    entity: order_audit\n";
     writeConfig(o);
     startGateway();
   }
@@ -80,6 +87,29 @@ TEST_F(OnDeliveredTest, DeliveryWritesXrefAndWritesBack) {
   auto items = json::parse(list.body)["items"];
   ASSERT_EQ(items.size(), 1u);
   EXPECT_EQ(items[0]["business_key"], "SO 1/A");
+}
+
+// then: [a, b] — one delivery, one follow-up on each route (a write-back and a notification),
+// each with its own idempotency key so neither shadows the other.
+TEST_F(OnDeliveredTest, ThenListFansOutToEveryRoute) {
+  start("[writeback, audit_trail]");
+  auto r = api("POST", "/api/v1/routes/pushed/messages", R"({"orderId":"SO-2","amount":"3"})");
+  ASSERT_EQ(r.status, 202) << r.body;
+  int64_t id = json::parse(r.body)["accepted"][0]["id"].get<int64_t>();
+  waitStatus(id, "delivered");
+  ASSERT_TRUE(testkit::waitFor([&] { return records("crm").size() == 1 && records("audit").size() == 1; },
+                               10000))
+      << gatewayLog();
+  json audit = json::parse(records("audit")[0]["body"].get<std::string>());
+  EXPECT_EQ(audit["record"]["orderId"], "SO-2");
+  EXPECT_EQ(audit["from"]["message_id"], id);
+  for (const char* route : {"writeback", "audit_trail"}) {
+    auto list = api("GET", std::string("/api/v1/messages?route=") + route);
+    ASSERT_EQ(list.status, 200) << list.body;
+    auto items = json::parse(list.body)["items"];
+    ASSERT_EQ(items.size(), 1u) << route;
+    EXPECT_EQ(items[0]["business_key"], "SO-2");
+  }
 }
 
 TEST_F(OnDeliveredTest, FailingWriteBackRetriesWithoutResendingTheOrder) {

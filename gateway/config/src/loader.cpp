@@ -158,41 +158,60 @@ bool isFile(const std::string& path) {
   return fs::is_regular_file(path, ec);
 }
 
-// on_delivered.then: the named route exists, takes records from ingest (not from a source
+// on_delivered.then: each named route exists, takes records from ingest (not from a source
 // connector of its own), and following `then` never comes back to where it started.
+bool chainsBackTo(const Config& cfg, const std::string& start, const std::string& at,
+                  std::set<std::string>& seen, std::string chain, std::string* loop) {
+  chain += " -> " + at;
+  if (at == start) {
+    *loop = chain;
+    return true;
+  }
+  if (!seen.insert(at).second) return false;  // explored from here already
+  auto it = cfg.routes.find(at);
+  if (it == cfg.routes.end()) return false;
+  for (const std::string& next : it->second.on_delivered.then)
+    if (chainsBackTo(cfg, start, next, seen, chain, loop)) return true;
+  return false;
+}
+
 void checkChains(Ctx& c, State* st, const std::vector<std::string>& route_names) {
   Config& cfg = st->config;
   for (auto& [name, r] : cfg.routes) {
-    const std::string& next = r.on_delivered.then;
     const detail::RouteMeta& m = st->routes[name];
     if (m.then.line == 0) continue;
-    const std::string path = "routes." + name + ".on_delivered.then";
-    auto it = cfg.routes.find(next);
-    if (next.empty()) {
-      c.errorAt(m.then, path, "must name a route");
-      continue;
-    }
-    if (it == cfg.routes.end()) {
-      c.errorAt(m.then, path, dangling("route", next, route_names));
-      continue;
-    }
-    if (it->second.source != "ingest") {
-      c.errorAt(m.then, path,
-                "route '" + next + "' reads from connector '" + it->second.source +
-                    "'; a route fed by on_delivered.then takes records from \"ingest\"");
-      continue;
-    }
-    std::set<std::string> seen{name};
-    std::string at = next;
-    std::string chain = name;
-    while (!at.empty()) {
-      chain += " -> " + at;
-      if (!seen.insert(at).second) {  // each route of a loop reports it once
-        if (at == name) c.errorAt(m.then, path, "routes chain in a loop: " + chain);
-        break;
+    std::set<std::string> named;
+    for (size_t i = 0; i < r.on_delivered.then.size(); ++i) {
+      const std::string& next = r.on_delivered.then[i];
+      std::string path = "routes." + name + ".on_delivered.then";
+      detail::Where at = m.then;
+      if (i < m.then_items.size()) {  // written as a list
+        path += "[" + std::to_string(i) + "]";
+        at = m.then_items[i];
       }
-      auto nx = cfg.routes.find(at);
-      at = nx == cfg.routes.end() ? "" : nx->second.on_delivered.then;
+      auto it = cfg.routes.find(next);
+      if (next.empty()) {
+        c.errorAt(at, path, "must name a route");
+        continue;
+      }
+      if (!named.insert(next).second) {
+        c.errorAt(at, path, "route '" + next + "' is named twice");
+        continue;
+      }
+      if (it == cfg.routes.end()) {
+        c.errorAt(at, path, dangling("route", next, route_names));
+        continue;
+      }
+      if (it->second.source != "ingest") {
+        c.errorAt(at, path,
+                  "route '" + next + "' reads from connector '" + it->second.source +
+                      "'; a route fed by on_delivered.then takes records from \"ingest\"");
+        continue;
+      }
+      std::set<std::string> seen;
+      std::string loop;
+      if (chainsBackTo(cfg, name, next, seen, name, &loop))
+        c.errorAt(at, path, "routes chain in a loop: " + loop);
     }
   }
 }

@@ -121,7 +121,15 @@ void readOnDelivered(Ctx& c, const YAML::Node& n, const std::string& path, OnDel
             }},
            {"then", [&](const YAML::Node& v, const std::string& p) {
               meta->then = c.where(v);
-              if (auto s = readString(c, v, p)) od->then = *s;
+              if (v.IsSequence()) {  // then: [status_to_crm, notify_sales]
+                for (size_t i = 0; i < v.size(); ++i) {
+                  meta->then_items.push_back(c.where(v[i]));
+                  if (auto s = readString(c, v[i], p + "[" + std::to_string(i) + "]")) od->then.push_back(*s);
+                }
+                if (v.size() == 0) c.error(v, p, "an empty list; name at least one route or leave then out");
+              } else if (auto s = readString(c, v, p)) {
+                od->then.push_back(*s);
+              }
             }}});
 }
 

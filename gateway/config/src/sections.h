@@ -25,6 +25,7 @@ struct RouteMeta {
   Where sink;
   Where mapping;
   Where then;     // on_delivered.then
+  std::vector<Where> then_items;  // its list elements (then: [a, b])
 };
 
 struct ScheduleMeta {

@@ -64,7 +64,7 @@ void GatewayImpl::afterDelivery(const config::RouteConfig& route, const store::M
       c.xrefs.push_back(std::move(x));
     }
   }
-  if (!od.then.empty()) {
+  for (const std::string& then_route : od.then) {
     Record next;
     next.payload.reserve(msg.record.payload.size() + delivery.result_json.size() + 64);
     next.payload = "{\"record\":";
@@ -85,8 +85,8 @@ void GatewayImpl::afterDelivery(const config::RouteConfig& route, const store::M
     next.business_key = msg.record.business_key;
     next.trace_id = msg.record.trace_id;
     // Stable per origin message: applying this completion twice cannot write back twice.
-    next.idempotency_key = idempotency_key + "/" + od.then;
-    c.follow_ups.push_back(prepare(od.then, std::move(next), c.now_ms));
+    next.idempotency_key = idempotency_key + "/" + then_route;
+    c.follow_ups.push_back(prepare(then_route, std::move(next), c.now_ms));
   }
 }
 

@@ -61,9 +61,9 @@ struct XrefRule {
 // What a successful delivery leaves behind, committed together with the delivery itself.
 struct OnDelivered {
   std::vector<XrefRule> xref;
-  // A route that receives {"record": <payload as ingested>, "result": <the sink's result>}
-  // (a write-back to the system the record came from). "" = none.
-  std::string then;
+  // Routes that each receive {"record": <payload as ingested>, "result": <the sink's result>}
+  // (a write-back to the system the record came from, a notification). Empty = none.
+  std::vector<std::string> then;
 };
 
 struct RouteConfig {
