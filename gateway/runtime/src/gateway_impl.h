@@ -27,7 +27,13 @@
 #include "qiao/sdk/connector.h"
 #include "route_metrics.h"
 
+namespace qiao::sync {
+struct SyncWrite;
+}
+
 namespace qiao::runtime {
+
+struct SyncRuntime;  // sync.cpp
 
 // A cron schedule polling one route's source connector, or a job (`jobs:`) with its cron
 // (none: next_ms stays INT64_MAX and it runs on demand only).
@@ -83,6 +89,12 @@ class GatewayImpl final : public Gateway {
   Result<recon::RunStats> reconcileNow();
   Status pushPaymentStatus(const std::vector<recon::OrderStatusChange>& changes) override;
   Result<std::string> reconcile() override;
+
+  // sync.cpp: the customer sync (`sync:`).
+  sync::Service* customerSync() override;
+  Result<std::string> syncFirstSync(const std::string& body) override;
+  Result<std::string> syncResolveReview(int64_t id, const std::string& body, const std::string& user) override;
+  Result<sdk::Delivery> syncDeliver(const Record& record);
 
  private:
   // Fills the fields ingest owns (trace id, entity, business key, times, order key).
@@ -150,6 +162,12 @@ class GatewayImpl final : public Gateway {
   Status emitDeadLetters(const config::JobConfig& j, const std::function<Status(std::string_view)>& emit);
   Status emitReconRows(const config::JobConfig& j, const std::function<Status(std::string_view)>& emit);
   Status buildReconciliation();
+  Status buildSync();
+  void syncResume();
+  void syncAfterCommit(const std::vector<store::Completion>& done);
+  Status syncEnqueue(const std::vector<sync::SyncWrite>& writes);
+  Result<std::string> syncCanonical(const std::string& side, const std::string& payload);
+  Result<Record> syncWriteRecord(const sync::SyncWrite& w);
 
   config::Config cfg_;
   std::unique_ptr<store::Store> store_;
@@ -162,6 +180,7 @@ class GatewayImpl final : public Gateway {
   std::vector<std::unique_ptr<Schedule>> schedules_;  // schedules, then jobs
   std::map<std::string, std::shared_ptr<const mapping::MappingPlan>> job_mappings_;
   std::unique_ptr<recon::Service> recon_;
+  std::shared_ptr<SyncRuntime> sync_;  // shared_ptr: complete only in sync.cpp
   std::unique_ptr<boost::asio::thread_pool> pool_;
   std::thread dispatcher_;
   std::thread timer_;
