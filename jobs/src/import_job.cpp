@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <future>
+#include <optional>
 #include <nlohmann/json.hpp>
 
 #include "import_rows.h"
@@ -209,15 +211,28 @@ Result<ImportReport> importFile(const ImportSpec& spec, const std::string& path,
     std::string reason = report.file + ": " + match.error().message;
     return refuse(std::move(report), spec, path, stamp, std::move(reason));
   }
-  // Rows are ingested batch by batch as they are read, unless grouped: then a first pass
-  // makes sure the file reads to its end before anything of it goes in (and counts the rows).
-  // Grouped imports hold their records until the end anyway: the sheet's dimension, if any.
-  int64_t total = (*table)->declaredDataRows();
-  if (spec.group_append.empty()) {
-    auto counted = countRows(path, options);
-    if (!counted.ok()) return refuse(std::move(report), spec, path, stamp, counted.error().message);
-    total = *counted;
+  // Rows are ingested batch by batch as they are read, unless grouped. Ungrouped, a second
+  // reader makes sure in another thread that the file reads to its end (and counts its rows)
+  // while this one converts and maps: nothing goes to the store before it is done, so a
+  // workbook that breaks halfway ingests nothing. Grouped imports hold their records until
+  // the end anyway: the total is the sheet's dimension, if any.
+  const bool grouped = !spec.group_append.empty();
+  std::future<Result<int64_t>> counting;
+  std::optional<Result<int64_t>> counted;
+  if (!grouped) {
+    counting = std::async(std::launch::async, [&path, options] { return countRows(path, options); });
   }
+  auto countedRows = [&]() -> Result<int64_t> {
+    if (!counted) counted = counting.get();
+    return *counted;
+  };
+  // The file does not read to its end: refused, with a report that says only that.
+  auto refuseUnreadable = [&](const std::string& reason) {
+    ImportReport refused;
+    refused.file = report.file;
+    refused.sha256 = report.sha256;
+    return refuse(std::move(refused), spec, path, stamp, reason);
+  };
 
   detail::RowImporter::Context ctx;
   ctx.spec = &spec;
@@ -228,7 +243,8 @@ Result<ImportReport> importFile(const ImportSpec& spec, const std::string& path,
   ctx.ingest = &ingest;
   ctx.progress = &progress;
   ctx.xref = xref;
-  ctx.rows_total = total;
+  ctx.rows_total = grouped ? (*table)->declaredDataRows() : -1;
+  if (!grouped) ctx.before_first_ingest = countedRows;
   ctx.now_ms = started;
   ctx.report = &report;
   QIAO_ASSIGN_OR_RETURN(auto rows, detail::RowImporter::create(ctx));
@@ -236,18 +252,21 @@ Result<ImportReport> importFile(const ImportSpec& spec, const std::string& path,
   while (true) {
     auto more = (*table)->next(row);
     if (!more.ok()) {
-      // Grouped: nothing was ingested yet, the file is refused. Else the first pass read it to
-      // the end a moment ago: the file is changing under us; try again next run.
-      if (!spec.group_append.empty()) {
-        ImportReport refused;
-        refused.file = report.file;
-        refused.sha256 = report.sha256;
-        return refuse(std::move(refused), spec, path, stamp, more.error().message);
-      }
+      // Grouped: nothing was ingested yet, the file is refused. Ungrouped, the second reader
+      // says whether it is: else the file is changing under us; try again next run.
+      if (grouped) return refuseUnreadable(more.error().message);
+      if (auto c = countedRows(); !c.ok()) return refuseUnreadable(c.error().message);
       return Error::transient(ErrorCode::kInternal, more.error().message);
     }
     if (!*more) break;
-    QIAO_RETURN_IF_ERROR(rows->add(row));
+    Status added = rows->add(row);
+    if (!added.ok()) {
+      if (counted && !counted->ok()) return refuseUnreadable(counted->error().message);
+      return added.error();
+    }
+  }
+  if (!grouped) {
+    if (auto c = countedRows(); !c.ok()) return refuseUnreadable(c.error().message);
   }
   QIAO_RETURN_IF_ERROR(rows->finish());
 

@@ -152,38 +152,66 @@ Status RowImporter::queue(std::string json, const std::string& key, std::string 
   ++ctx_.report->records;
   // Grouped imports hold everything until the file is read to its end: no order goes in
   // before its last line is seen, and a file that breaks halfway has ingested nothing.
-  if (!append_path_ && batch_.size() >= std::max<size_t>(1, ctx_.spec->batch_records)) return flush();
+  if ((!append_path_ || finishing_) && batch_.size() >= std::max<size_t>(1, ctx_.spec->batch_records)) {
+    return flush();
+  }
   return {};
 }
 
-// Ingests the queued records in batches of batch_records.
+RowImporter::~RowImporter() {
+  if (inflight_.valid()) inflight_.wait();
+}
+
+// Sends the queued records to the store in batches of batch_records, each once the one
+// before it is committed.
 Status RowImporter::flush() {
   const size_t size = std::max<size_t>(1, ctx_.spec->batch_records);
   for (size_t at = 0; at < batch_.size(); at += size) {
     const size_t n = std::min(size, batch_.size() - at);
     std::vector<Record> batch(std::make_move_iterator(batch_.begin() + static_cast<std::ptrdiff_t>(at)),
                               std::make_move_iterator(batch_.begin() + static_cast<std::ptrdiff_t>(at + n)));
-    auto results = (*ctx_.ingest)(std::move(batch));
-    if (!results.ok()) {
+    Status s = collect();
+    if (s.ok()) s = passGate();
+    if (!s.ok()) {
       batch_.clear();
-      return results.error();
+      return s;
     }
-    if (results->size() != n) {
-      batch_.clear();
-      return Error::permanent(ErrorCode::kInternal, "ingest returned " + std::to_string(results->size()) +
-                                                        " results for " + std::to_string(n) + " records");
-    }
-    for (const auto& r : *results) (r.duplicate ? ctx_.report->duplicates : ctx_.report->accepted)++;
-    reportProgress(false);
+    inflight_records_ = n;
+    inflight_rows_ = rows_;
+    inflight_ = std::async(std::launch::async, [ingest = ctx_.ingest, records = std::move(batch)]() mutable {
+      return (*ingest)(std::move(records));
+    });
   }
   batch_.clear();
   return {};
 }
 
-void RowImporter::reportProgress(bool force) {
-  if (!*ctx_.progress || (!force && rows_ == last_progress_)) return;
-  last_progress_ = rows_;
-  (*ctx_.progress)(rows_, ctx_.rows_total);
+Status RowImporter::collect() {
+  if (!inflight_.valid()) return {};
+  auto results = inflight_.get();
+  if (!results.ok()) return results.error();
+  if (results->size() != inflight_records_) {
+    return Error::permanent(ErrorCode::kInternal, "ingest returned " + std::to_string(results->size()) +
+                                                      " results for " + std::to_string(inflight_records_) + " records");
+  }
+  for (const auto& r : *results) (r.duplicate ? ctx_.report->duplicates : ctx_.report->accepted)++;
+  reportProgress(inflight_rows_);
+  return {};
+}
+
+Status RowImporter::passGate() {
+  if (gate_passed_) return {};
+  gate_passed_ = true;
+  if (ctx_.before_first_ingest) {
+    QIAO_ASSIGN_OR_RETURN(ctx_.rows_total, ctx_.before_first_ingest());
+  }
+  return {};
+}
+
+void RowImporter::reportProgress(int64_t rows_done) {
+  if (!*ctx_.progress || rows_done <= last_progress_) return;
+  last_progress_ = rows_done;
+  (*ctx_.progress)(rows_done, ctx_.rows_total);
 }
 
 Status RowImporter::add(const excel::Row& row) {
@@ -240,7 +268,7 @@ Status RowImporter::add(const excel::Row& row) {
     }
   }
   if (grouped && rows_ % static_cast<int64_t>(std::max<size_t>(1, ctx_.spec->batch_records)) == 0) {
-    reportProgress(false);  // grouped records are ingested at the end: report the reading
+    reportProgress(rows_);  // grouped records are ingested at the end: report the reading
   }
   return {};
 }
@@ -262,6 +290,7 @@ Result<std::string> RowImporter::mergeGroup(Group& g) {
 }
 
 Status RowImporter::finish() {
+  finishing_ = true;
   for (Group& g : groups_) {
     if (g.invalid_row != 0) {
       // One bad line spoils its whole order: no order goes in with lines missing.
@@ -282,8 +311,10 @@ Status RowImporter::finish() {
     QIAO_RETURN_IF_ERROR(queue(std::move(json), g.key, std::move(idem)));
   }
   QIAO_RETURN_IF_ERROR(flush());
+  QIAO_RETURN_IF_ERROR(collect());
+  QIAO_RETURN_IF_ERROR(passGate());  // no batch at all: the file must still read to its end
   ctx_.report->invalid_rows = static_cast<int64_t>(invalid_.size());
-  reportProgress(false);
+  reportProgress(rows_);
   return {};
 }
 

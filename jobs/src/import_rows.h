@@ -1,6 +1,8 @@
 // Internal: the row pass of an import — convert, map, validate, group, batch, ingest.
 #pragma once
 
+#include <functional>
+#include <future>
 #include <map>
 #include <optional>
 #include <string>
@@ -32,6 +34,10 @@ class RowImporter {
     const ProgressFn* progress = nullptr;
     const mapping::XrefResolver* xref = nullptr;
     int64_t rows_total = -1;
+    // Set (ungrouped imports): called once, before the first batch goes to the store; waits
+    // until the file is known to read to its end and returns its data rows (the total for
+    // progress), or why it does not read (then nothing is ingested).
+    std::function<Result<int64_t>()> before_first_ingest;
     int64_t now_ms = 0;
     ImportReport* report = nullptr;  // receives rows, records, accepted, duplicates
   };
@@ -42,6 +48,8 @@ class RowImporter {
   Status add(const excel::Row& row);
   // Ingests the grouped records and the last batch; marks the rows of spoilt groups invalid.
   Status finish();
+  // Waits for a batch still being ingested (an error path that does not finish()).
+  ~RowImporter();
   const InvalidRows& invalid() const { return invalid_; }
 
  private:
@@ -65,7 +73,9 @@ class RowImporter {
   std::string idempotencyKey(const std::string& key, const std::string& json, const excel::Row* row);
   Status queue(std::string json, const std::string& key, std::string idem);
   Status flush();
-  void reportProgress(bool force);  // force: even when no new rows were done
+  Status collect();   // the batch in flight: its results into the report
+  Status passGate();  // ctx_.before_first_ingest, once
+  void reportProgress(int64_t rows_done);
   Result<std::string> mergeGroup(Group& g);  // takes the group's texts
 
   Context ctx_;
@@ -80,6 +90,13 @@ class RowImporter {
   mapping::Document in_, out_, scratch_;
   mapping::FieldErrors field_errors_;
   std::vector<Record> batch_;
+  // One batch at a time is ingested in a second thread while this one reads and maps on;
+  // batches are committed in order, each before the next is sent.
+  std::future<Result<std::vector<store::IngestResult>>> inflight_;
+  size_t inflight_records_ = 0;
+  int64_t inflight_rows_ = 0;  // rows read when it was sent: the progress it stands for
+  bool gate_passed_ = false;
+  bool finishing_ = false;     // finish(): grouped records are complete, send them in batches
   std::vector<Group> groups_;
   std::unordered_map<std::string, size_t> group_index_;
   std::unordered_map<std::string, int64_t> identical_rows_;

@@ -10,10 +10,11 @@
 // the mapping's source fields (missing required columns refuse the whole file before any row
 // is read: it moves to <folder>/rejected/ with a .error.txt); convert and map every row
 // (invalid rows are collected for the error workbook); group rows by business key when
-// group_append is set; ingest the records in batches with idempotency keys (ungrouped: a first
-// pass makes sure the file reads to its end, then batch by batch while reading; grouped: after
-// the last row); then write the error workbook and the manifest into the archive, set the
-// watermark and move the file there.
+// group_append is set; ingest the records in batches with idempotency keys (ungrouped: batch by
+// batch while reading, once a second reader in another thread has made sure the file reads to
+// its end; grouped: after the last row; each batch is committed in a second thread while the
+// next is read and mapped, in order); then write the error workbook and the manifest into the
+// archive, set the watermark and move the file there.
 // A failure before the move leaves the file in place: the next run imports it again and the
 // idempotency keys keep anything from being applied twice.
 #pragma once
@@ -51,13 +52,14 @@ struct ImportSpec {
   // the later rows' elements appended to the first row's array; one invalid row keeps its
   // whole record out (its other rows join it in the error workbook). "" = one record per row.
   std::string group_append;
-  size_t batch_records = 500;       // records per IngestFn call
+  size_t batch_records = 5000;      // records per IngestFn call (one store transaction each)
   int64_t min_file_age_ms = 2000;   // importFolder skips files modified more recently
   std::string timezone = "Asia/Shanghai";  // for the archive names' time stamps
   excel::Limits limits;             // zip bomb / huge line limits of the reader
 };
 
-// Commits records durably (the lead's route ingest); one result per record, in order.
+// Commits records durably (the lead's route ingest); one result per record, in order. Called
+// from a second thread, one call at a time, never after importFile returned.
 using IngestFn = std::function<Result<std::vector<store::IngestResult>>(std::vector<Record>)>;
 // Called after each ingested batch (grouped: also while reading); rows_done never decreases;
 // rows_total is -1 when unknown (a grouped CSV import).
