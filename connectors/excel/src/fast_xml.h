@@ -35,6 +35,7 @@ class FastXml {
   std::vector<std::string> open_;     // qualified names of the open elements
   std::string attr_text_, text_;
   std::vector<size_t> attr_offsets_;
+  std::vector<std::string_view> attr_names_;  // of the tag being read (into pending_)
   std::vector<const char*> attrs_;
   bool started_ = false;              // anything consumed (the declaration must come first)
   bool root_seen_ = false;

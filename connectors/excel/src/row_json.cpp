@@ -9,9 +9,32 @@
 
 namespace qiao::excel {
 
+// As log::appendJsonString writes it, byte for byte; runs of plain bytes copied at once.
 std::string jsonQuote(std::string_view text) {
   std::string out;
-  log::appendJsonString(out, text);
+  out.reserve(text.size() + 2);
+  out += '"';
+  size_t run = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    auto c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(text.data() + run, i - run);
+    run = i + 1;
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default: {
+        char buf[8];
+        std::snprintf(buf, sizeof buf, "\\u%04x", c);
+        out += buf;
+      }
+    }
+  }
+  out.append(text.data() + run, text.size() - run);
+  out += '"';
   return out;
 }
 

@@ -309,21 +309,28 @@ bool xmlChar(uint32_t cp) {
 }
 
 void appendUtf8(uint32_t cp, std::string* out) {
+  char b[4];
+  size_t n;
   if (cp < 0x80) {
-    out->push_back(static_cast<char>(cp));
+    b[0] = static_cast<char>(cp);
+    n = 1;
   } else if (cp < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    b[0] = static_cast<char>(0xC0 | (cp >> 6));
+    b[1] = static_cast<char>(0x80 | (cp & 0x3F));
+    n = 2;
   } else if (cp < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    b[0] = static_cast<char>(0xE0 | (cp >> 12));
+    b[1] = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    b[2] = static_cast<char>(0x80 | (cp & 0x3F));
+    n = 3;
   } else {
-    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    b[0] = static_cast<char>(0xF0 | (cp >> 18));
+    b[1] = static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    b[2] = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    b[3] = static_cast<char>(0x80 | (cp & 0x3F));
+    n = 4;
   }
+  out->append(b, n);
 }
 
 // Length of the well-formed UTF-8 sequence at s[i] that is an XML character, or 0.
@@ -348,31 +355,34 @@ size_t utf8Length(std::string_view s, size_t i) {
 
 // "&...;" at s[i]: the character it stands for and its length, or false.
 bool entity(std::string_view s, size_t i, uint32_t* cp, size_t* len) {
-  size_t semi = s.find(';', i);
-  if (semi == std::string_view::npos || semi - i > 12) return false;
-  std::string_view e = s.substr(i + 1, semi - i - 1);
+  size_t k = i + 1;
+  if (k < s.size() && s[k] == '#') {
+    const bool hex = k + 1 < s.size() && s[k + 1] == 'x';
+    k += hex ? 2 : 1;
+    const size_t digits = k;
+    uint32_t v = 0;
+    for (; k < s.size() && k - digits <= 8; ++k) {
+      char d = s[k];
+      int x = d >= '0' && d <= '9' ? d - '0' : hex && d >= 'a' && d <= 'f' ? d - 'a' + 10
+                                         : hex && d >= 'A' && d <= 'F' ? d - 'A' + 10 : -1;
+      if (x < 0) break;
+      v = v * (hex ? 16 : 10) + static_cast<uint32_t>(x);
+    }
+    if (k == digits || k - digits > 8 || k >= s.size() || s[k] != ';' || !xmlChar(v)) return false;
+    *cp = v;
+    *len = k + 1 - i;
+    return true;
+  }
+  size_t semi = s.find(';', k);
+  if (semi == std::string_view::npos || semi - i > 6) return false;
+  std::string_view e = s.substr(k, semi - k);
   *len = semi - i + 1;
   if (e == "lt") *cp = '<';
   else if (e == "gt") *cp = '>';
   else if (e == "amp") *cp = '&';
   else if (e == "quot") *cp = '"';
   else if (e == "apos") *cp = '\'';
-  else if (e.size() >= 2 && e[0] == '#') {
-    bool hex = e[1] == 'x';
-    std::string_view digits = e.substr(hex ? 2 : 1);
-    if (digits.empty() || digits.size() > 8) return false;
-    uint32_t v = 0;
-    for (char d : digits) {
-      int x = d >= '0' && d <= '9' ? d - '0' : hex && d >= 'a' && d <= 'f' ? d - 'a' + 10
-                                         : hex && d >= 'A' && d <= 'F' ? d - 'A' + 10 : -1;
-      if (x < 0) return false;
-      v = v * (hex ? 16 : 10) + static_cast<uint32_t>(x);
-    }
-    if (!xmlChar(v)) return false;
-    *cp = v;
-  } else {
-    return false;
-  }
+  else return false;
   return true;
 }
 
@@ -386,35 +396,36 @@ bool FastXml::decode(std::string_view in, std::string* out, bool attribute) cons
   const size_t n = in.size();
   while (i < n) {
     size_t run = i;
-    while (run < n) {
+    while (run < n) {  // plain text: printable ASCII, valid UTF-8, tab and newline in text
       unsigned char c = static_cast<unsigned char>(in[run]);
-      if (c < 0x20 || c >= 0x80 || c == '&' || c == '<' || c == '>') break;
-      ++run;
+      if (c >= 0x20 && c < 0x80) {
+        if (c == '&' || c == '<' || c == '>') break;
+        ++run;
+      } else if (c >= 0x80) {
+        size_t len = utf8Length(in, run);
+        if (len == 0) return false;
+        run += len;
+      } else if (!attribute && (c == '\n' || c == '\t')) {
+        ++run;
+      } else {
+        return false;  // CR, other control characters, tab/newline in an attribute
+      }
     }
     out->append(in.data() + i, run - i);
     i = run;
     if (i >= n) break;
-    unsigned char c = static_cast<unsigned char>(in[i]);
-    if (c == '&') {
+    if (in[i] == '&') {
       uint32_t cp = 0;
       size_t len = 0;
       if (!entity(in, i, &cp, &len)) return false;
       appendUtf8(cp, out);
       i += len;
-    } else if (c >= 0x80) {
-      size_t len = utf8Length(in, i);
-      if (len == 0) return false;
-      out->append(in.data() + i, len);
-      i += len;
-    } else if (c == '>') {
+    } else if (in[i] == '>') {
       if (!attribute && i >= 2 && in[i - 1] == ']' && in[i - 2] == ']') return false;
       out->push_back('>');
       ++i;
-    } else if (!attribute && (c == '\n' || c == '\t')) {
-      out->push_back(static_cast<char>(c));
-      ++i;
     } else {
-      return false;  // '<', CR, other control characters, tab/newline in an attribute
+      return false;  // '<'
     }
   }
   return true;
@@ -485,6 +496,7 @@ FastXml::Step FastXml::tag(size_t* pos, const std::string& failed) {
   const size_t name_end = k;
   attr_text_.clear();
   attr_offsets_.clear();
+  attr_names_.clear();
   bool self_closing = false;
   for (;;) {
     size_t ws = k;
@@ -513,9 +525,10 @@ FastXml::Step FastXml::tag(size_t* pos, const std::string& failed) {
     const void* close = std::memchr(b + k + 1, quote, n - k - 1);
     if (close == nullptr) return Step::kIncomplete;
     size_t vend = static_cast<size_t>(static_cast<const char*>(close) - b);
-    for (size_t o = 0; o < attr_offsets_.size(); o += 2) {  // a repeated attribute is an error
-      if (std::string_view(attr_text_.c_str() + attr_offsets_[o]) == aname) return Step::kBail;
+    for (std::string_view seen : attr_names_) {  // a repeated attribute is an error
+      if (seen == aname) return Step::kBail;
     }
+    attr_names_.push_back(aname);
     if (!decode(std::string_view(b + k + 1, vend - k - 1), &text_, true)) return Step::kBail;
     attr_offsets_.push_back(attr_text_.size());
     attr_text_.append(aname).push_back('\0');
