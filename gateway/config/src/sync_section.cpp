@@ -77,6 +77,8 @@ void readSync(Ctx& c, const YAML::Node& n, SyncConfig* out, SyncMeta* meta) {
        {"fields", stringList(c, &out->fields)},
        {"json_fields", stringList(c, &out->json_fields)},
        {"create_unlinked", boolean(c, &out->create_unlinked)},
+       {"batch_window", millis(c, &out->batch_window_ms, 0)},
+       {"batch_max", integer(c, &out->batch_max, 1, 1000)},
        {"owner",
         [&](const YAML::Node& v, const std::string& p) {
           if (!v.IsMap()) {

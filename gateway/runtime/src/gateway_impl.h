@@ -34,6 +34,7 @@ struct SyncWrite;
 namespace qiao::runtime {
 
 struct SyncRuntime;  // sync.cpp
+struct SyncBatchItem;
 
 // A cron schedule polling one route's source connector, or a job (`jobs:`) with its cron
 // (none: next_ms stays INT64_MAX and it runs on demand only).
@@ -168,6 +169,7 @@ class GatewayImpl final : public Gateway {
   Status syncEnqueue(const std::vector<sync::SyncWrite>& writes);
   Result<std::string> syncCanonical(const std::string& side, const std::string& payload);
   Result<Record> syncWriteRecord(const sync::SyncWrite& w);
+  void syncPlanBatch(const std::vector<SyncBatchItem*>& batch);
 
   config::Config cfg_;
   std::unique_ptr<store::Store> store_;

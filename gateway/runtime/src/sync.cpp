@@ -10,6 +10,8 @@
 // a write route is failWrite (onCommitted, and again at start for what a crash left).
 #include <nlohmann/json.hpp>
 
+#include <chrono>
+#include <condition_variable>
 #include <mutex>
 #include <set>
 
@@ -33,6 +35,13 @@ constexpr const char* kIdKey = "_sideId";          // canonical record: the side
 constexpr const char* kModifiedKey = "_modifiedAt";  // canonical record: ISO-8601 UTC
 }  // namespace
 
+// One inbound customer waiting in a batch (syncDeliver).
+struct SyncBatchItem {
+  std::string side, id, canonical, modified;
+  bool done = false;
+  Result<sdk::Delivery> outcome = Error::transient(ErrorCode::kInternal, "not planned");
+};
+
 struct SyncRuntime {
   struct Side {
     const config::SyncSideConfig* cfg = nullptr;
@@ -44,6 +53,13 @@ struct SyncRuntime {
   std::map<std::string, std::string> by_route;     // write route -> side
   std::shared_ptr<const TimeZone> zone;            // naive modification times are in this zone
   std::atomic<bool> enqueue_failed{false};         // re-enqueue every pending write next time
+
+  // Inbound customers delivered at the same time are planned in one ingestCycle: the first
+  // caller leads, waits batch_window for more, plans all and hands each caller its outcome.
+  std::mutex batch_mu;
+  std::condition_variable batch_cv;
+  std::vector<SyncBatchItem*> waiting;
+  bool leading = false;
 };
 
 namespace {
@@ -165,7 +181,8 @@ Status GatewayImpl::buildSync() {
   config::ConnectorConfig cc;
   cc.name = config::kSyncSink;
   cc.type = "sync";
-  cc.concurrency = 1;  // one caller: confirmations and changes in the order they were queued
+  // Enough callers at once for a batch (syncDeliver); the service serialises its calls.
+  cc.concurrency = std::max(1, sc.batch_max);
   if (!lanes_.count(cc.name)) lanes_[cc.name] = std::make_unique<Lane>(cc, std::make_unique<SyncSink>(*this));
   return {};
 }
@@ -324,12 +341,86 @@ Result<sdk::Delivery> GatewayImpl::syncDeliver(const Record& record) {
                      "' belongs to no side (list it in sync.sides.<side>.sources)");
   auto canonical = syncCanonical(side->second, record.payload);
   if (!canonical.ok()) return canonical.takeError();
-  auto r = svc.ingestChange(side->second, *canonical);
-  if (!r.ok()) return deliveryError(r.error(), side->second + " customer");
-  for (const auto& note : r->policy_notes) log::info("sync.policy", {{"note", note}});
-  if (Status st = syncEnqueue(r->writes); !st.ok()) return Error::transient(ErrorCode::kStoreBusy, st.error().message);
-  d.remote_id = side->second + ":" + json::parse(*canonical).value(kIdKey, std::string());
-  return d;
+  json c = json::parse(*canonical);
+  SyncBatchItem item;
+  item.side = side->second;
+  item.id = c.value(kIdKey, std::string());
+  item.modified = c.value(kModifiedKey, std::string());
+  item.canonical = std::move(canonical).value();
+  SyncRuntime& rt = *sync_;
+  std::unique_lock lock(rt.batch_mu);
+  rt.waiting.push_back(&item);
+  rt.batch_cv.notify_all();
+  while (!item.done) {
+    if (rt.leading) {
+      rt.batch_cv.wait(lock);
+      continue;
+    }
+    rt.leading = true;
+    auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(cfg_.sync.batch_window_ms);
+    rt.batch_cv.wait_until(lock, until, [&] {
+      return rt.waiting.size() >= static_cast<size_t>(cfg_.sync.batch_max) || stopping_.load();
+    });
+    std::vector<SyncBatchItem*> batch;
+    batch.swap(rt.waiting);
+    lock.unlock();
+    syncPlanBatch(batch);
+    lock.lock();
+    rt.leading = false;
+    rt.batch_cv.notify_all();
+  }
+  return std::move(item.outcome);
+}
+
+// One ingestCycle over the customers delivered together. A customer twice on one side keeps
+// its newest version (the others are answered as planned: they are older states of it).
+void GatewayImpl::syncPlanBatch(const std::vector<SyncBatchItem*>& batch) {
+  std::map<std::pair<std::string, std::string>, SyncBatchItem*> newest;
+  for (SyncBatchItem* it : batch) {
+    auto& slot = newest[{it->side, it->id}];
+    if (!slot || slot->modified <= it->modified) slot = it;
+  }
+  std::map<std::string, std::vector<std::string>> records;
+  std::map<std::string, std::vector<SyncBatchItem*>> order;  // side -> items by index
+  for (auto& [key, it] : newest) {
+    records[it->side].push_back(it->canonical);
+    order[it->side].push_back(it);
+  }
+  auto finish = [&](SyncBatchItem* it, Result<sdk::Delivery> r) {
+    it->outcome = std::move(r);
+    it->done = true;
+  };
+  auto r = sync_->svc->ingestCycle(records);
+  if (r.ok()) {
+    log::info("sync.planned", {{"records", static_cast<long>(batch.size())},
+                               {"sides", static_cast<long>(records.size())},
+                               {"writes", static_cast<long>(r->writes.size())},
+                               {"echoes", static_cast<long>(r->echoes)},
+                               {"conflicts", static_cast<long>(r->conflicts)}});
+    for (const auto& note : r->policy_notes) log::info("sync.policy", {{"note", note}});
+    if (Status st = syncEnqueue(r->writes); !st.ok()) {
+      // The service holds the writes as pending; they go out with the next delivery.
+      log::warn("sync.enqueue_deferred", {{"error", st.error().message}});
+    }
+  }
+  // A rejected record is named by its side ("crm record #3: ...") and its index there.
+  std::map<SyncBatchItem*, std::string> rejected;
+  if (r.ok())
+    for (const auto& rej : r->rejected)
+      for (auto& [side, items] : order)
+        if (rej.message.rfind(side + " record #", 0) == 0 && rej.index < items.size())
+          rejected[items[rej.index]] = rej.message;
+  for (SyncBatchItem* it : batch) {
+    if (!r.ok()) {
+      finish(it, deliveryError(r.error(), it->side + " customer " + it->id));
+    } else if (rejected.count(it)) {
+      finish(it, permanent(it->side + " customer " + it->id + ": " + rejected[it]));
+    } else {
+      sdk::Delivery d;
+      d.remote_id = it->side + ":" + it->id;
+      finish(it, std::move(d));
+    }
+  }
 }
 
 // Dead letters of write routes: the write will not be made.

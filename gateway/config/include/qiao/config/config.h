@@ -178,6 +178,10 @@ struct SyncConfig {
   std::string match_name_field = "name";
   std::string match_phone_field = "phone";
   bool review_name_only = true;
+  // Customers arriving within this window of each other (and at most batch_max of them) are
+  // planned together: the same customer changed on both sides is then found as a conflict.
+  int64_t batch_window_ms = 200;
+  int batch_max = 32;
 };
 
 struct GatewayConfig {
