@@ -4,7 +4,12 @@
 // after building the input, after matching and after planning, and the peak (getrusage) at
 // those points. Each size runs in its own forked process, so each peak belongs to its row.
 //
-//   build/bin/qiao_sync_bench [max_per_side=100000]
+// Then the service as the gateway runs it (qiao::sync::Service on a SQLite file): firstSync of
+// N canonical JSON customers per side (half on both sides), every write confirmed as the
+// gateway's on_delivered would (creates with a new id), and a reopen. The same forked-process
+// measurement; the sync sink's own work per record (mapping, JSON) is not in it.
+//
+//   build/bin/qiao_sync_bench [max_per_side=100000] [service_only=0]
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -19,6 +24,10 @@
 #include "qiao/sync/match.h"
 #include "qiao/sync/normalize.h"
 #include "qiao/sync/planner.h"
+#include "qiao/sync/service.h"
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
 
 using namespace qiao::sync;
 
@@ -126,24 +135,112 @@ int runOne(int n) {
   return 0;
 }
 
+// The customer as the sync sink hands it to the service: canonical JSON with the side's id.
+std::string toJson(const CustomerRecord& r) {
+  nlohmann::json j = nlohmann::json::object();
+  for (const auto& [k, v] : r.fields) j[k] = v;
+  j["_sideId"] = r.id;
+  j["_modifiedAt"] = "2026-11-27T02:00:00Z";
+  return j.dump();
+}
+
+int runService(int n) {
+  std::vector<std::string> a, b;
+  int shared = n / 2;
+  for (int i = 0; i < n; ++i) {
+    a.push_back(toJson(make(0, i, i < shared)));
+    b.push_back(toJson(make(1, i < shared ? i : i + n, i < shared)));
+  }
+  double input_mb = currentRssMb();
+  std::string dir = "/tmp/qiao_sync_bench_" + std::to_string(::getpid());
+  std::filesystem::create_directories(dir);
+  ServiceOptions o;
+  o.sqlite_path = dir + "/qiao.db";
+  o.synchronous_full = false;  // the gateway's store.synchronous: normal
+  o.config.sides = {{"crm", LifecyclePolicy::kFlag, LifecyclePolicy::kMirror, "", {}},
+                    {"k3", LifecyclePolicy::kMirror, LifecyclePolicy::kMirror, "", {}}};
+  o.config.fields = {"name", "phone", "address", "taxRegisterCode"};
+  o.id_fields = {{"crm", "_sideId"}, {"k3", "_sideId"}};
+  o.modified_field = "_modifiedAt";
+  auto t0 = std::chrono::steady_clock::now();
+  auto svc = Service::open(o);
+  if (!svc.ok()) {
+    std::fprintf(stderr, "open failed: %s\n", svc.error().message.c_str());
+    return 1;
+  }
+  auto fs = (*svc)->firstSync(a, b);
+  auto t1 = std::chrono::steady_clock::now();
+  if (!fs.ok()) {
+    std::fprintf(stderr, "firstSync failed: %s\n", fs.error().message.c_str());
+    return 1;
+  }
+  a.clear();
+  b.clear();
+  a.shrink_to_fit();
+  b.shrink_to_fit();
+  double first_mb = currentRssMb();
+  // Confirm every write, as on_delivered does: creates get a new id on their side.
+  size_t confirmed = 0;
+  std::vector<SyncWrite> todo = std::move(fs->writes);
+  for (size_t k = 0; k < todo.size(); ++k) {
+    const SyncWrite& w = todo[k];
+    auto r = (*svc)->confirmWrite(w.write_id, w.kind == "create" ? "N" + std::to_string(k) : "");
+    if (!r.ok()) {
+      std::fprintf(stderr, "confirm %s failed: %s\n", w.write_id.c_str(), r.error().message.c_str());
+      return 1;
+    }
+    ++confirmed;
+    for (auto& released : *r) todo.push_back(std::move(released));
+  }
+  auto t2 = std::chrono::steady_clock::now();
+  svc->reset();
+  auto again = Service::open(o);
+  auto t3 = std::chrono::steady_clock::now();
+  if (!again.ok()) return 1;
+  SyncCounts c = (*again)->counts();
+  std::printf("%-9d %7zu %7zu %9.2f %9zu %9.2f %8.2f %9.1f %9.1f %9.1f %8zu\n", n, fs->pairs,
+              fs->review_groups, std::chrono::duration<double>(t1 - t0).count(), confirmed,
+              std::chrono::duration<double>(t2 - t1).count(),
+              std::chrono::duration<double>(t3 - t2).count(), input_mb, first_mb, peakRssMb(),
+              c.links);
+  std::filesystem::remove_all(dir);
+  if (fs->pairs != static_cast<std::size_t>(shared) || c.pending != 0) {
+    std::fprintf(stderr, "expected %d pairs and nothing pending, got %zu, %zu\n", shared, fs->pairs, c.pending);
+    return 1;
+  }
+  return 0;
+}
+
+int forked(int (*fn)(int), int n) {
+  std::fflush(stdout);
+  pid_t pid = fork();
+  if (pid < 0) return 1;
+  if (pid == 0) {
+    int rc = fn(n);
+    std::fflush(stdout);
+    std::_Exit(rc);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}
+
 int main(int argc, char** argv) {
   int max_n = argc > 1 ? std::atoi(argv[1]) : 100000;
   if (max_n < 1000) max_n = 1000;
+  const bool service_only = argc > 2 && std::atoi(argv[2]) != 0;
+  if (!service_only) {
   std::printf("%-9s %7s %7s %9s %8s %8s %9s %10s %10s %10s %10s\n", "per side", "pairs",
               "review", "unmatched", "match s", "plan s", "input MB", "match MB", "mpeak MB",
               "plan MB", "peak MB");
   std::fflush(stdout);
-  for (int n : {max_n / 4, max_n / 2, max_n}) {
-    pid_t pid = fork();
-    if (pid < 0) return 1;
-    if (pid == 0) {
-      int rc = runOne(n);
-      std::fflush(stdout);
-      std::_Exit(rc);
-    }
-    int status = 0;
-    waitpid(pid, &status, 0);
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return 1;
+  for (int n : {max_n / 4, max_n / 2, max_n})
+    if (forked(runOne, n) != 0) return 1;
   }
+  std::printf("\nservice (SQLite, synchronous=normal): firstSync, then every write confirmed, then reopen\n");
+  std::printf("%-9s %7s %7s %9s %9s %9s %8s %9s %9s %9s %8s\n", "per side", "pairs", "review",
+              "first s", "confirms", "confirm s", "reopen s", "input MB", "after MB", "peak MB", "links");
+  for (int n : {max_n / 4, max_n / 2, max_n})
+    if (forked(runService, n) != 0) return 1;
   return 0;
 }
