@@ -163,7 +163,7 @@ TEST(K3Config, FieldTableMatchesTheParser) {
   }
   for (const char* want : {"base_url", "acct_id", "auth", "username", "password", "app_id",
                            "app_secret", "lcid", "form_id", "submit", "audit", "auto_submit_audit",
-                           "need_update_fields",
+                           "unaudit_to_update", "need_update_fields",
                            "need_return_fields", "is_verify_base_data_field", "is_delete_entry",
                            "external_ref_field", "lookup_before_save", "timeout",
                            "connect_timeout", "max_connections", "tls_verify"})
