@@ -438,9 +438,9 @@ FastXml::Step FastXml::text(size_t* pos, bool final, const std::string& failed) 
   if (lt == nullptr && !final) return Step::kIncomplete;
   const size_t len = lt == nullptr ? avail : static_cast<size_t>(static_cast<const char*>(lt) - b);
   std::string_view t(b, len);
-  if (open_.empty()) {  // before or after the root element: whitespace only
+  if (open_.empty()) {  // before or after the root element: whitespace only, never reported
     for (char c : t) {
-      if (!space(c)) return Step::kBail;
+      if (!space(c) && c != '\r') return Step::kBail;  // Excel: CRLF after the declaration
     }
   } else {
     if (!decode(t, &text_, false)) return Step::kBail;
