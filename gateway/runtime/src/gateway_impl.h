@@ -9,7 +9,9 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <random>
+#include <set>
 #include <span>
 #include <string>
 #include <thread>
@@ -84,6 +86,18 @@ class GatewayImpl final : public Gateway {
   Status pushPaymentStatus(const std::vector<recon::OrderStatusChange>& changes) override;
   Result<std::string> reconcile() override;
 
+  // approvals.cpp: a decision event for a submitted request (the built-in `approvals` sink).
+  struct DecisionInput {
+    std::string system;  // "" = any
+    std::string request_id;
+    std::string state;   // normalised
+    std::string approver;
+    std::string comment;
+  };
+  // The outcome ("approved", "already decided (…)", "still in_approval"); a transient
+  // kNotFound while no held record waits on the request.
+  Result<std::string> decideByRequest(const DecisionInput& in);
+
  private:
   // Fills the fields ingest owns (trace id, entity, business key, times, order key).
   store::NewMessage prepare(const std::string& route_name, Record rec, int64_t now);
@@ -151,6 +165,20 @@ class GatewayImpl final : public Gateway {
   Status emitReconRows(const config::JobConfig& j, const std::function<Status(std::string_view)>& emit);
   Status buildReconciliation();
 
+  // approvals.cpp: the gate. buildApprovals notes the request routes and adds the built-in
+  // `approvals` sink; approvalGate picks the first matching rule at ingest.
+  void buildApprovals();
+  std::optional<store::ApprovalGate> approvalGate(const std::string& route_name, const Record& rec,
+                                                  int64_t now);
+  Record approvalRequest(const std::string& route_name, const Record& rec, const std::string& rule,
+                         const std::string& via, const std::string& key_suffix, int escalation);
+  Result<bool> applyDecision(const store::Approval& a, const std::string& state,
+                             const std::string& approver, const std::string& comment,
+                             const std::string& why);
+  void tickApprovals(int64_t now);
+  void expireOrEscalate(const store::Approval& a, int64_t now);
+  void pollApprovals();
+
   config::Config cfg_;
   std::unique_ptr<store::Store> store_;
   metrics::Registry metrics_;
@@ -162,6 +190,10 @@ class GatewayImpl final : public Gateway {
   std::vector<std::unique_ptr<Schedule>> schedules_;  // schedules, then jobs
   std::map<std::string, std::shared_ptr<const mapping::MappingPlan>> job_mappings_;
   std::unique_ptr<recon::Service> recon_;
+  std::set<std::string> approval_request_routes_;  // via / escalate_via routes of gates
+  int64_t approval_poll_ms_ = 60000;               // the shortest poll period of any gate
+  int64_t approvals_checked_ms_ = 0, approvals_polled_ms_ = 0;  // timer thread only
+  std::atomic<bool> approval_polling_{false};
   std::unique_ptr<boost::asio::thread_pool> pool_;
   std::thread dispatcher_;
   std::thread timer_;
