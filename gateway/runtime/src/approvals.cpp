@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <climits>
 #include <boost/asio/post.hpp>
 
 #include "gateway_impl.h"
@@ -133,6 +134,9 @@ void GatewayImpl::buildApprovals() {
   cc.name = config::kApprovalsSink;
   cc.type = "approvals";
   cc.concurrency = 1;
+  // Its failures are events nobody waits on (yet), not an outage: they must never hold back
+  // the decisions behind them.
+  cc.circuit_breaker.failure_threshold = INT_MAX;
   lanes_[cc.name] = std::make_unique<Lane>(cc, std::make_unique<ApprovalsSink>(*this));
 }
 
@@ -262,7 +266,8 @@ void GatewayImpl::tickApprovals(int64_t now) {
 void GatewayImpl::expireOrEscalate(const store::Approval& a, int64_t now) {
   const config::ApprovalConfig& cfg = cfg_.routes.at(a.route).approval;
   std::string waited = durationText(cfg.timeout_ms);
-  if (cfg.on_timeout == "escalate" && !cfg.escalate_via.empty()) {
+  // Escalates once: when the escalated request times out too, the record expires.
+  if (cfg.on_timeout == "escalate" && !cfg.escalate_via.empty() && a.escalations == 0) {
     auto held = store_->getMessage(a.message_id);
     if (!held.ok() || !held->has_value()) return;
     const Record& rec = (*held)->record;
@@ -288,6 +293,7 @@ void GatewayImpl::expireOrEscalate(const store::Approval& a, int64_t now) {
   }
   auto r = applyDecision(a, "expired", "", "",
                          "approval timed out: no decision within " + waited +
+                             (a.escalations > 0 ? " after escalation" : "") +
                              (a.request_id.empty() ? " (the request was never submitted)"
                                                    : " on request " + a.request_id));
   if (!r.ok()) log::warn("approval.store_error", {{"error", r.error().message}});
