@@ -57,7 +57,7 @@ Result<Workbook> readWorkbook(ZipArchive& zip) {
       const char* type = attr(a, "Type");
       const char* target = attr(a, "Target");
       if (type && target && std::string_view(type).ends_with("/officeDocument")) found = target;
-    }, nullptr, nullptr}));
+    }, nullptr, nullptr, nullptr}));
     if (!found.empty()) wb_part = resolvePart("", found);
   }
   auto slash = wb_part.find_last_of('/');
@@ -71,7 +71,7 @@ Result<Workbook> readWorkbook(ZipArchive& zip) {
       const char* id = attr(a, "id");
       wb.sheets.push_back({name ? name : "", id ? id : "", "", false});
     }
-  }, nullptr, nullptr}));
+  }, nullptr, nullptr, nullptr}));
   std::string rels = wb.dir + "_rels/" + wb_part.substr(slash == std::string::npos ? 0 : slash + 1) + ".rels";
   std::map<std::string, std::pair<std::string, bool>> targets;
   QIAO_RETURN_IF_ERROR(parseEntry(zip, rels, {[&](std::string_view n, const char** a) {
@@ -84,7 +84,7 @@ Result<Workbook> readWorkbook(ZipArchive& zip) {
     if (t.ends_with("/sharedStrings")) wb.shared_strings = resolvePart(wb.dir, target);
     if (t.ends_with("/styles")) wb.styles = resolvePart(wb.dir, target);
     targets[id] = {resolvePart(wb.dir, target), t.ends_with("/chartsheet")};
-  }, nullptr, nullptr}));
+  }, nullptr, nullptr, nullptr}));
   for (auto& s : wb.sheets) {
     auto it = targets.find(s.rel_id);
     if (it == targets.end()) {
@@ -120,7 +120,7 @@ Result<std::vector<bool>> readDateStyles(ZipArchive& zip, const std::string& par
     }
   }, [&](std::string_view n) {
     if (n == "cellXfs") --depth_cell_xfs;
-  }, nullptr}));
+  }, nullptr, nullptr}));
   return is_date;
 }
 
@@ -157,6 +157,13 @@ Result<std::vector<std::string>> readSharedStrings(ZipArchive& zip, const std::s
       return;
     }
     cur.append(t);
+  }, [&] {  // read again from the start by expat (see XmlHandler::restart)
+    strings.clear();
+    cur.clear();
+    in_t = false;
+    phonetic = 0;
+    bytes = 0;
+    failure.clear();
   }}));
   if (!failure.empty()) return readError(zip.name() + ": " + failure);
   return strings;
@@ -185,7 +192,8 @@ class XlsxSheetReader final : public SheetReader {
     stream_ = std::make_unique<XmlStream>(*zip_, XmlHandler{
         [this](std::string_view n, const char** a) { onStart(n, a); },
         [this](std::string_view n) { onEnd(n); },
-        [this](std::string_view t) { onText(t); }});
+        [this](std::string_view t) { onText(t); },
+        [this] { restart(); }});
     return Status();
   }
 
@@ -198,6 +206,7 @@ class XlsxSheetReader final : public SheetReader {
     }
     row = std::move(ready_.front());
     ready_.pop_front();
+    ++handed_out_;
     return true;
   }
   const std::string& sheetName() const override { return sheet_; }
@@ -207,6 +216,23 @@ class XlsxSheetReader final : public SheetReader {
   int64_t declaredLastRow() const override { return declared_last_row_; }
 
  private:
+  // The stream reads the sheet again from its start (FastXml gave up): the rows already
+  // handed out come again and are skipped; the rest are made anew.
+  void restart() {
+    ready_.clear();
+    cur_ = Row{};
+    in_row_ = in_v_ = in_is_ = in_t_ = false;
+    phonetic_ = 0;
+    row_number_ = 0;
+    col_ = -1;
+    declared_last_row_ = -1;
+    type_.clear();
+    style_ = 0;
+    value_.clear();
+    inline_.clear();
+    skip_rows_ = handed_out_;
+  }
+
   void failAt(const std::string& what) {
     stream_->fail(cellRef(sheet_, row_number_, static_cast<size_t>(col_ < 0 ? 0 : col_)) + ": " + what);
   }
@@ -275,7 +301,8 @@ class XlsxSheetReader final : public SheetReader {
     else if (n == "c" && in_row_) finishCell();
     else if (n == "row" && in_row_) {
       in_row_ = false;
-      ready_.push_back(std::move(cur_));
+      if (skip_rows_ > 0) --skip_rows_;
+      else ready_.push_back(std::move(cur_));
     }
   }
 
@@ -337,6 +364,8 @@ class XlsxSheetReader final : public SheetReader {
   int64_t row_number_ = 0;
   int64_t col_ = -1;
   int64_t declared_last_row_ = -1;
+  int64_t handed_out_ = 0;  // rows next() returned
+  int64_t skip_rows_ = 0;   // after a restart: rows to drop, next() returned them already
   std::string type_;
   int style_ = 0;
   std::string value_, inline_;

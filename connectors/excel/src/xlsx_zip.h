@@ -26,6 +26,8 @@ class ZipArchive {
   // Bytes read into buf (0 at the end of the entry); checks the limits and the CRC.
   Result<size_t> read(char* buf, size_t size);
   void closeEntry();
+  // Opens the current entry again from its start (its bytes no longer count twice).
+  Status reopenEntry();
   const std::string& currentEntry() const { return entry_; }
 
  private:
@@ -45,7 +47,11 @@ struct XmlHandler {
   std::function<void(std::string_view name, const char** attrs)> start;
   std::function<void(std::string_view name)> end;
   std::function<void(std::string_view text)> text;
+  // Set: the entry is first read with FastXml; if that gives up, restart() is called (forget
+  // everything delivered so far) and expat reads the entry again from its start.
+  std::function<void()> restart;
 };
+class FastXml;
 std::string_view localName(const char* qname);
 // Attribute by local name, or nullptr.
 const char* attr(const char** attrs, std::string_view name);
@@ -68,6 +74,7 @@ class XmlStream {
   ZipArchive& zip_;
   XmlHandler handler_;
   void* parser_ = nullptr;
+  std::unique_ptr<FastXml> fast_;
   std::string failure_;
   bool done_ = false;
   std::vector<char> buf_;

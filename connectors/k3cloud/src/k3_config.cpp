@@ -159,6 +159,10 @@ std::vector<FieldSpec> k3FieldSpecs() {
       "Ask Save itself to submit and audit (Save option IsAutoSubmitAndAudit): one round trip "
       "instead of three; build-dependent. Implies submit and audit.",
       "true");
+  add("unaudit_to_update", FieldType::kBool, false, "false", {},
+      "An update (the Model carries the key field, e.g. FCUSTID) of an audited record is "
+      "preceded by UnAudit; submit/audit bring it back. For two-way customer sync.",
+      "true");
   add("need_update_fields", FieldType::kStringList, false, "", {},
       "Save option NeedUpDateFields, unless the payload gives it.", "[FNote]");
   add("need_return_fields", FieldType::kStringList, false, "", {},
@@ -227,6 +231,7 @@ Result<K3Config> parseK3Config(const std::string& text) {
   r.boolean("submit", &cfg.submit);
   r.boolean("audit", &cfg.audit);
   r.boolean("auto_submit_audit", &cfg.auto_submit_audit);
+  r.boolean("unaudit_to_update", &cfg.unaudit_to_update);
   r.list("need_update_fields", &cfg.need_update_fields);
   r.list("need_return_fields", &cfg.need_return_fields);
   r.boolean("is_verify_base_data_field", &cfg.is_verify_base_data_field);
@@ -242,7 +247,7 @@ Result<K3Config> parseK3Config(const std::string& text) {
 
   static const char* kKnown[] = {
       "base_url", "acct_id", "auth", "username", "password", "app_id", "app_secret", "lcid",
-      "org_num", "form_id", "submit", "audit", "auto_submit_audit", "need_update_fields",
+      "org_num", "form_id", "submit", "audit", "auto_submit_audit", "unaudit_to_update", "need_update_fields",
       "need_return_fields",
       "is_verify_base_data_field", "is_delete_entry", "external_ref_field",
       "lookup_before_save", "body_style", "timeout", "connect_timeout", "max_connections",

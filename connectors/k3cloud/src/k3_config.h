@@ -45,6 +45,10 @@ struct K3Config {
   bool submit = false;
   bool audit = false;
   bool auto_submit_audit = false;  // Save's own IsAutoSubmitAndAudit (implies submit + audit)
+  // A Save whose Model carries the form's key field (an update) of an audited bill or base
+  // data record is preceded by UnAudit (K/3 refuses to save an audited one, MsgCode 12);
+  // submit/audit then bring it back.
+  bool unaudit_to_update = false;
   std::vector<std::string> need_update_fields;
   std::vector<std::string> need_return_fields;
   bool is_verify_base_data_field = true;

@@ -231,6 +231,7 @@ Result<sdk::Delivery> K3Sink::deliver(const Record& record) {
               {{"connector", instance_name_}, {"form", req->form_id},
                {"key", record.business_key}, {"attempt", record.attempt}});
   }
+  if (!found && client_->config().unaudit_to_update) QIAO_RETURN_IF_ERROR(unauditForUpdate(*req));
   if (!found) {
     auto saved = save(*req);
     if (!saved.ok()) return saved.takeError();
@@ -238,6 +239,36 @@ Result<sdk::Delivery> K3Sink::deliver(const Record& record) {
   }
   QIAO_RETURN_IF_ERROR(advance(req->form_id, &bill));
   return delivery(req->form_id, bill);
+}
+
+Status K3Sink::unauditForUpdate(const SaveRequest& req) {
+  auto f = lookupFieldsFor(req.form_id);
+  const json* model = nullptr;
+  for (auto it = req.data.begin(); it != req.data.end(); ++it)
+    if (lower(it.key()) == "model") model = &it.value();
+  if (!model || !model->is_object()) return {};
+  std::string id;
+  for (auto it = model->begin(); it != model->end(); ++it)
+    if (lower(it.key()) == lower(f.id)) id = idText(it.value());
+  if (id.empty() || id == "0") return {};  // a create
+  if (id.find_first_not_of("0123456789") != std::string::npos)
+    return payloadError("'" + f.id + "' must be a numeric id, got '" + excerpt(id, 40) + "'");
+  BillQuery q;
+  q.form_id = req.form_id;
+  q.field_keys = f.id + "," + f.number + "," + f.status;
+  q.filter_string = f.id + "=" + id;
+  q.limit = 1;
+  auto rows = client_->executeBillQuery(q);
+  if (!rows.ok()) return withContext(rows.takeError(), "reading the status before the update: ");
+  if (rows->empty() || !rows->front().is_array() || rows->front().size() < 3) return {};  // Save says why
+  const json& st = rows->front()[2];
+  if (!st.is_string() || st.get<std::string>() != "C") return {};
+  BillRef ref;
+  ref.ids = id;
+  auto r = client_->unAudit(req.form_id, ref);
+  if (!r.ok()) return withContext(r.takeError(), "UnAudit before the update of " + f.id + " " + id + ": ");
+  log::info("k3cloud.unaudited_for_update", {{"connector", instance_name_}, {"form", req.form_id}, {"id", id}});
+  return {};
 }
 
 sdk::Health K3Sink::health() {

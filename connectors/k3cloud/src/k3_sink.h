@@ -55,6 +55,8 @@ class K3Sink final : public sdk::Sink {
   Result<Bill> save(const SaveRequest& req);
   // Submit and Audit as configured, from the bill's current status.
   Status advance(const std::string& form_id, Bill* bill);
+  // unaudit_to_update: UnAudit the record the Model updates when it is audited.
+  Status unauditForUpdate(const SaveRequest& req);
   sdk::Delivery delivery(const std::string& form_id, const Bill& bill) const;
 
   std::string instance_name_;

@@ -148,8 +148,6 @@ void checkSync(Ctx& c, const Config& cfg, const SyncMeta& meta,
         c.errorAt(at, rp, "route '" + *route + "' must take records from \"ingest\" (the sync writes into it)");
       if (r.sink == kSyncSink)
         c.errorAt(at, rp, "route '" + *route + "' writes into the sync itself; name the route to the " + side.name + " system");
-      if (!r.on_delivered.then.empty())
-        c.errorAt(at, rp, "route '" + *route + "' has on_delivered.then; the sync sets it (to confirm its writes)");
       if (!side.mapping.empty() && !r.mapping.empty())
         c.errorAt(at, rp, "route '" + *route + "' has a mapping and the side has mapping '" + side.mapping +
                               "': the sync maps its writes itself, drop one of them");

@@ -21,7 +21,8 @@ namespace qiao::http::detail {
 enum class Endpoint : uint8_t {
   kIngest, kGetMessage, kListMessages, kListDeadLetters, kGetDeadLetter, kReplayOne,
   kReplayBulk, kConnectors, kXref, kJobs, kJobRun, kJobFile, kReconPayments, kReconOrders,
-  kReconSummary, kReconMatches, kApprovals, kHealthz, kReadyz, kMetrics, kWebhook, kNotFound, kCount
+  kReconSummary, kReconMatches, kApprovals, kSyncConflicts, kSyncReview, kSyncResolve, kSyncLinks,
+  kSyncWrites, kSyncFirstSync, kHealthz, kReadyz, kMetrics, kWebhook, kNotFound, kCount
 };
 
 struct Request {
@@ -96,6 +97,10 @@ class Api {
   void reconOrders(const Request& req, Response& resp);
   void reconSummary(const Request& req, Response& resp);
   void reconMatches(const Request& req, const Principal& who, Response& resp);
+  // handlers_sync.cpp
+  void syncList(const Request& req, Endpoint e, Response& resp);
+  void syncResolve(const Request& req, std::string_view id, const Principal& who, Response& resp);
+  void syncFirstSync(const Request& req, const Principal& who, Response& resp);
   void readyz(Response& resp);
   void metricsText(Response& resp);
   // handlers_approvals.cpp

@@ -57,6 +57,12 @@ const char* endpointName(Endpoint e) {
     case Endpoint::kReconSummary: return "recon_summary";
     case Endpoint::kReconMatches: return "recon_matches";
     case Endpoint::kApprovals: return "approvals";
+    case Endpoint::kSyncConflicts: return "sync_conflicts";
+    case Endpoint::kSyncReview: return "sync_review";
+    case Endpoint::kSyncResolve: return "sync_resolve";
+    case Endpoint::kSyncLinks: return "sync_links";
+    case Endpoint::kSyncWrites: return "sync_writes";
+    case Endpoint::kSyncFirstSync: return "sync_first_sync";
     case Endpoint::kHealthz: return "healthz";
     case Endpoint::kReadyz: return "readyz";
     case Endpoint::kMetrics: return "metrics";
@@ -186,6 +192,14 @@ Api::Matched Api::match(std::string_view method, std::string_view path) const {
     else if (s[3] == "orders") set(Endpoint::kReconOrders, "GET");
     else if (s[3] == "summary") set(Endpoint::kReconSummary, "GET");
     else if (s[3] == "matches") set(Endpoint::kReconMatches, "POST");
+  } else if (s[2] == "sync" && seg.n == 4) {
+    if (s[3] == "conflicts") set(Endpoint::kSyncConflicts, "GET");
+    else if (s[3] == "review") set(Endpoint::kSyncReview, "GET");
+    else if (s[3] == "links") set(Endpoint::kSyncLinks, "GET");
+    else if (s[3] == "writes") set(Endpoint::kSyncWrites, "GET");
+    else if (s[3] == "first-sync") set(Endpoint::kSyncFirstSync, "POST");
+  } else if (s[2] == "sync" && seg.n == 5 && s[3] == "review" && !s[4].empty()) {
+    set(Endpoint::kSyncResolve, "POST", s[4]);
   }
   return m;
 }
@@ -266,6 +280,12 @@ void Api::handle(Request& req, Response& resp) {
     case Endpoint::kReconSummary: reconSummary(req, resp); return;
     case Endpoint::kReconMatches: reconMatches(req, who, resp); return;
     case Endpoint::kApprovals: listApprovals(req, resp); return;
+    case Endpoint::kSyncConflicts:
+    case Endpoint::kSyncReview:
+    case Endpoint::kSyncLinks:
+    case Endpoint::kSyncWrites: syncList(req, m.endpoint, resp); return;
+    case Endpoint::kSyncResolve: syncResolve(req, m.arg, who, resp); return;
+    case Endpoint::kSyncFirstSync: syncFirstSync(req, who, resp); return;
     case Endpoint::kHealthz:
       resp.status = 200;
       resp.body = "{\"status\":\"ok\"}";

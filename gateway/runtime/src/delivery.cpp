@@ -48,6 +48,7 @@ void GatewayImpl::onCommitted(const std::vector<store::Completion>& done) {
       inflight_.erase(it);
     }
   }
+  syncAfterCommit(done);
   wake();
 }
 

@@ -123,6 +123,7 @@ Status GatewayImpl::build(const sdk::Registry& registry) {
   }
   if (Status st = buildReconciliation(); !st.ok()) return st;
   buildApprovals();
+  if (Status st = buildSync(); !st.ok()) return st;
   for (const auto& [name, route] : cfg_.routes) {
     lanes_.at(route.sink)->routes.push_back(name);
     route_metrics_.emplace(name, RouteMetrics(metrics_, name, route.sink));
@@ -174,6 +175,7 @@ Status GatewayImpl::start() {
     timerLoop();
   });
   warnAboutOrphans();
+  syncResume();
   ready_ = true;
   log::info("gateway.started", {{"worker", worker_id_}, {"routes", static_cast<long>(cfg_.routes.size())},
                                 {"connectors", static_cast<long>(lanes_.size() + sources_.size())}});

@@ -29,7 +29,13 @@
 #include "qiao/sdk/connector.h"
 #include "route_metrics.h"
 
+namespace qiao::sync {
+struct SyncWrite;
+}
+
 namespace qiao::runtime {
+
+struct SyncRuntime;  // sync.cpp
 
 // A cron schedule polling one route's source connector, or a job (`jobs:`) with its cron
 // (none: next_ms stays INT64_MAX and it runs on demand only).
@@ -97,6 +103,11 @@ class GatewayImpl final : public Gateway {
   // The outcome ("approved", "already decided (…)", "still in_approval"); a transient
   // kNotFound while no held record waits on the request.
   Result<std::string> decideByRequest(const DecisionInput& in);
+  // sync.cpp: the customer sync (`sync:`).
+  sync::Service* customerSync() override;
+  Result<std::string> syncFirstSync(const std::string& body) override;
+  Result<std::string> syncResolveReview(int64_t id, const std::string& body, const std::string& user) override;
+  Result<sdk::Delivery> syncDeliver(const Record& record);
 
  private:
   // Fills the fields ingest owns (trace id, entity, business key, times, order key).
@@ -164,6 +175,12 @@ class GatewayImpl final : public Gateway {
   Status emitDeadLetters(const config::JobConfig& j, const std::function<Status(std::string_view)>& emit);
   Status emitReconRows(const config::JobConfig& j, const std::function<Status(std::string_view)>& emit);
   Status buildReconciliation();
+  Status buildSync();
+  void syncResume();
+  void syncAfterCommit(const std::vector<store::Completion>& done);
+  Status syncEnqueue(const std::vector<sync::SyncWrite>& writes);
+  Result<std::string> syncCanonical(const std::string& side, const std::string& payload);
+  Result<Record> syncWriteRecord(const sync::SyncWrite& w);
 
   // approvals.cpp: the gate. buildApprovals notes the request routes and adds the built-in
   // `approvals` sink; approvalGate picks the first matching rule at ingest.
@@ -194,6 +211,7 @@ class GatewayImpl final : public Gateway {
   int64_t approval_poll_ms_ = 60000;               // the shortest poll period of any gate
   int64_t approvals_checked_ms_ = 0, approvals_polled_ms_ = 0;  // timer thread only
   std::atomic<bool> approval_polling_{false};
+  std::shared_ptr<SyncRuntime> sync_;  // shared_ptr: complete only in sync.cpp
   std::unique_ptr<boost::asio::thread_pool> pool_;
   std::thread dispatcher_;
   std::thread timer_;

@@ -74,6 +74,9 @@ class Applier {
   bool date(const Rule& r, const std::string& src, Val& v);
   bool lookupId(const Rule& r, const std::string& src, Val& v);
   bool evalExpr(const Rule& r, const Value& cur, const Value& parent, Val& out);
+  // template: the text with every placeholder filled (absent: a field error naming it, or ""
+  // with missing: empty).
+  bool renderTemplate(const Rule& r, const Value& cur, const Value& parent, Val& out);
   // A when/where condition on cur (^ paths: parent). Absent fields make comparisons false; a
   // type error is a field error of r, and the condition counts as false.
   bool test(const Rule& r, const Expr& cond, const Value& cur, const Value& parent);

@@ -40,7 +40,7 @@ Value slotOrWhy(Value base, const Path& p, std::string& why) {
 
 }  // namespace
 
-// Source value of a rule: const, concat, expr or the first present `from`.
+// Source value of a rule: const, concat, expr, template or the first present `from`.
 bool Applier::sourceOf(const Rule& r, const Value& cur, const Value& parent, Val& v,
                        const std::string*& src) {
   if (r.constant) return note("const"), v = fromLiteral(*r.constant), true;
@@ -56,6 +56,7 @@ bool Applier::sourceOf(const Rule& r, const Value& cur, const Value& parent, Val
     return true;
   }
   if (r.conv == Conv::kExpr) return note("expr " + r.expr.text), evalExpr(r, cur, parent, v);
+  if (r.conv == Conv::kTemplate) return note("template"), renderTemplate(r, cur, parent, v);
   for (const auto& s : r.from) {
     v = read(s, cur, parent);
     src = &s.text;

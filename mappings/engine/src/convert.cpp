@@ -153,6 +153,37 @@ bool Applier::lookupId(const Rule& r, const std::string& src, Val& v) {
   return fail(r, src, v, std::move(why)), false;
 }
 
+bool Applier::renderTemplate(const Rule& r, const Value& cur, const Value& parent, Val& out) {
+  std::string text;
+  bool ok = true;
+  for (const TemplatePart& p : r.tmpl) {
+    if (!p.field) {
+      text += p.text;
+      continue;
+    }
+    Val x = read(*p.field, cur, parent);
+    switch (x.k) {
+      case Val::kString:
+      case Val::kNumber: text += x.text; break;  // a number as written in the record
+      case Val::kBool: text += x.flag ? "true" : "false"; break;
+      case Val::kMissing:
+      case Val::kNull:
+        if (r.tmpl_missing_empty) break;
+        fail(r, p.field->text, x, "template placeholder {" + p.field->text + "} is absent");
+        ok = false;
+        break;
+      case Val::kJson:
+        fail(r, p.field->text, x, "template placeholder {" + p.field->text + "} is an object or a list");
+        ok = false;
+        break;
+    }
+  }
+  if (!ok) return false;
+  out = Val{};
+  out.k = Val::kString, out.text = std::move(text);
+  return true;
+}
+
 void Applier::read(const Source& s, ExprVal& out) {
   // A view of the record's text: it outlives the evaluation.
   Value x = lookup(s.parent ? expr_parent_ : expr_cur_, s.path, hint_[s.parent]);

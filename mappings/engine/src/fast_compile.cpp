@@ -91,6 +91,7 @@ bool compileList(FastProgram& p, const std::vector<Rule>& rules, FastList& out) 
       out.steps.push_back(std::move(s));
       continue;
     }
+    if (r.conv == Conv::kTemplate) return false;  // rare (notifications): the general way
     const auto& from = r.conv == Conv::kConcat ? r.parts : r.from;
     if (r.conv == Conv::kConcat && from.size() > kMaxConcatParts) return false;
     for (const Source& src : from) s.from.push_back(readOf(p, src));

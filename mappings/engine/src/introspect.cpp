@@ -92,6 +92,8 @@ std::vector<SourceField> sourceFields(const MappingPlan& plan) {
       c.add(first, r.required, kindOf(r), std::move(aliases), r.to_text, dateParseOf(r));
     }
     for (const detail::Source& s : r.parts) c.add(topLevelName(s), false, "text", {}, r.to_text);
+    for (const detail::TemplatePart& p : r.tmpl)
+      if (p.field) c.add(topLevelName(*p.field), false, "text", {}, r.to_text);
     for (const detail::ExprOp& op : r.expr.ops) {
       if (op.type == detail::ExprOp::kLoad || op.type == detail::ExprOp::kPresent ||
           op.type == detail::ExprOp::kEmpty) {

@@ -19,7 +19,7 @@ const std::vector<std::string> kRuleKeys = {
     "to",    "from",   "const",  "default", "required", "trim",      "upper", "lower",
     "halfwidth", "lossless", "number", "string", "decimal", "date", "map", "concat",
     "separator", "expr", "ref",  "each",    "where",    "rules",     "reverse", "bool",
-    "when",  "otherwise", "split", "substring", "regex", "lookup"};
+    "when",  "otherwise", "split", "substring", "regex", "lookup", "template"};
 const std::vector<std::string> kDecimalKeys = {"scale", "rounding", "grouping", "currency", "as"};
 const std::vector<std::string> kDateKeys = {"parse", "format", "zone"};
 const std::vector<std::string> kMapKeys = {"table", "default", "strict"};
@@ -288,6 +288,11 @@ class Loader {
     if (auto c = conv("substring")) parseSubstring(c, w + ".substring", r);
     if (auto c = conv("regex")) parseRegex(c, w + ".regex", r);
     if (auto c = conv("lookup")) parseLookup(c, w + ".lookup", r);
+    if (auto c = conv("template")) {
+      parseTemplate(c, w + ".template", r);
+      for (const char* k : {"from", "const"})  // the template is the rule's source
+        if (n[k]) diag(n[k].Mark(), w + "." + k, "a template reads its own fields; remove '" + std::string(k) + "'");
+    }
     if (auto c = conv("expr")) {
       r.conv = Conv::kExpr;
       auto e = compileExpr(c.Scalar());
@@ -321,7 +326,7 @@ class Loader {
       else r.otherwise = literal(o);
     }
     if (!fwd_to && !r.is_each && r.from.empty() && !r.constant && r.conv != Conv::kConcat &&
-        r.conv != Conv::kExpr && !r.default_value)
+        r.conv != Conv::kExpr && r.conv != Conv::kTemplate && !r.default_value)
       diag(n.Mark(), w, "needs one of from, const, default, concat, expr or each");
     return errors_.size() == before;
   }
@@ -358,6 +363,29 @@ class Loader {
       else if (v == "null") r.on_missing = Rule::OnMissing::kNull;
       else diag(m.Mark(), w + ".on_missing", "expected error, keep or null");
     }
+  }
+
+  // template: "text {path}" or {text: "...", missing: error|empty}
+  void parseTemplate(const YAML::Node& n, const std::string& w, Rule& r) {
+    r.conv = Conv::kTemplate;
+    // Node::operator= writes through to the referenced node: pick the text node by value.
+    const bool keyed = n.IsMap() && n["text"];
+    const YAML::Node text = keyed ? n["text"] : n;
+    const std::string tw = keyed ? w + ".text" : w;
+    if (n.IsMap()) {
+      checkKeys(n, w, {"text", "missing"});
+      if (!keyed) return diag(n.Mark(), w, "expected a text or a map {text, missing}");
+      if (auto m = n["missing"]) {
+        const std::string v = m.IsScalar() ? m.Scalar() : "";
+        if (v == "empty") r.tmpl_missing_empty = true;
+        else if (v != "error") diag(m.Mark(), w + ".missing", "expected error or empty");
+      }
+    }
+    if (!text.IsScalar() || text.Scalar().empty())
+      return diag(text.Mark(), tw, "expected a non-empty text such as '订单 {orderId} 已审核'");
+    auto t = compileTemplate(text.Scalar());
+    if (!t.ok()) return diag(text.Mark(), tw, t.error().message);
+    r.tmpl = std::move(t).value();
   }
 
   std::optional<int> integer(const YAML::Node& n, const std::string& w, int lo, int hi) {

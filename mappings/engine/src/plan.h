@@ -85,6 +85,13 @@ enum class Conv : uint8_t {
   kSubstring,
   kRegex,
   kLookup,      // ID cross-reference (XrefResolver)
+  kTemplate,    // text with {path} placeholders (Rule::tmpl)
+};
+
+// One piece of a `template:` text, parsed at load: literal text, or a placeholder's source.
+struct TemplatePart {
+  std::string text;            // literal ({{ and }} already unescaped)
+  std::optional<Source> field;  // a placeholder: read and written as text
 };
 
 struct Rule {
@@ -139,6 +146,9 @@ struct Rule {
   std::string separator;
   // expr
   Expr expr;
+  // template
+  std::vector<TemplatePart> tmpl;
+  bool tmpl_missing_empty = false;  // missing: empty — an absent placeholder writes ""
   // each
   bool is_each = false;
   Source each;
@@ -191,5 +201,11 @@ std::string invertRule(const Rule& r, Rule& out);
 // Compiles an expression (expr.cpp); condition = for when/where. The error message says
 // "bad expression '<text>' at column <n>: <why>".
 Result<Expr> compileExpr(std::string_view text, bool condition = false);
+
+// Parses a `template:` text (template.cpp): `{path}` placeholders (from-path syntax, `^x` for
+// the enclosing record), `{{` and `}}` for braces. The error says "bad template at [line <l>, ]
+// column <c> (code points): <why>", naming the placeholder.
+constexpr size_t kTemplateMaxBytes = 16384;
+Result<std::vector<TemplatePart>> compileTemplate(std::string_view text);
 
 }  // namespace qiao::mapping::detail

@@ -53,6 +53,7 @@ void markFreshTargets(std::vector<Rule>& rules,
 std::string invertRule(const Rule& r, Rule& out) {
   if (r.conv == Conv::kConcat) return "concat";
   if (r.conv == Conv::kExpr) return "expr";
+  if (r.conv == Conv::kTemplate) return "template";
   if (r.when) return "when";
   if (r.conv == Conv::kSplit) return "split";
   if (r.conv == Conv::kSubstring) return "substring";

@@ -100,6 +100,15 @@ std::string FormStore::statusOf(const json& doc) const {
   return s ? scalarText(*s) : "";
 }
 
+namespace {
+void eraseFromRange(std::map<std::string, std::set<int64_t>>& idx, const std::string& key, int64_t id) {
+  auto it = idx.find(key);
+  if (it == idx.end()) return;
+  it->second.erase(id);
+  if (it->second.empty()) idx.erase(it);
+}
+}  // namespace
+
 void FormStore::put(int64_t id, json doc) {
   auto old = docs.find(id);
   if (old != docs.end()) {
@@ -113,6 +122,11 @@ void FormStore::put(int64_t id, json doc) {
     const json* v = findKey(doc, field);
     if (v && !v->is_structured()) idx[lower(scalarText(*v))].insert(id);
   }
+  if (old != docs.end())
+    for (auto& [field, idx] : ranges)
+      if (const json* v = findKey(old->second, field)) eraseFromRange(idx, dateKey(*v), id);
+  for (auto& [field, idx] : ranges)
+    if (const json* v = findKey(doc, field)) idx[dateKey(*v)].insert(id);
   std::string number = numberOf(doc);
   if (!number.empty()) by_number[number] = id;
   docs[id] = std::move(doc);
@@ -126,6 +140,8 @@ void FormStore::erase(int64_t id) {
     const json* v = findKey(it->second, field);
     if (v) idx[lower(scalarText(*v))].erase(id);
   }
+  for (auto& [field, idx] : ranges)
+    if (const json* v = findKey(it->second, field)) eraseFromRange(idx, dateKey(*v), id);
   docs.erase(it);
 }
 
@@ -133,6 +149,7 @@ void FormStore::clear() {
   docs.clear();
   by_number.clear();
   indexes.clear();
+  ranges.clear();
   seen_fields.clear();
   next_number = 1;
 }

@@ -33,6 +33,9 @@ struct FormStore {
   // Lazily built equality indexes for header fields: lower(field) → lower(text) → ids.
   std::unordered_map<std::string, std::unordered_map<std::string, std::set<int64_t>>> indexes;
   std::unordered_set<std::string> seen_fields;  // lower-case keys of custom fields ever saved
+  // Lazily built ordered indexes for header date fields (FModifyDate): lower(field) →
+  // dateKey(value) → ids, so `FModifyDate >= '...'` reads only the newer documents.
+  std::unordered_map<std::string, std::map<std::string, std::set<int64_t>>> ranges;
   int64_t next_number = 1;
 
   std::string numberOf(const json& doc) const;
@@ -42,6 +45,10 @@ struct FormStore {
   void clear();
   // Builds the index for a header field if missing (unique lock held).
   void ensureIndex(const std::string& field_lower);
+  // Builds the ordered index for a header date field if missing (unique lock held).
+  void ensureRange(const std::string& field_lower);
+  // "2026-11-27 10:00:00" → "2026-11-27T10:00:00.000": one spelling per instant, ordered as text.
+  static std::string dateKey(const json& v);
 };
 
 struct RefInfo {

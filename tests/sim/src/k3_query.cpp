@@ -278,6 +278,24 @@ const FilterNode* indexable(const FilterNode& n, const std::map<std::string, Col
   return c.kind == Column::kHeader && c.entity.empty() && c.sub.empty() && text ? &n : nullptr;
 }
 
+// A lower bound on a header date field (`FModifyDate >= '...'` or `>`), at the top or in an
+// AND chain: only documents from there on need testing.
+const FilterNode* rangeable(const FilterNode& n, const std::map<std::string, Column>& cols) {
+  if (n.kind == FilterNode::kAnd) {
+    if (auto* hit = rangeable(*n.kids[0], cols)) return hit;
+    return rangeable(*n.kids[1], cols);
+  }
+  if (n.kind != FilterNode::kCompare || (n.op != ">=" && n.op != ">") || !n.operands[0].is_field ||
+      n.operands[1].is_field || !n.operands[1].literal.is_string())
+    return nullptr;
+  const Column& c = cols.at(n.operands[0].field);
+  if (!normalizeDate(n.operands[1].literal.get<std::string>())) return nullptr;
+  return c.kind == Column::kHeader && c.entity.empty() && c.sub.empty() && c.def &&
+                 c.def->kind == FieldKind::kDate
+             ? &n
+             : nullptr;
+}
+
 int64_t intParam(const json& data, const char* key) {
   const json* v = findKey(data, key);
   if (!v) return 0;
@@ -379,6 +397,13 @@ json executeBillQuery(Forms& forms, const json& data, bool rows_as_objects) {
     std::unique_lock lock(st->mu);
     st->ensureIndex(index_field);
   }
+  const FilterNode* range = filter && !fast ? rangeable(*filter, cols) : nullptr;
+  std::string range_field;
+  if (range) {
+    range_field = lower(cols.at(range->operands[0].field).field);
+    std::unique_lock lock(st->mu);
+    st->ensureRange(range_field);
+  }
 
   std::shared_lock lock(st->mu);
   Evaluator ev(forms, *st, entry);
@@ -402,6 +427,14 @@ json executeBillQuery(Forms& forms, const json& data, bool rows_as_objects) {
       if (hit != idx->second.end())
         for (int64_t id : hit->second) consider(st->docs.at(id));
     }
+  } else if (range) {
+    // Only the documents at or after the bound, in id order as a full scan would give them.
+    const auto& idx = st->ranges.at(range_field);
+    std::vector<int64_t> ids;
+    for (auto it = idx.lower_bound(FormStore::dateKey(range->operands[1].literal)); it != idx.end(); ++it)
+      ids.insert(ids.end(), it->second.begin(), it->second.end());
+    std::sort(ids.begin(), ids.end());
+    for (int64_t id : ids) consider(st->docs.at(id));
   } else {
     for (const auto& [_, doc] : st->docs) consider(doc);
   }

@@ -186,3 +186,21 @@ void Forms::loadState(const json& state) {
 }
 
 }  // namespace qiao::sim::k3
+
+namespace qiao::sim::k3 {
+
+std::string FormStore::dateKey(const json& v) {
+  std::string text = v.is_string() ? v.get<std::string>() : scalarText(v);
+  auto d = normalizeDate(text);
+  if (!d) return text;
+  return d->size() == 19 ? *d + ".000" : *d;
+}
+
+void FormStore::ensureRange(const std::string& field_lower) {
+  if (ranges.count(field_lower)) return;
+  auto& idx = ranges[field_lower];
+  for (const auto& [id, doc] : docs)
+    if (const json* v = findKey(doc, field_lower)) idx[dateKey(*v)].insert(id);
+}
+
+}  // namespace qiao::sim::k3

@@ -23,6 +23,10 @@ class Service;
 struct OrderStatusChange;
 }
 
+namespace qiao::sync {
+class Service;
+}
+
 namespace qiao::runtime {
 
 struct ConnectorStatus {
@@ -99,6 +103,18 @@ class Gateway {
   virtual Result<std::string> reconcile() = 0;
   // Sends order payment states a manual match or unmatch changed to the status route.
   virtual Status pushPaymentStatus(const std::vector<recon::OrderStatusChange>& changes) = 0;
+
+  // The customer sync service when `sync:` is enabled, else null (docs/sync.md). First sync
+  // takes {"<side>":[records in that side's shape], ...}; resolving a review item takes
+  // {"pair":{"<side>":"<id>",...}}; both enqueue the writes they decide and answer JSON.
+  virtual sync::Service* customerSync() { return nullptr; }
+  virtual Result<std::string> syncFirstSync(const std::string& /*body*/) {
+    return Error::permanent(ErrorCode::kConfigInvalid, "sync is not enabled (no sync: section)");
+  }
+  virtual Result<std::string> syncResolveReview(int64_t /*id*/, const std::string& /*body*/,
+                                                const std::string& /*user*/) {
+    return Error::permanent(ErrorCode::kConfigInvalid, "sync is not enabled (no sync: section)");
+  }
 
   virtual std::vector<ConnectorStatus> connectorStatuses() = 0;
   virtual std::vector<JobStatus> jobStatuses() = 0;

@@ -26,7 +26,7 @@ struct SourceField {
 // The top-level source fields a plan's forward rules read, in rule order, each once (a field
 // read by several rules: required if any of them requires it, kind from the first). Fields
 // read inside `each` blocks, by `^parent` paths, and nested paths ("a.b") are left out: they are
-// not columns of a flat sheet. Computed rules (const, expr, concat) contribute their sources as
+// not columns of a flat sheet. Computed rules (const, expr, concat, template) contribute their sources as
 // optional text fields.
 std::vector<SourceField> sourceFields(const MappingPlan& plan);
 

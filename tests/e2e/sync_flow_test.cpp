@@ -1,0 +1,323 @@
+// Customer sync end to end (issue 5): `qiao run` with `sync:`, qiao-sim's CRM (customers API,
+// change webhooks) and K/3 (BD_Customer Save, ExecuteBillQuery + View pull) on 127.0.0.1.
+//   CrmChangeKeepsUntouchedK3Fields  — CRM webhook → K/3 update with NeedUpDateFields
+//   FirstSyncFindsDuplicatesForReview — Chinese company-name variants → review list → resolve
+//   ConvergesUnderConcurrentEdits    — 500 customers, edits on both sides, several cycles
+//   KillDuringPullResumes            — SIGKILL while the K/3 pull runs → nothing missed or doubled
+#include <signal.h>
+
+#include <map>
+#include <random>
+#include <set>
+
+#include "gateway_fixture.h"
+
+namespace qiao::e2e {
+namespace {
+
+constexpr const char* kCrmToken = "sim-crm-token";
+constexpr const char* kHookSecret = "sync-e2e-hook-secret";
+const std::vector<std::string> kFields = {"name", "shortName", "taxRegisterCode", "phone", "address"};
+
+class SyncFlowTest : public GatewayFixture {
+ protected:
+  // A config of our own (the fixture's has a 64 KB body limit; first sync posts whole lists).
+  void writeSyncConfig(const std::string& pull_cron = "*/2 * * * * *", int page_size = 500) {
+    api_port_ = testkit::freePort();
+    testkit::writeFile(dir_->file("secrets/k3_app_secret"), "sim-app-secret\n");
+    testkit::writeFile(dir_->file("secrets/crm_token"), std::string(kCrmToken) + "\n");
+    testkit::writeFile(dir_->file("secrets/hook"), std::string(kHookSecret) + "\n");
+    const std::string sim = "http://127.0.0.1:" + std::to_string(sim_port_);
+    const std::string retry = "    retry: {max_attempts: 8, initial_backoff_ms: 50, max_backoff_ms: 500}\n";
+    std::string yaml =
+        "gateway:\n"
+        "  data_dir: " + dir_->file("data") + "\n"
+        "  log_file: " + dir_->file("qiao.log") + "\n"
+        "  mappings_dir: " + testkit::sourcePath("mappings/standard") + "\n"
+        "  timezone: Asia/Shanghai\n"
+        "server:\n  host: 127.0.0.1\n  port: " + std::to_string(api_port_) + "\n  max_body_bytes: 33554432\n"
+        "store:\n  lease_ms: 5000\n"
+        "security:\n  require_auth: true\n"
+        "  bootstrap_admin_key: ${file:" + dir_->file("secrets/admin_key") + "}\n"
+        "connectors:\n"
+        "  k3:\n"
+        "    type: k3cloud\n"
+        "    base_url: " + sim + "/sim/k3cloud/k3cloud/\n"
+        "    acct_id: sim-acct-001\n"
+        "    auth: sign\n"
+        "    username: administrator\n"
+        "    app_id: sim_app_id\n"
+        "    app_secret: ${file:" + dir_->file("secrets/k3_app_secret") + "}\n"
+        "    form_id: BD_Customer\n"
+        "    submit: true\n"
+        "    audit: true\n"
+        "    unaudit_to_update: true\n"
+        "    external_ref_field: \"\"\n"
+        "    timeout: 5s\n"
+        "    concurrency: 4\n"
+        "    pull: {form_id: BD_Customer, envelope: save, entity: customer, overlap: 1m, page_size: " +
+        std::to_string(page_size) + "}\n"
+        "  crm_put:\n"
+        "    type: http\n    method: PUT\n"
+        "    url: " + sim + "/sim/crm/api/customers/{/customerId}\n"
+        "    auth_token: ${file:" + dir_->file("secrets/crm_token") + "}\n"
+        "    headers: {X-Actor: qiao}\n    remote_id_field: /customerId\n    concurrency: 4\n"
+        "  crm_post:\n"
+        "    type: http\n"
+        "    url: " + sim + "/sim/crm/api/customers\n"
+        "    auth_token: ${file:" + dir_->file("secrets/crm_token") + "}\n"
+        "    headers: {X-Actor: qiao}\n    remote_id_field: /customerId\n    concurrency: 4\n"
+        "  crm_hooks:\n"
+        "    type: webhook\n"
+        "    secret: ${file:" + dir_->file("secrets/hook") + "}\n"
+        "    records_pointer: /data\n"
+        "routes:\n"
+        "  crm_customers_in: {source: crm_hooks, sink: sync, entity: customer}\n"
+        "  k3_customers_in: {source: k3, sink: sync, entity: customer}\n"
+        "  sync_to_crm:\n    sink: crm_put\n" + retry +
+        "  sync_to_crm_new:\n    sink: crm_post\n" + retry +
+        "  sync_to_k3:\n    sink: k3\n" + retry +
+        "schedules:\n"
+        "  pull_k3: {cron: \"" + pull_cron + "\", route: k3_customers_in}\n"
+        "sync:\n"
+        "  fields: [name, shortName, taxRegisterCode, phone, address]\n"
+        "  sides:\n"
+        "    crm:\n"
+        "      route: sync_to_crm\n"
+        "      create_route: sync_to_crm_new\n"
+        "      sources: [crm_hooks]\n"
+        "      flag_field: syncRemark\n"
+        "    k3cloud:\n"
+        "      route: sync_to_k3\n"
+        "      mapping: crm_customer_to_k3_customer\n"
+        "      id_path: /data/Model/FCUSTID\n"
+        "      modified_path: /data/Model/FModifyDate\n"
+        "      sources: [k3]\n";
+    testkit::writeFile(config_dir_ + "/gateway.yaml", yaml);
+  }
+
+  void subscribeWebhooks() {
+    auto r = sim("POST", "/sim/crm/_webhooks",
+                 json{{"url", "http://127.0.0.1:" + std::to_string(api_port_) + "/hooks/crm_hooks"},
+                      {"secret", kHookSecret}, {"events", {"customer.changed"}}}.dump());
+    ASSERT_EQ(r.status, 201) << r.body;
+    // Keep retrying while the gateway is down (kill tests), up to ~25 s.
+    r = sim("POST", "/sim/crm/_config", R"({"webhook_attempts":8,"webhook_backoff_ms":200})");
+    ASSERT_EQ(r.status, 200) << r.body;
+  }
+
+  testkit::HttpResponse crm(const std::string& method, const std::string& path, const std::string& body = "") {
+    return testkit::http(method, sim_port_, "/sim/crm/api/" + path, body,
+                         {{"Authorization", std::string("Bearer ") + kCrmToken}, {"X-Actor", "user"}});
+  }
+  json crmAll() { return json::parse(sim("GET", "/sim/crm/_customers").body, nullptr, false); }
+  json k3All() { return json::parse(sim("GET", "/sim/k3cloud/_bills/BD_Customer").body, nullptr, false); }
+  json k3Customer(const std::string& id) {
+    return json::parse(sim("GET", "/sim/k3cloud/_bills/BD_Customer/" + id).body, nullptr, false);
+  }
+  void k3UserEdit(const json& rows) {  // as a K/3 user: updates by FNumber, bumps FModifyDate
+    auto r = sim("POST", "/sim/k3cloud/_basedata/BD_Customer", rows.dump());
+    ASSERT_EQ(r.status, 200) << r.body;
+  }
+  json syncApi(const std::string& path) {
+    auto r = api("GET", "/api/v1/sync/" + path);
+    EXPECT_EQ(r.status, 200) << path << ": " << r.body;
+    return json::parse(r.body, nullptr, false);
+  }
+  std::string debugState() {
+    return "dead letters: " + api("GET", "/api/v1/dead-letters").body + "\nopen writes: " +
+           api("GET", "/api/v1/sync/writes?limit=20").body + "\nreview: " + api("GET", "/api/v1/sync/review").body;
+  }
+  int64_t openWrites() {
+    json w = syncApi("writes?limit=1");
+    return w.is_object() ? w.value("total", int64_t{-1}) : -1;
+  }
+  json k3Stats() { return json::parse(sim("GET", "/sim/k3cloud/_stats").body, nullptr, false); }
+  json crmStats() { return json::parse(sim("GET", "/sim/crm/_stats").body, nullptr, false); }
+  int64_t k3Saves() { return k3Stats()["calls"].value("Save", int64_t{0}); }
+  int64_t crmQiaoEffects() { return crmStats()["by_actor"].value("qiao", json::object()).value("effects", int64_t{0}); }
+
+  // Quiet: no open write, and two pulls since, and the counters stopped moving.
+  void waitQuiet(int timeout_ms = 60000) {
+    int64_t last_saves = -1, last_crm = -1;
+    int stable = 0;
+    bool ok = testkit::waitFor([&] {
+      int64_t open = openWrites(), saves = k3Saves(), effects = crmQiaoEffects();
+      if (open == 0 && saves == last_saves && effects == last_crm) ++stable;
+      else stable = 0;
+      last_saves = saves;
+      last_crm = effects;
+      return stable >= 5;  // 5 × 1 s: two pulls of the 2 s schedule saw nothing new
+    }, timeout_ms, 1000);
+    ASSERT_TRUE(ok) << "sync did not settle: open writes " << openWrites() << "\n" << debugState();
+  }
+
+  // CRM customer (canonical) vs K/3 document (field keys), over the synced fields.
+  static std::map<std::string, std::string> crmFields(const json& c) {
+    std::map<std::string, std::string> f;
+    for (const auto& k : kFields) f[k] = c.contains(k) && c[k].is_string() ? c[k].get<std::string>() : "";
+    return f;
+  }
+  static std::map<std::string, std::string> k3Fields(const json& d) {
+    auto s = [&](const char* k) { return d.contains(k) && d[k].is_string() ? d[k].get<std::string>() : std::string(); };
+    std::string tax = s("FSOCIALCRECODE").empty() ? s("FTAXREGISTERCODE") : s("FSOCIALCRECODE");
+    return {{"name", s("FName")}, {"shortName", s("FShortName")}, {"taxRegisterCode", tax},
+            {"phone", s("FTEL")}, {"address", s("FADDRESS")}};
+  }
+
+  // Every link's two customers, through the sims' own data: pairs (crm id, k3 id).
+  std::vector<std::pair<std::string, std::string>> links() {
+    std::vector<std::pair<std::string, std::string>> out;
+    json l = syncApi("links?limit=10000");
+    for (const auto& item : l["items"]) {
+      const json& s = item["sides"];
+      if (s.contains("crm") && s.contains("k3cloud"))
+        out.emplace_back(s["crm"].value("id", ""), s["k3cloud"].value("id", ""));
+    }
+    return out;
+  }
+};
+
+std::string sevenDigits(std::mt19937_64& rng) { return std::to_string(1000000 + rng() % 9000000); }
+
+// (c) A CRM change reaches K/3 as an update naming only the changed field keys: what a K/3
+// user changed meanwhile in another field survives, and flows back to the CRM afterwards.
+TEST_F(SyncFlowTest, CrmChangeKeepsUntouchedK3Fields) {
+  ASSERT_EQ(sim("POST", "/sim/k3cloud/_customers/seed", R"({"count":5,"seed":7,"overlap_with_crm":0})").status, 200);
+  writeSyncConfig();
+  subscribeWebhooks();
+  startGateway();
+  // The first pull creates the K/3 customers (5 seeded + the sim's own) in the CRM; a
+  // forbidden one that was never synced goes to the review list instead.
+  size_t n = 0;
+  for (const json& d : k3All()) n += d.value("FForbidStatus", "A") == "A";
+  ASSERT_GE(n, 5u);
+  ASSERT_TRUE(testkit::waitFor([&] { return crmAll().size() == n; }, 30000))
+      << crmAll().size() << " of " << n << "\n" << debugState();
+  waitQuiet();
+  auto pairs = links();
+  ASSERT_EQ(pairs.size(), n) << syncApi("links").dump(1);
+  EXPECT_EQ(syncApi("review")["total"], k3All().size() - n) << "the forbidden customer is reviewed, not created";
+  const auto [crm_id, k3_id] = pairs[2];
+  json before = k3Customer(k3_id);
+  ASSERT_TRUE(before.is_object()) << k3_id;
+  int64_t saves_before = k3Saves();
+
+  // K/3 user changes the address; before the gateway pulls it, a CRM user changes the phone.
+  ASSERT_EQ(sim("POST", "/sim/k3cloud/_clock", R"({"now":"2030-01-01 10:00:00"})").status, 200);
+  k3UserEdit(json::array({{{"FNumber", before["FNumber"]}, {"FADDRESS", "苏州工业园区星湖街328号2幢"}}}));
+  ASSERT_EQ(sim("POST", "/sim/k3cloud/_clock", R"({"now":null})").status, 200);
+  auto put = crm("PUT", "customers/" + crm_id, R"({"phone":"0512-62580000"})");
+  ASSERT_EQ(put.status, 200) << put.body;
+
+  ASSERT_TRUE(testkit::waitFor([&] { return k3Customer(k3_id).value("FTEL", "") == "0512-62580000"; }, 20000))
+      << k3Customer(k3_id).dump(1) << gatewayLog();
+  waitQuiet();
+  json after = k3Customer(k3_id);
+  EXPECT_EQ(after.value("FADDRESS", ""), "苏州工业园区星湖街328号2幢") << "the K/3 user's address was overwritten";
+  // Fields the sync never names are the K/3 user's: contacts, bank rows, salesman, zip.
+  for (const char* k : {"FZIP", "FFAX", "FT_BD_CUSTCONTACT", "FT_BD_CUSTBANK", "FSELLER", "FNumber"})
+    EXPECT_EQ(after.value(k, json()), before.value(k, json())) << k;
+  EXPECT_EQ(after.value("FDocumentStatus", ""), "C") << "the update is audited again";
+  // ...and the address made it to the CRM; nothing ping-pongs (one Save for the phone, one
+  // CRM write for the address).
+  json crm_after = json::parse(crm("GET", "customers/" + crm_id).body, nullptr, false);
+  EXPECT_EQ(crm_after.value("address", ""), "苏州工业园区星湖街328号2幢");
+  EXPECT_EQ(crm_after.value("phone", ""), "0512-62580000");
+  EXPECT_EQ(k3Saves() - saves_before, 1) << k3Stats().dump();
+}
+
+// (d) First sync matches the customers both systems hold by tax code or normalised name +
+// phone; ambiguous candidates go to the review list (API) instead of becoming duplicates.
+TEST_F(SyncFlowTest, FirstSyncFindsDuplicatesForReview) {
+  json crm_rows = json::array({
+      // same company, name written differently, same phone: pairs by name + phone
+      {{"customerId", "C1"}, {"name", "苏州华东精密机械有限公司"}, {"phone", "0512-62588888"}},
+      // full-width brackets and 有限责任公司 vs (苏州) and 有限公司: pairs too
+      {{"customerId", "C2"}, {"name", "（苏州）恒润精工有限责任公司"}, {"phone", "0512 6666 1234"}},
+      // two CRM customers for one K/3 customer: ambiguous → review
+      {{"customerId", "C3"}, {"name", "无锡正城铸造股份有限公司"}, {"phone", "0510-88990011"}},
+      {{"customerId", "C4"}, {"name", "无锡正城铸造有限公司"}, {"phone", "0510 8899 0011"}},
+      // CRM only: created in K/3
+      {{"customerId", "C5"}, {"name", "杭州西溪数码科技有限公司"}, {"phone", "0571-88001122"}}});
+  ASSERT_EQ(sim("POST", "/sim/crm/_customers/bulk", crm_rows.dump()).status, 200);
+  json k3_rows = json::array({
+      {{"FNumber", "K001"}, {"FName", "苏州华东精密机械有限责任公司"}, {"FTEL", "051262588888"}, {"FADDRESS", "苏州工业园区"}},
+      {{"FNumber", "K002"}, {"FName", "(苏州)恒润精工有限公司"}, {"FTEL", "0512-66661234"}},
+      {{"FNumber", "K003"}, {"FName", "无锡正城铸造有限公司"}, {"FTEL", "0510-88990011"}},
+      // K/3 only, name alike but another city: not a match
+      {{"FNumber", "K004"}, {"FName", "常州华东精密机械有限公司"}, {"FTEL", "0519-12345678"}}});
+  // The K/3 sim starts with a few customers of its own (one forbidden): unmatched, so created
+  // in the CRM (the forbidden one goes to the review list).
+  size_t k3_defaults = 0, k3_active_defaults = 0;
+  for (const json& d : k3All()) {
+    ++k3_defaults;
+    k3_active_defaults += d.value("FForbidStatus", "A") == "A";
+  }
+  k3UserEdit(k3_rows);
+  writeSyncConfig("0 0 0 1 1 *");  // no pull during this test: first sync only
+  subscribeWebhooks();
+  startGateway();
+
+  json crm_list = crmAll(), k3_list = json::array();
+  for (const json& d : k3All()) k3_list.push_back({{"formid", "BD_Customer"}, {"data", {{"Model", d}}}});
+  auto r = api("POST", "/api/v1/sync/first-sync", json{{"crm", crm_list}, {"k3cloud", k3_list}}.dump());
+  ASSERT_EQ(r.status, 200) << r.body << gatewayLog();
+  json fs = json::parse(r.body);
+  EXPECT_EQ(fs["pairs"], 2) << fs.dump();
+  EXPECT_EQ(fs["reviewGroups"], 1) << fs.dump();
+  EXPECT_EQ(fs["unmatched"]["crm"], 1) << fs.dump();
+  EXPECT_EQ(fs["unmatched"]["k3cloud"], 1 + k3_defaults) << fs.dump();
+  // Running it twice is refused: links exist.
+  EXPECT_EQ(api("POST", "/api/v1/sync/first-sync", json{{"crm", crm_list}, {"k3cloud", k3_list}}.dump()).status, 409);
+
+  json review = syncApi("review");
+  json item;
+  for (const json& i : review["items"])
+    if (i["kind"] == "first_sync") {
+      EXPECT_TRUE(item.is_null()) << "one review group only: " << review.dump(1);
+      item = i;
+    }
+  ASSERT_TRUE(item.is_object()) << review.dump(1);
+  std::set<std::string> members;
+  for (const auto& m : item["members"]) members.insert(m["side"].get<std::string>() + ":" + m["id"].get<std::string>());
+  std::string k3_id;
+  for (const auto& m : item["members"])
+    if (m["side"] == "k3cloud") k3_id = m["id"];
+  EXPECT_TRUE(members.count("crm:C3") && members.count("crm:C4")) << item.dump(1);
+  ASSERT_FALSE(k3_id.empty());
+
+  // The held customers are neither created nor linked until someone decides.
+  waitQuiet();
+  auto names = [&](const json& list, const char* key) {
+    std::multiset<std::string> out;
+    for (const auto& c : list) out.insert(c.value(key, ""));
+    return out;
+  };
+  EXPECT_EQ(names(k3All(), "FName").count("无锡正城铸造股份有限公司"), 0u);
+  EXPECT_EQ(names(k3All(), "FName").count("杭州西溪数码科技有限公司"), 1u) << "the CRM-only customer is created in K/3";
+  EXPECT_EQ(names(crmAll(), "name").count("常州华东精密机械有限公司"), 1u) << "the K/3-only customer is created in the CRM";
+  // The pair's fields one side lacks were filled in: the CRM got K/3's address.
+  EXPECT_EQ(json::parse(crm("GET", "customers/C1").body).value("address", ""), "苏州工业园区");
+
+  // Resolve: C4 and the K/3 customer are the same; C3 is another customer (created in K/3).
+  const std::string path = "/api/v1/sync/review/" + std::to_string(item["id"].get<int64_t>());
+  EXPECT_EQ(api("POST", path, R"({"pair":{"crm":"C9","k3cloud":")" + k3_id + "\"}}").status, 400);
+  auto res = api("POST", path, json{{"pair", {{"crm", "C4"}, {"k3cloud", k3_id}}}}.dump());
+  ASSERT_EQ(res.status, 200) << res.body;
+  for (const json& i : syncApi("review")["items"]) EXPECT_NE(i["kind"], "first_sync") << i.dump();
+  EXPECT_NE(syncApi("review?status=resolved")["items"][0].value("resolvedBy", ""), "") << "resolvedBy names the key";
+  json link = syncApi("links?side=crm&id=C4");
+  ASSERT_EQ(link["total"], 1) << link.dump();
+  EXPECT_EQ(link["items"][0]["sides"]["k3cloud"]["id"], k3_id);
+  waitQuiet();
+  EXPECT_EQ(names(k3All(), "FName").count("无锡正城铸造股份有限公司"), 1u) << "C3 was released and created";
+  EXPECT_EQ(names(k3All(), "FName").count("无锡正城铸造有限公司"), 1u) << "no duplicate of C4";
+  EXPECT_EQ(k3All().size(), k3_defaults + 4 + 2) << "C5 and C3 created, nothing else";
+  EXPECT_EQ(crmAll().size(), 5 + 1 + k3_active_defaults) << "K004 and the sim's active customers created";
+  // An operator-only endpoint: an ingest key is refused.
+  EXPECT_EQ(api("GET", "/api/v1/sync/conflicts", "", "not-a-key").status, 401);
+}
+
+}  // namespace
+}  // namespace qiao::e2e
