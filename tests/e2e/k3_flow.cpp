@@ -39,7 +39,7 @@ void K3FlowTest::startFlow(const Flow& f) {
       "    headers: {X-Actor: qiao}\n"
       "    timeout: 2s\n"
       "    concurrency: 4\n"
-      "    circuit_breaker: {failure_threshold: 50, open_ms: 1000}\n";
+      "    circuit_breaker: {failure_threshold: 50, open_ms: 1000}\n" + f.extra_connectors;
   const std::string retry = "    retry: {max_attempts: " + std::to_string(f.max_attempts) +
                             ", initial_backoff_ms: 50, max_backoff_ms: 500}\n";
   o.extra_yaml =
@@ -50,12 +50,12 @@ void K3FlowTest::startFlow(const Flow& f) {
       "    mapping: crm_order_to_k3_sale_order_finance\n" + retry +
       "    on_delivered:\n"
       "      xref: {entity: order, system: k3cloud}\n"
-      "      then: order_status_to_crm\n"
+      "      then: order_status_to_crm\n" + f.k3_orders_extra +
       "  order_status_to_crm:\n"
       "    sink: crm_status\n"
       "    entity: order_status\n"
       "    business_key: /record/orderId\n"
-      "    mapping: crm_order_status_from_k3\n" + retry;
+      "    mapping: crm_order_status_from_k3\n" + retry + f.extra_routes;
   writeConfig(o);
   startGateway();
 }

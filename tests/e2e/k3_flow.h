@@ -16,6 +16,9 @@ class K3FlowTest : public GatewayFixture {
     int max_attempts = 10;
     std::string k3_timeout = "2s";
     bool submit_audit = true;
+    std::string k3_orders_extra;   // more keys of the k3_orders route (indented 4 spaces)
+    std::string extra_connectors;  // more connectors (indented 2 spaces)
+    std::string extra_routes;      // more routes (indented 2 spaces)
   };
 
   // Writes the flow's config (connectors k3, crm_status; routes k3_orders → order_status_to_crm)

@@ -12,6 +12,11 @@ Result<sdk::Delivery> OaSink::deliver(const Record& record) {
   return d;
 }
 
+Result<sdk::ApprovalState> OaSink::approvalState(const std::string& request_id) {
+  QIAO_ASSIGN_OR_RETURN(qiao::oa::ApprovalStatus st, client_->status(request_id));
+  return sdk::ApprovalState{st.state, st.approver, st.comment};
+}
+
 sdk::Health OaSink::health() {
   Status st = client_->health();
   if (!st.ok()) return {false, st.error().message};

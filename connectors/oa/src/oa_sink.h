@@ -18,6 +18,8 @@ class OaSink final : public sdk::Sink {
   explicit OaSink(std::unique_ptr<OaBackend> client) : client_(std::move(client)) {}
   Result<sdk::Delivery> deliver(const Record& record) override;
   sdk::Health health() override;
+  bool canReportApprovals() const override { return true; }
+  Result<sdk::ApprovalState> approvalState(const std::string& request_id) override;
   OaBackend& client() { return *client_; }
 
  private:

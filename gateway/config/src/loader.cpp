@@ -293,6 +293,8 @@ void checkReferences(Ctx& c, State* st) {
       if (!cfg.reconciliation.enabled)
         c.errorAt(m.sink, path + ".sink",
                   "sink 'reconciliation' needs a reconciliation: section (with enabled: true)");
+    } else if (m.sink.line > 0 && r.sink == kApprovalsSink && !st->connectors.count(r.sink)) {
+      // built in: decisions for the approval gate; always available
     } else if (m.sink.line > 0 && r.sink == kSyncSink && !st->connectors.count(r.sink)) {
       if (!cfg.sync.enabled)
         c.errorAt(m.sink, path + ".sink", "sink 'sync' needs a sync: section (with enabled: true)");
@@ -313,6 +315,9 @@ void checkReferences(Ctx& c, State* st) {
   }
   const std::vector<std::string> route_names = keysOf(cfg.routes);
   checkChains(c, st, route_names);
+  detail::checkApprovals(c, cfg, st->routes, [&](const std::string& route) {
+    return dangling("route", route, route_names);
+  });
   for (auto& [name, s] : cfg.schedules) {
     const detail::ScheduleMeta& m = st->schedules[name];
     if (!m.has_timezone) s.timezone = cfg.gateway.timezone;

@@ -172,6 +172,10 @@ void readRoute(Ctx& c, const YAML::Node& key, const YAML::Node& n, const std::st
         [&](const YAML::Node& v, const std::string& p) {
           readOnDelivered(c, v, p, &r->on_delivered, meta);
         }},
+       {"approval",
+        [&](const YAML::Node& v, const std::string& p) {
+          readApproval(c, v, p, &r->approval, &meta->approval);
+        }},
        {"retry", [&](const YAML::Node& v, const std::string& p) {
           bool max_given = false;
           auto keys = readMap(c, v, p,

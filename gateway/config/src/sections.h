@@ -19,6 +19,13 @@ struct ConnectorMeta {
   const sdk::Descriptor* descriptor = nullptr;  // null when the type is missing or unknown
 };
 
+struct ApprovalMeta {
+  Where entry;
+  std::vector<Where> via;  // per rule
+  Where escalate_via;
+  Where on_rejected;
+};
+
 struct RouteMeta {
   Where entry;
   Where source;   // line 0 when not given
@@ -26,6 +33,7 @@ struct RouteMeta {
   Where mapping;
   Where then;     // on_delivered.then
   std::vector<Where> then_items;  // its list elements (then: [a, b])
+  ApprovalMeta approval;
 };
 
 struct ScheduleMeta {
@@ -55,6 +63,12 @@ void readConnector(Ctx& c, const YAML::Node& key, const YAML::Node& n, const std
                    const sdk::Registry& registry, ConnectorConfig* out, ConnectorMeta* meta);
 void readRoute(Ctx& c, const YAML::Node& key, const YAML::Node& n, const std::string& path,
                RouteConfig* out, RouteMeta* meta);
+// routes.<name>.approval (approval_section.cpp); the routes it names are checked by
+// checkApprovals once every route is read.
+void readApproval(Ctx& c, const YAML::Node& n, const std::string& path, ApprovalConfig* out,
+                  ApprovalMeta* meta);
+void checkApprovals(Ctx& c, const Config& cfg, const std::map<std::string, RouteMeta>& metas,
+                    const std::function<std::string(const std::string&)>& no_such_route);
 void readSchedule(Ctx& c, const YAML::Node& key, const YAML::Node& n, const std::string& path,
                   ScheduleConfig* out, ScheduleMeta* meta);
 

@@ -21,8 +21,8 @@ namespace qiao::http::detail {
 enum class Endpoint : uint8_t {
   kIngest, kGetMessage, kListMessages, kListDeadLetters, kGetDeadLetter, kReplayOne,
   kReplayBulk, kConnectors, kXref, kJobs, kJobRun, kJobFile, kReconPayments, kReconOrders,
-  kReconSummary, kReconMatches, kSyncConflicts, kSyncReview, kSyncResolve, kSyncLinks, kSyncWrites,
-  kSyncFirstSync, kHealthz, kReadyz, kMetrics, kWebhook, kNotFound, kCount
+  kReconSummary, kReconMatches, kApprovals, kSyncConflicts, kSyncReview, kSyncResolve, kSyncLinks,
+  kSyncWrites, kSyncFirstSync, kHealthz, kReadyz, kMetrics, kWebhook, kNotFound, kCount
 };
 
 struct Request {
@@ -103,6 +103,8 @@ class Api {
   void syncFirstSync(const Request& req, const Principal& who, Response& resp);
   void readyz(Response& resp);
   void metricsText(Response& resp);
+  // handlers_approvals.cpp
+  void listApprovals(const Request& req, Response& resp);
   // handlers_webhook.cpp
   void webhook(Request& req, std::string_view connector, Response& resp);
 

@@ -56,6 +56,7 @@ const char* endpointName(Endpoint e) {
     case Endpoint::kReconOrders: return "recon_orders";
     case Endpoint::kReconSummary: return "recon_summary";
     case Endpoint::kReconMatches: return "recon_matches";
+    case Endpoint::kApprovals: return "approvals";
     case Endpoint::kSyncConflicts: return "sync_conflicts";
     case Endpoint::kSyncReview: return "sync_review";
     case Endpoint::kSyncResolve: return "sync_resolve";
@@ -184,6 +185,8 @@ Api::Matched Api::match(std::string_view method, std::string_view path) const {
     set(Endpoint::kJobRun, "POST", s[3]);
   } else if (s[2] == "jobs" && seg.n == 5 && !s[3].empty() && s[4] == "files") {
     set(Endpoint::kJobFile, "POST", s[3]);
+  } else if (s[2] == "approvals" && seg.n == 3) {
+    set(Endpoint::kApprovals, "GET");
   } else if (s[2] == "reconciliation" && seg.n == 4) {
     if (s[3] == "payments") set(Endpoint::kReconPayments, "GET");
     else if (s[3] == "orders") set(Endpoint::kReconOrders, "GET");
@@ -276,6 +279,7 @@ void Api::handle(Request& req, Response& resp) {
     case Endpoint::kReconOrders: reconOrders(req, resp); return;
     case Endpoint::kReconSummary: reconSummary(req, resp); return;
     case Endpoint::kReconMatches: reconMatches(req, who, resp); return;
+    case Endpoint::kApprovals: listApprovals(req, resp); return;
     case Endpoint::kSyncConflicts:
     case Endpoint::kSyncReview:
     case Endpoint::kSyncLinks:

@@ -162,6 +162,10 @@ bool GatewayImpl::deliver(Lane& lane, const store::Message& msg) {
   c.message_id = msg.id;
   c.attempt = msg.attempt;
   c.worker = worker_id_;
+  if (approval_request_routes_.count(msg.route)) {  // it submits a gate's approval request
+    c.approval_request = true;
+    c.approval_system = route.sink;
+  }
 
   const Record* rec = &msg.record;
   Record keyed;

@@ -122,6 +122,7 @@ Status GatewayImpl::build(const sdk::Registry& registry) {
     }
   }
   if (Status st = buildReconciliation(); !st.ok()) return st;
+  buildApprovals();
   if (Status st = buildSync(); !st.ok()) return st;
   for (const auto& [name, route] : cfg_.routes) {
     lanes_.at(route.sink)->routes.push_back(name);
@@ -244,8 +245,9 @@ store::NewMessage GatewayImpl::prepare(const std::string& route_name, Record rec
   if (rec.entity.empty()) rec.entity = route.entity;
   if (rec.business_key.empty()) rec.business_key = extractKey(rec.payload, route.business_key);
   rec.created_at_ms = rec.updated_at_ms = now;
-  store::NewMessage m{route_name, std::move(rec), ""};
+  store::NewMessage m{route_name, std::move(rec), "", std::nullopt};
   if (route.ordered) m.order_key = m.record.business_key;
+  if (route.approval.enabled()) m.gate = approvalGate(route_name, m.record, now);
   return m;
 }
 

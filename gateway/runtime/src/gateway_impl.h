@@ -9,7 +9,9 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <random>
+#include <set>
 #include <span>
 #include <string>
 #include <thread>
@@ -91,6 +93,17 @@ class GatewayImpl final : public Gateway {
   Status pushPaymentStatus(const std::vector<recon::OrderStatusChange>& changes) override;
   Result<std::string> reconcile() override;
 
+  // approvals.cpp: a decision event for a submitted request (the built-in `approvals` sink).
+  struct DecisionInput {
+    std::string system;  // "" = any
+    std::string request_id;
+    std::string state;   // normalised
+    std::string approver;
+    std::string comment;
+  };
+  // The outcome ("approved", "already decided (…)", "still in_approval"); a transient
+  // kNotFound while no held record waits on the request.
+  Result<std::string> decideByRequest(const DecisionInput& in);
   // sync.cpp: the customer sync (`sync:`).
   sync::Service* customerSync() override;
   Result<std::string> syncFirstSync(const std::string& body) override;
@@ -171,6 +184,20 @@ class GatewayImpl final : public Gateway {
   Result<Record> syncWriteRecord(const sync::SyncWrite& w);
   void syncPlanBatch(const std::vector<SyncBatchItem*>& batch);
 
+  // approvals.cpp: the gate. buildApprovals notes the request routes and adds the built-in
+  // `approvals` sink; approvalGate picks the first matching rule at ingest.
+  void buildApprovals();
+  std::optional<store::ApprovalGate> approvalGate(const std::string& route_name, const Record& rec,
+                                                  int64_t now);
+  Record approvalRequest(const std::string& route_name, const Record& rec, const std::string& rule,
+                         const std::string& via, const std::string& key_suffix, int escalation);
+  Result<bool> applyDecision(const store::Approval& a, const std::string& state,
+                             const std::string& approver, const std::string& comment,
+                             const std::string& why);
+  void tickApprovals(int64_t now);
+  void expireOrEscalate(const store::Approval& a, int64_t now);
+  void pollApprovals();
+
   config::Config cfg_;
   std::unique_ptr<store::Store> store_;
   metrics::Registry metrics_;
@@ -182,6 +209,10 @@ class GatewayImpl final : public Gateway {
   std::vector<std::unique_ptr<Schedule>> schedules_;  // schedules, then jobs
   std::map<std::string, std::shared_ptr<const mapping::MappingPlan>> job_mappings_;
   std::unique_ptr<recon::Service> recon_;
+  std::set<std::string> approval_request_routes_;  // via / escalate_via routes of gates
+  int64_t approval_poll_ms_ = 60000;               // the shortest poll period of any gate
+  int64_t approvals_checked_ms_ = 0, approvals_polled_ms_ = 0;  // timer thread only
+  std::atomic<bool> approval_polling_{false};
   std::shared_ptr<SyncRuntime> sync_;  // shared_ptr: complete only in sync.cpp
   std::unique_ptr<boost::asio::thread_pool> pool_;
   std::thread dispatcher_;

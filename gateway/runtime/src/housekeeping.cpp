@@ -25,6 +25,7 @@ void GatewayImpl::timerLoop() {
       last_gauges = now;
     }
     tickSchedules(now);
+    tickApprovals(now);
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
 }

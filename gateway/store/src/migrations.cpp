@@ -148,11 +148,37 @@ CREATE TABLE schedule_runs (
 );
 )sql";
 
+// The routes' approval gate: one row per held message (docs/approvals.md).
+constexpr const char* kV5 = R"sql(
+CREATE TABLE approvals (
+  message_id INTEGER PRIMARY KEY,
+  route TEXT NOT NULL,
+  rule TEXT NOT NULL DEFAULT '',
+  via_route TEXT NOT NULL,
+  request_message_id INTEGER NOT NULL,
+  system TEXT NOT NULL DEFAULT '',
+  request_id TEXT NOT NULL DEFAULT '',
+  state TEXT NOT NULL,
+  approver TEXT NOT NULL DEFAULT '',
+  comment TEXT NOT NULL DEFAULT '',
+  created_at BIGINT NOT NULL,
+  submitted_at BIGINT NOT NULL DEFAULT 0,
+  decided_at BIGINT NOT NULL DEFAULT 0,
+  timeout_at BIGINT NOT NULL DEFAULT 0,
+  escalations INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX approvals_request ON approvals (request_id) WHERE request_id <> '';
+CREATE INDEX approvals_request_message ON approvals (request_message_id);
+CREATE INDEX approvals_deadline ON approvals (timeout_at)
+  WHERE state IN ('waiting', 'submitted') AND timeout_at > 0;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "initial schema", kV1},
     {2, "xref remote_number", kV2},
     {3, "messages prior_attempts", kV3},
     {4, "schedule runs", kV4},
+    {5, "approvals", kV5},
 };
 
 constexpr const char* kCreateMigrationsTable =

@@ -14,13 +14,15 @@ const char* toString(MessageStatus s) {
     case MessageStatus::kInflight: return "inflight";
     case MessageStatus::kDelivered: return "delivered";
     case MessageStatus::kDead: return "dead";
+    case MessageStatus::kAwaitingApproval: return "awaiting_approval";
   }
   return "unknown";
 }
 
 bool parseMessageStatus(const std::string& text, MessageStatus* out) {
   for (MessageStatus s : {MessageStatus::kPending, MessageStatus::kInflight,
-                          MessageStatus::kDelivered, MessageStatus::kDead}) {
+                          MessageStatus::kDelivered, MessageStatus::kDead,
+                          MessageStatus::kAwaitingApproval}) {
     if (text == toString(s)) {
       *out = s;
       return true;
@@ -188,6 +190,7 @@ Result<std::vector<Message>> SqliteStore::listMessages(const MessageFilter& f) {
         status = " AND status = 'dead'";
         break;
       case MessageStatus::kDelivered: status = " AND status = 'delivered'"; break;
+      case MessageStatus::kAwaitingApproval: status = " AND status = 'awaiting_approval'"; break;
     }
   }
   // Ids first, whole rows (and payloads) after: a sort then handles ids, not payloads.

@@ -89,6 +89,14 @@ class SqliteStore final : public Store {
                            int64_t records, int64_t now_ms) override;
   Result<std::vector<ScheduleRun>> listScheduleRuns() override;
 
+  Result<std::optional<Approval>> getApproval(int64_t message_id) override;
+  Result<std::optional<Approval>> findApprovalByRequest(const std::string& system,
+                                                        const std::string& request_id) override;
+  Result<std::vector<Approval>> listApprovals(const ApprovalFilter& filter) override;
+  Result<std::vector<Approval>> dueApprovals(int64_t now_ms, int limit) override;
+  Result<bool> decideApproval(const ApprovalDecision& decision) override;
+  Result<bool> escalateApproval(const ApprovalEscalation& escalation) override;
+
   Status appendAudit(const AuditEntry& entry) override;
   Result<std::vector<AuditEntry>> listAudit(int limit, int64_t after_id) override;
 
@@ -106,6 +114,16 @@ class SqliteStore final : public Store {
   Writer writer_;
   std::atomic<int64_t> stale_completions_{0};
 };
+
+// Inserts one message unless its (route, idempotency_key) is known; then res names the first.
+// A new message with a gate is held and its approval request ingested (sqlite_approvals.cpp).
+Status insertMessage(Conn& c, const NewMessage& m, int64_t now_ms, IngestResult* res);
+Status insertGate(Conn& c, int64_t message_id, const NewMessage& m, int64_t now_ms);
+// The approval side of a completion of a submit message (Completion::approval_request).
+Status applyApprovalCompletion(Conn& c, const Completion& d);
+// An attempts row on a message that is not an attempt: a step of its approval.
+Status journalStep(Conn& c, int64_t message_id, const std::string& status, const std::string& text,
+                   const std::string& remote_id, int64_t now_ms);
 
 // Column list and row decoder shared by every query that returns whole messages.
 extern const char* const kMessageColumns;

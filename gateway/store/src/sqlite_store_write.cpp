@@ -51,19 +51,20 @@ Status upsertXref(Conn& c, const XrefEntry& e) {
   return Status::okStatus();
 }
 
-// Inserts one message unless its (route, idempotency_key) is known; then res names the first.
+}  // namespace
+
 Status insertMessage(Conn& c, const NewMessage& m, int64_t now_ms, IngestResult* res) {
   const Record& r = m.record;
   {
     Stmt ins = c.prepare(
         "INSERT INTO messages (route, entity, source_system, business_key, idempotency_key,"
         " trace_id, order_key, status, attempt, next_attempt_at, created_at,"
-        " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)"
+        " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)"
         " ON CONFLICT (route, idempotency_key) WHERE idempotency_key <> '' DO NOTHING"
         " RETURNING id");
     ins.bind(m.route).bind(r.entity).bind(r.source_system).bind(r.business_key)
         .bind(r.idempotency_key).bind(r.trace_id).bind(m.order_key)
-        .bind(now_ms).bind(now_ms).bind(now_ms);
+        .bind(m.gate ? "awaiting_approval" : "pending").bind(now_ms).bind(now_ms).bind(now_ms);
     if (ins.step()) {
       res->id = ins.i64(0);
     } else if (!ins.ok()) {
@@ -71,9 +72,12 @@ Status insertMessage(Conn& c, const NewMessage& m, int64_t now_ms, IngestResult*
     }
   }
   if (res->id != 0) {
-    Stmt pay = c.prepare("INSERT INTO message_payloads (message_id, payload) VALUES (?, ?)");
-    pay.bind(res->id).bindStatic(r.payload);  // r outlives the statement
-    if (!pay.exec()) return pay.error("ingest");
+    {
+      Stmt pay = c.prepare("INSERT INTO message_payloads (message_id, payload) VALUES (?, ?)");
+      pay.bind(res->id).bindStatic(r.payload);  // r outlives the statement
+      if (!pay.exec()) return pay.error("ingest");
+    }  // released before insertGate prepares the same statements again
+    if (m.gate) return insertGate(c, res->id, m, now_ms);
     return Status::okStatus();
   }
   // The idempotency key is known (possibly from this same batch).
@@ -90,6 +94,8 @@ Status insertMessage(Conn& c, const NewMessage& m, int64_t now_ms, IngestResult*
   res->duplicate = true;
   return Status::okStatus();
 }
+
+namespace {
 
 Status journal(Conn& c, const Completion& done, const char* status) {
   Stmt st = c.prepare(
@@ -157,6 +163,7 @@ Status applyCompletion(Conn& c, const Completion& d, bool* applied) {
         IngestResult ignored;
         QIAO_RETURN_IF_ERROR(insertMessage(c, m, d.now_ms, &ignored));
       }
+      if (d.approval_request) QIAO_RETURN_IF_ERROR(applyApprovalCompletion(c, d));
       return journal(c, d, "delivered");
     }
     case Kind::kRetry: return journal(c, d, "failed");
@@ -168,6 +175,7 @@ Status applyCompletion(Conn& c, const Completion& d, bool* applied) {
           " FROM messages WHERE id = ?");
       st.bind(d.error).bind(d.error_class).bind(d.now_ms).bind(d.message_id);
       if (!st.exec()) return st.error("complete");
+      if (d.approval_request) QIAO_RETURN_IF_ERROR(applyApprovalCompletion(c, d));
       return journal(c, d, "dead");
     }
   }

@@ -96,6 +96,24 @@ TEST_F(WecomGatewayTest, ApprovalCallbacksBecomeMessagesAndReplaysAre401) {
   EXPECT_NE(logText.find("already used"), std::string::npos);
   EXPECT_EQ(logText.find(kCbToken), std::string::npos);
   EXPECT_EQ(logText.find(kAesKey), std::string::npos);
+
+  // The same callback with one character of its signature changed (and a fresh nonce, so the
+  // replay check cannot be what refuses it) is refused as tampered, and nothing is recorded.
+  json last = log["callbacks"].back();
+  std::string query = last["query"].get<std::string>();
+  size_t at = query.find("msg_signature=");
+  ASSERT_NE(at, std::string::npos) << query;
+  at += 14;
+  query[at] = query[at] == 'a' ? 'b' : 'a';
+  size_t nonce = query.find("nonce=");
+  ASSERT_NE(nonce, std::string::npos) << query;
+  query.insert(nonce + 6, "x9");
+  auto tampered = testkit::http("POST", api_port_, "/hooks/wecom_cb?" + query, last["body"].get<std::string>(),
+                                {{"Content-Type", "text/xml"}});
+  EXPECT_EQ(tampered.status, 401) << tampered.body;
+  EXPECT_EQ(routeMessages().size(), 2u);
+  EXPECT_TRUE(testkit::waitFor([&] { return gatewayLog().find("signature") != std::string::npos; }, 5000))
+      << gatewayLog();
 }
 
 }  // namespace

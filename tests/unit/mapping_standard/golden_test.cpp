@@ -68,7 +68,8 @@ INSTANTIATE_TEST_SUITE_P(Standard, Golden,
                                            "crm_order_to_k3_sale_order_xref",
                                            "crm_order_status_from_k3",
                                            "k3_receivebill_to_crm_payment",
-                                           "excel_customers", "excel_orders", "excel_bank_statement"));
+                                           "excel_customers", "excel_orders", "excel_bank_statement",
+                                           "order_to_wecom_approval"));
 
 TEST(StandardCustomerMapping, EveryRuleIsInvertible) {
   auto plan = loadStandard("crm_customer_to_k3_customer");

@@ -66,6 +66,34 @@ struct OnDelivered {
   std::vector<std::string> then;
 };
 
+// The approval gate of a route (docs/approvals.md). Conditions are data, not a language:
+// {field: /totalAmount, gt: "100000"}, {field: /grade, in: [C]}, {all: [...]}, {any: [...]}.
+struct ApprovalCondition {
+  std::string op;                   // gt ge lt le (exact decimals) eq ne in not_in (text) all any
+  std::string field;                // JSON pointer (comparisons)
+  std::string value;                // gt..ne
+  std::vector<std::string> values;  // in / not_in
+  std::vector<ApprovalCondition> children;  // all / any
+  std::string describe() const;     // "/totalAmount gt 100000", for the journal
+};
+
+struct ApprovalRule {
+  std::string name;  // "" = the condition's description
+  ApprovalCondition when;
+  std::string via;   // the route whose sink submits the approval request
+};
+
+struct ApprovalConfig {
+  std::vector<ApprovalRule> rules;    // first match wins; none = no approval needed
+  int64_t timeout_ms = 0;             // 0 = wait for ever
+  std::string on_timeout = "expire";  // expire | escalate
+  std::string escalate_via;           // with on_timeout: escalate
+  std::string on_rejected;            // route told {"record","approval"} on a negative decision
+  int64_t poll_ms = 60000;            // how often the status of submitted requests is asked
+                                      // (sinks that can answer it, e.g. oa)
+  bool enabled() const { return !rules.empty(); }
+};
+
 struct RouteConfig {
   std::string name;
   std::string source = "ingest";    // "ingest" (HTTP API) or a source connector's name
@@ -79,6 +107,7 @@ struct RouteConfig {
   bool ordered = false;             // per business key, deliver in ingest order
   RetryPolicy retry;
   OnDelivered on_delivered;
+  ApprovalConfig approval;
 };
 
 struct ScheduleConfig {
@@ -145,6 +174,9 @@ struct ReconciliationConfig {
   std::string customer_entity = "customer";  // payer account -> customer through the xref
   std::string customer_system = "bank";
 };
+
+// The built-in sink of routes that carry approval decisions into the gate (docs/approvals.md).
+inline constexpr const char* kApprovalsSink = "approvals";
 
 // The built-in sink of routes that feed the customer sync (`sink: sync`, docs/sync.md).
 inline constexpr const char* kSyncSink = "sync";

@@ -32,6 +32,14 @@ struct Delivery {
   std::string result_json;
 };
 
+// The state of an approval request, normalised: draft | in_approval | approved | rejected |
+// withdrawn | terminated.
+struct ApprovalState {
+  std::string state;
+  std::string approver;  // who acted last ("" when the system does not say)
+  std::string comment;
+};
+
 class Sink {
  public:
   virtual ~Sink() = default;
@@ -46,6 +54,14 @@ class Sink {
     return out;
   }
   virtual Health health() = 0;
+  // For sinks that open approval requests (the remote_id of a delivery is the request id):
+  // the request's current state, which the gateway polls while a gated record waits. Sinks
+  // whose system calls back instead keep the defaults.
+  virtual bool canReportApprovals() const { return false; }
+  virtual Result<ApprovalState> approvalState(const std::string& request_id) {
+    (void)request_id;
+    return Error::permanent(ErrorCode::kNotFound, "this sink cannot be asked for approval states");
+  }
 };
 
 struct PollResult {

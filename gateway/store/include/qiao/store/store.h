@@ -18,14 +18,27 @@
 
 namespace qiao::store {
 
-enum class MessageStatus { kPending, kInflight, kDelivered, kDead };
+// kAwaitingApproval: held by a route's approval gate (docs/approvals.md); never claimed until
+// a decision moves it to pending (approved) or dead (rejected, withdrawn, expired).
+enum class MessageStatus { kPending, kInflight, kDelivered, kDead, kAwaitingApproval };
 const char* toString(MessageStatus s);
 bool parseMessageStatus(const std::string& text, MessageStatus* out);
+
+// A message that must be approved before delivery: it is stored awaiting_approval and, in the
+// same transaction, `request` is ingested on `via_route` (the route whose sink submits the
+// approval) and an approvals row ties the two. Nothing happens for a duplicate message.
+struct ApprovalGate {
+  std::string rule;           // which rule matched, for the journal and the API
+  std::string via_route;
+  Record request;             // the submit message (deduplicated like any ingest)
+  int64_t timeout_at_ms = 0;  // 0 = waits without a deadline
+};
 
 struct NewMessage {
   std::string route;
   Record record;          // idempotency_key "" = none (no deduplication)
   std::string order_key;  // "" = unordered; else delivered after earlier messages with this key
+  std::optional<ApprovalGate> gate;
 };
 
 struct IngestResult {
@@ -95,6 +108,59 @@ struct Completion {
   // ID cross-reference rows the delivery created, and the messages it hands on (write-backs).
   std::vector<XrefEntry> xrefs;
   std::vector<NewMessage> follow_ups;
+  // The message submits an approval request (its route is a gate's via route): delivered, the
+  // approval it belongs to becomes `submitted` with remote_id as its request id in
+  // approval_system; dead, the gated message's journal says so (it keeps waiting; replaying
+  // this dead letter submits again).
+  bool approval_request = false;
+  std::string approval_system;
+};
+
+// One approval of the gate: the held message, how it was submitted, what was decided.
+struct Approval {
+  int64_t message_id = 0;          // the held message
+  std::string route;               // its route
+  std::string rule;
+  std::string via_route;           // the route that submits the request
+  int64_t request_message_id = 0;  // the latest submit message (escalations replace it)
+  std::string system;              // the via route's sink (connector name), once submitted
+  std::string request_id;          // WeCom sp_no, OA requestId; "" until submitted
+  // waiting (not submitted yet) | submitted | approved | rejected | withdrawn | terminated |
+  // expired
+  std::string state;
+  std::string approver;
+  std::string comment;
+  int64_t created_at_ms = 0, submitted_at_ms = 0, decided_at_ms = 0, timeout_at_ms = 0;
+  int escalations = 0;
+};
+
+struct ApprovalFilter {
+  std::string state;  // "" = every state; "open" = waiting or submitted
+  std::string route;
+  int limit = 50;
+  int64_t after_message_id = 0;
+};
+
+// A decision on an approval. approved: the message becomes pending (delivered as usual);
+// rejected | withdrawn | terminated | expired: dead, with a dead letter naming the approver
+// and comment. Applied only while the message still awaits approval (a decision arrives once).
+struct ApprovalDecision {
+  int64_t message_id = 0;
+  std::string state;
+  std::string approver;
+  std::string comment;
+  std::string reason;                  // the dead letter's / journal's text
+  std::vector<NewMessage> follow_ups;  // e.g. telling the CRM about a rejection
+  int64_t now_ms = 0;
+};
+
+// A timed-out approval submitted again (to a higher approver): a new submit message, a new
+// deadline.
+struct ApprovalEscalation {
+  int64_t message_id = 0;
+  NewMessage request;
+  int64_t timeout_at_ms = 0;
+  int64_t now_ms = 0;
 };
 
 struct MessageFilter {
@@ -239,6 +305,18 @@ class Store {
                                    const std::string& outcome, const std::string& detail,
                                    int64_t records, int64_t now_ms) = 0;
   virtual Result<std::vector<ScheduleRun>> listScheduleRuns() = 0;
+
+  // --- approvals (the routes' approval gate) ------------------------------------------
+  virtual Result<std::optional<Approval>> getApproval(int64_t message_id) = 0;
+  // By request id (system "" = any system).
+  virtual Result<std::optional<Approval>> findApprovalByRequest(const std::string& system,
+                                                                const std::string& request_id) = 0;
+  virtual Result<std::vector<Approval>> listApprovals(const ApprovalFilter& filter) = 0;
+  // Open approvals whose deadline passed, oldest deadline first.
+  virtual Result<std::vector<Approval>> dueApprovals(int64_t now_ms, int limit) = 0;
+  // false: the message no longer awaits approval (decided before); nothing changed.
+  virtual Result<bool> decideApproval(const ApprovalDecision& decision) = 0;
+  virtual Result<bool> escalateApproval(const ApprovalEscalation& escalation) = 0;
 
   virtual Status appendAudit(const AuditEntry& entry) = 0;
   virtual Result<std::vector<AuditEntry>> listAudit(int limit, int64_t after_id) = 0;
