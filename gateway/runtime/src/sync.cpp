@@ -230,8 +230,9 @@ Result<Record> GatewayImpl::syncWriteRecord(const sync::SyncWrite& w) {
     auto in = parseDoc(rec.dump());
     if (!in.ok()) return in.takeError();
     mapping::Document out;
-    mapping::Trace trace;
-    auto st = mapping::apply(*s.plan, in->root(), out, mapping::Direction::kForward, nullptr, &trace);
+    mapping::Trace trace;  // only an update needs it (NeedUpDateFields)
+    auto st = mapping::apply(*s.plan, in->root(), out, mapping::Direction::kForward, nullptr,
+                             w.kind == "create" ? nullptr : &trace);
     if (!st.ok()) return permanent("write " + w.write_id + " to " + w.side + ": " + st.error().message);
     body = json::parse(mapping::toJson(out.root()), nullptr, false);
     // The object holding the id (data.Model for K/3) is where the fields are: NeedUpDateFields
@@ -464,6 +465,7 @@ void GatewayImpl::syncResume() {
 // POST /api/v1/sync/first-sync: both sides' records (their own shapes) matched and linked.
 Result<std::string> GatewayImpl::syncFirstSync(const std::string& body) {
   if (!sync_) return Error::permanent(ErrorCode::kConfigInvalid, "sync is not enabled (no sync: section)");
+  const int64_t t0 = steadyNowUs();
   json doc = json::parse(body, nullptr, false);
   const auto& sides = cfg_.sync.sides;
   if (!doc.is_object()) return Error::permanent(ErrorCode::kInvalidArgument, "body: expected {\"" + sides[0].name + "\":[...],\"" + sides[1].name + "\":[...]}");
@@ -480,9 +482,17 @@ Result<std::string> GatewayImpl::syncFirstSync(const std::string& body) {
       ++n;
     }
   }
+  doc = json();
+  const int64_t t1 = steadyNowUs();
   auto fs = sync_->svc->firstSync(lists[0], lists[1]);
   if (!fs.ok()) return fs.error();
+  const int64_t t2 = steadyNowUs();
   if (Status st = syncEnqueue(fs->writes); !st.ok()) return st.error();
+  log::info("sync.first_sync", {{"pairs", static_cast<long>(fs->pairs)},
+                                {"writes", static_cast<long>(fs->writes.size())},
+                                {"read_ms", static_cast<long>((t1 - t0) / 1000)},
+                                {"plan_ms", static_cast<long>((t2 - t1) / 1000)},
+                                {"enqueue_ms", static_cast<long>((steadyNowUs() - t2) / 1000)}});
   return json{{"pairs", fs->pairs}, {"reviewGroups", fs->review_groups}, {"unmatched", {{sides[0].name, fs->unmatched_crm}, {sides[1].name, fs->unmatched_k3}}},
               {"writes", fs->writes.size()}, {"conflicts", fs->conflicts},
               {"rejected", fs->rejected_crm.size() + fs->rejected_k3.size()}, {"taxCodeProblems", fs->tax_code_problems}}
