@@ -88,14 +88,13 @@ class NotifyFlowTest : public K3FlowTest {
         "  payment_status:\n"
         "    sink: erp\n"
         "    business_key: /orderId\n"
-        "    on_delivered: {then: [notify_finance]}\n"
         "  notify_finance:\n"
         "    sink: wecom_finance\n"
         "    entity: notification\n"
-        "    business_key: /record/orderId\n"
+        "    business_key: /orderId\n"
         "    mapping: payment_matched_to_wecom\n" + retry +
         "reconciliation:\n"
-        "  status_route: payment_status\n";
+        "  status_route: [payment_status, notify_finance]\n";
     writeConfig(o);
     startGateway();
   }

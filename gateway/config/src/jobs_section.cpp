@@ -197,7 +197,21 @@ void readReconciliation(Ctx& c, const YAML::Node& n, ReconciliationConfig* r) {
                       {{"absolute", decimalText(c, &r->tolerance_absolute)},
                        {"percent", decimalText(c, &r->tolerance_percent)}});
             }},
-           {"status_route", nonEmptyStr(c, &r->status_route)},
+           {"status_route",
+            [&](const YAML::Node& v, const std::string& p) {
+              if (!v.IsSequence()) {
+                std::string one;
+                nonEmptyStr(c, &one)(v, p);
+                if (!one.empty()) r->status_routes.push_back(one);
+                return;
+              }
+              if (v.size() == 0) c.error(v, p, "an empty list; name at least one route or leave status_route out");
+              for (size_t i = 0; i < v.size(); ++i) {
+                std::string one;
+                nonEmptyStr(c, &one)(v[i], p + "[" + std::to_string(i) + "]");
+                if (!one.empty()) r->status_routes.push_back(one);
+              }
+            }},
            {"customer_entity", nonEmptyStr(c, &r->customer_entity)},
            {"customer_system", nonEmptyStr(c, &r->customer_system)}});
 }

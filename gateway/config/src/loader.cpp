@@ -259,14 +259,14 @@ void checkJobs(Ctx& c, State* st, const std::vector<std::string>& route_names) {
                 "needs a reconciliation: section (with enabled: true)");
   }
   const ReconciliationConfig& r = cfg.reconciliation;
-  if (r.enabled && !r.status_route.empty()) {
-    auto it = cfg.routes.find(r.status_route);
+  for (const std::string& route : r.enabled ? r.status_routes : std::vector<std::string>{}) {
+    auto it = cfg.routes.find(route);
     if (it == cfg.routes.end())
       c.errorAt(st->reconciliation, "reconciliation.status_route",
-                dangling("route", r.status_route, route_names));
+                dangling("route", route, route_names));
     else if (it->second.source != "ingest")
       c.errorAt(st->reconciliation, "reconciliation.status_route",
-                "route '" + r.status_route + "' must take records from \"ingest\"");
+                "route '" + route + "' must take records from \"ingest\"");
   }
 }
 

@@ -133,8 +133,8 @@ Status GatewayImpl::buildReconciliation() {
 recon::Service* GatewayImpl::reconciliation() { return recon_.get(); }
 
 Status GatewayImpl::pushPaymentStatus(const std::vector<recon::OrderStatusChange>& changes) {
-  const std::string& route = cfg_.reconciliation.status_route;
-  if (route.empty() || changes.empty()) return {};
+  const std::vector<std::string>& routes = cfg_.reconciliation.status_routes;
+  if (routes.empty() || changes.empty()) return {};
   std::vector<Record> records;
   records.reserve(changes.size());
   for (const auto& ch : changes) {
@@ -153,9 +153,18 @@ Status GatewayImpl::pushPaymentStatus(const std::vector<recon::OrderStatusChange
     r.idempotency_key = "recon-status:" + ch.order_id + ":" + digest(ch.json);
     records.push_back(std::move(r));
   }
-  auto res = ingest(route, std::move(records));
+  // One transaction for every status route: the CRM and finance hear of the same changes.
+  int64_t now = Clock::system().nowMs();
+  std::vector<store::NewMessage> batch;
+  batch.reserve(records.size() * routes.size());
+  for (const std::string& route : routes)
+    for (const Record& r : records) batch.push_back(prepare(route, r, now));
+  auto res = commit(batch, now);
   if (!res.ok()) {
-    log::error("recon.push_failed", {{"route", route}, {"orders", static_cast<long>(changes.size())},
+    std::string names;
+    for (const auto& route : routes) names += (names.empty() ? "" : ",") + route;
+    log::error("recon.push_failed", {{"routes", names},
+                                     {"orders", static_cast<long>(changes.size())},
                                      {"error", res.error().message}});
     return res.error();
   }

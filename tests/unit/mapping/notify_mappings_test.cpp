@@ -68,15 +68,15 @@ TEST(NotifyMappings, PaymentStateMustBeKnownAndAmountsPresent) {
   auto p = standard("payment_matched_to_wecom");
   ASSERT_TRUE(p);
   FieldErrors errs;
-  run(*p, R"({"record":{"orderId":"SO-1","paymentStatus":"settled","paidAmount":"1","outstandingAmount":"0","currency":"CNY"}})",
+  run(*p, R"({"orderId":"SO-1","paymentStatus":"settled","paidAmount":"1","outstandingAmount":"0","currency":"CNY"})",
       Direction::kForward, &errs);
   ASSERT_EQ(errs.size(), 1u);
   EXPECT_EQ(errs[0].target, "paymentStatus");
   errs.clear();
-  run(*p, R"({"record":{"orderId":"SO-1","paymentStatus":"paid","outstandingAmount":"0","currency":"CNY"}})",
+  run(*p, R"({"orderId":"SO-1","paymentStatus":"paid","outstandingAmount":"0","currency":"CNY"})",
       Direction::kForward, &errs);
   ASSERT_EQ(errs.size(), 1u);
-  EXPECT_EQ(errs[0].message, "template placeholder {record.paidAmount} is absent");
+  EXPECT_EQ(errs[0].message, "template placeholder {paidAmount} is absent");
 }
 
 }  // namespace

@@ -164,13 +164,15 @@ struct JobConfig {
 inline constexpr const char* kReconciliationSink = "reconciliation";
 
 // Payment reconciliation (`reconciliation:`): payments and orders reach it through routes
-// whose sink is `reconciliation`; changed order states go to status_route.
+// whose sink is `reconciliation`; changed order states go to the status routes.
 struct ReconciliationConfig {
   bool enabled = false;
   std::vector<std::string> rules = {"reference", "exact_amount", "tolerance_amount", "oldest_first"};
   std::string tolerance_absolute = "10";  // decimal text; "" = none
   std::string tolerance_percent;          // decimal text; "" = none
-  std::string status_route;         // an ingest route taking {"orderId","paidAmount",...}; "" = none
+  // Ingest routes each taking {"orderId","paidAmount",...} (the CRM write-back, a notification
+  // to finance); empty = none. `status_route: a` or `status_route: [a, b]`.
+  std::vector<std::string> status_routes;
   std::string customer_entity = "customer";  // payer account -> customer through the xref
   std::string customer_system = "bank";
 };
