@@ -130,7 +130,7 @@ int cmdMessages(const Args& args) {
     if (args.has("--status")) {
       store::MessageStatus s;
       if (!store::parseMessageStatus(args.get("--status"), &s)) {
-        std::fprintf(stderr, "qiao: --status must be pending, inflight, delivered or dead\n");
+        std::fprintf(stderr, "qiao: --status must be pending, inflight, delivered, dead or awaiting_approval\n");
         return kExitUsage;
       }
       f.status = s;

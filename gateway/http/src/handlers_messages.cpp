@@ -181,7 +181,7 @@ void Api::listMessages(const Request& req, Response& resp) {
     if (value.empty()) return true;
     store::MessageStatus st;
     if (!store::parseMessageStatus(value, &st)) {
-      *err = "status must be one of pending, inflight, delivered, dead";
+      *err = "status must be one of pending, inflight, delivered, dead, awaiting_approval";
       return false;
     }
     filter.status = st;
