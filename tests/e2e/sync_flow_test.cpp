@@ -403,15 +403,11 @@ TEST_F(SyncFlowTest, ConvergesUnderConcurrentEdits) {
             << k3Saves() - saves0 << ", CRM " << crmQiaoEffects() - crm0 << ")\n";
   EXPECT_LE(writes, edits + creates);
   EXPECT_GE(writes, edits - both_sides + creates) << "every one-sided edit reached the other side";
-  // The phones changed on both sides are conflicts when both changes are planned in one batch:
-  // the K/3 pull opens or joins the window the webhooks started. The CRM sends its webhooks one
-  // by one (each committed by the gateway), so a change whose webhook comes after the window
-  // closed is planned on its own: it wins as the later change, both sides still end equal
-  // (checked above), but it is not listed as a conflict.
+  // The phones changed on both sides are conflicts: the webhooks open a batch window longer
+  // than the pull period, so the pulled K/3 changes are planned with the CRM's.
   json conflicts = syncApi("conflicts?limit=1000");
   std::cerr << "conflicts " << conflicts["total"] << " of " << both_sides << " edited on both sides\n";
-  EXPECT_GE(conflicts["total"].get<int>(), both_sides / 2) << conflicts.dump(1);
-  EXPECT_LE(conflicts["total"].get<int>(), both_sides) << conflicts.dump(1);
+  EXPECT_EQ(conflicts["total"].get<int>(), both_sides) << conflicts.dump(1);
   for (const json& c : conflicts["items"]) {
     EXPECT_EQ(c["values"].size(), 2u) << c.dump();
     EXPECT_TRUE(c["winner"].is_object()) << c.dump();

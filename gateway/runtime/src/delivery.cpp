@@ -97,7 +97,9 @@ void GatewayImpl::startWorkers(Lane& lane, CircuitBreaker::State state) {
   if (state == CircuitBreaker::State::kOpen) return;
   int max_workers = state == CircuitBreaker::State::kClosed ? lane.concurrency : 1;
   std::lock_guard lock(lane.mu);
-  int want = std::min<int>(max_workers, static_cast<int>(lane.ready.size()));
+  // Workers busy in a delivery (a slow target, the sync sink's batch window) take no new
+  // message: each ready one gets a worker of its own, up to the lane's concurrency.
+  int want = std::min<int>(max_workers, lane.active_workers + static_cast<int>(lane.ready.size()));
   while (lane.active_workers < want) {
     lane.active_workers++;
     boost::asio::post(*pool_, [this, &lane] { workerLoop(lane); });

@@ -96,8 +96,11 @@ Result<mapping::Document> parseDoc(const std::string& text) {
 
 // "data.Model.FT_BD_CUSTCONTACT[0].FNAME1" under "data.Model" -> "FT_BD_CUSTCONTACT".
 std::string fieldUnder(const std::string& target, const std::string& prefix) {
-  if (target.compare(0, prefix.size() + 1, prefix + ".") != 0) return "";
-  std::string rest = target.substr(prefix.size() + 1);
+  std::string rest = target;
+  if (!prefix.empty()) {
+    if (target.compare(0, prefix.size() + 1, prefix + ".") != 0) return "";
+    rest = target.substr(prefix.size() + 1);
+  }
   return rest.substr(0, rest.find_first_of(".["));
 }
 
@@ -238,7 +241,7 @@ Result<Record> GatewayImpl::syncWriteRecord(const sync::SyncWrite& w) {
     // The object holding the id (data.Model for K/3) is where the fields are: NeedUpDateFields
     // lists the keys there that the changed canonical fields were mapped to.
     std::string id_parent = s.cfg->id_path.substr(0, s.cfg->id_path.rfind('/'));
-    std::string prefix = id_parent.substr(1);
+    std::string prefix = id_parent.empty() ? "" : id_parent.substr(1);
     for (auto& ch : prefix)
       if (ch == '/') ch = '.';
     json keys = json::array();
@@ -252,15 +255,20 @@ Result<Record> GatewayImpl::syncWriteRecord(const sync::SyncWrite& w) {
       for (const auto& src : t.sources) hit = hit || changed.count(topField(src.path)) > 0;
       if (hit && seen.insert(key).second) keys.push_back(key);
     }
-    if (w.kind == "flag" && !s.cfg->flag_field.empty()) {
-      // The flag field is the side's own key (FDescription), written beside the mapped fields.
-      body[json::json_pointer(id_parent + "/" + s.cfg->flag_field)] = rec.value(s.cfg->flag_field, json(""));
-      if (seen.insert(s.cfg->flag_field).second) keys.push_back(s.cfg->flag_field);
-    }
-    if (w.kind != "create") {
-      // K/3: {"formid":..,"data":{"Model":..}} -> data.NeedUpDateFields, beside the Model.
-      std::string holder = id_parent.substr(0, id_parent.empty() ? 0 : id_parent.rfind('/'));
-      body[json::json_pointer(holder + "/NeedUpDateFields")] = keys;
+    try {
+      if (w.kind == "flag" && !s.cfg->flag_field.empty()) {
+        // The flag field is the side's own key (FDescription), written beside the mapped fields.
+        body[json::json_pointer(id_parent + "/" + s.cfg->flag_field)] = rec.value(s.cfg->flag_field, json(""));
+        if (seen.insert(s.cfg->flag_field).second) keys.push_back(s.cfg->flag_field);
+      }
+      if (w.kind != "create") {
+        // K/3: {"formid":..,"data":{"Model":..}} -> data.NeedUpDateFields, beside the Model.
+        std::string holder = id_parent.substr(0, id_parent.empty() ? 0 : id_parent.rfind('/'));
+        body[json::json_pointer(holder + "/NeedUpDateFields")] = keys;
+      }
+    } catch (const json::exception& e) {
+      return permanent("write " + w.write_id + " to " + w.side + ": the mapped body has no place for " +
+                       s.cfg->id_path + ": " + e.what());
     }
   }
   if (w.kind != "create") {
@@ -393,8 +401,10 @@ void GatewayImpl::syncPlanBatch(const std::vector<SyncBatchItem*>& batch) {
   };
   auto r = sync_->svc->ingestCycle(records);
   if (r.ok()) {
+    std::string per_side;
+    for (const auto& [side, recs] : records) per_side += (per_side.empty() ? "" : ",") + side + ":" + std::to_string(recs.size());
     log::info("sync.planned", {{"records", static_cast<long>(batch.size())},
-                               {"sides", static_cast<long>(records.size())},
+                               {"sides", per_side},
                                {"writes", static_cast<long>(r->writes.size())},
                                {"echoes", static_cast<long>(r->echoes)},
                                {"conflicts", static_cast<long>(r->conflicts)}});
