@@ -10,6 +10,9 @@ set -u
 SRC=${SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
 BIN=${BIN:-$SRC/build/bin}
 N=${1:-100000}
+# K3_CALLS=1: Save with IsAutoSubmitAndAudit (one K/3 call per create) instead of Save+Submit+Audit.
+K3_OPS="submit: true, audit: true"
+[ "${K3_CALLS:-3}" = "1" ] && K3_OPS="auto_submit_audit: true"
 W=$(mktemp -d /tmp/qiao-sync-gw-bench.XXXX)
 SP=$((20000 + RANDOM % 20000)); GP=$((SP + 1))
 $BIN/qiao-sim --host 127.0.0.1 --port $SP > $W/sim.log 2>&1 & SIM=$!
@@ -26,7 +29,7 @@ server: {host: 127.0.0.1, port: $GP, max_body_bytes: 536870912}
 store: {synchronous: normal}
 security: {bootstrap_admin_key: "\${file:$W/key}"}
 connectors:
-  k3: {type: k3cloud, base_url: "$S/sim/k3cloud/k3cloud/", acct_id: sim-acct-001, auth: sign, username: administrator, app_id: sim_app_id, app_secret: "\${file:$W/k3}", form_id: BD_Customer, submit: true, audit: true, unaudit_to_update: true, external_ref_field: "", concurrency: 16, pull: {form_id: BD_Customer, envelope: save, entity: customer}}
+  k3: {type: k3cloud, base_url: "$S/sim/k3cloud/k3cloud/", acct_id: sim-acct-001, auth: sign, username: administrator, app_id: sim_app_id, app_secret: "\${file:$W/k3}", form_id: BD_Customer, $K3_OPS, unaudit_to_update: true, external_ref_field: "", concurrency: 16, pull: {form_id: BD_Customer, envelope: save, entity: customer}}
   crm_put: {type: http, method: PUT, url: "$S/sim/crm/api/customers/{/customerId}", auth_token: "\${file:$W/crm}", remote_id_field: /customerId, concurrency: 16}
   crm_post: {type: http, url: "$S/sim/crm/api/customers", auth_token: "\${file:$W/crm}", remote_id_field: /customerId, concurrency: 16}
 routes:

@@ -36,6 +36,8 @@ TEST(SyncSection, ReadsSidesInFileOrderWithDefaults) {
             "  owner: {grade: crm}\n"
             "  json_fields: []\n"
             "  match: {review_name_only: false}\n"
+            "  batch_window: 3s\n"
+            "  batch_max: 64\n"
             "  sides:\n"
             "    k3cloud:\n"
             "      route: to_k3\n"
@@ -62,6 +64,8 @@ TEST(SyncSection, ReadsSidesInFileOrderWithDefaults) {
   EXPECT_EQ(s.sides[1].id_path, "/customerId");
   EXPECT_EQ(s.owner.at("grade"), "crm");
   EXPECT_FALSE(s.review_name_only);
+  EXPECT_EQ(s.batch_window_ms, 3000);
+  EXPECT_EQ(s.batch_max, 64);
 }
 
 TEST(SyncSection, ProblemsNameFileLineAndPath) {
