@@ -351,33 +351,43 @@ Result<std::unique_ptr<Service>> Service::open(const ServiceOptions& options) {
 
 // ---- confirm / fail ---------------------------------------------------------------------
 
-Result<std::vector<SyncWrite>> Service::confirmWrite(const std::string& write_id,
-                                                     const std::string& new_target_id) {
-  std::lock_guard lock(impl_->mu);
-  Impl& m = *impl_;
-  if (m.broken) return *m.broken;
+// One confirmation, not persisted: the caller commits. An error leaves memory as it was.
+Result<std::vector<SyncWrite>> Service::Impl::confirmOne(const std::string& write_id,
+                                                         const std::string& new_target_id) {
   std::vector<SyncWrite> released;
-  auto found = m.seq_of.find(write_id);
-  if (found == m.seq_of.end()) {
+  auto found = seq_of.find(write_id);
+  if (found == seq_of.end()) {
     // Confirmed before (on_delivered twice), superseded, or adopted from a pull: fine when the
-    // id agrees.
-    detail::Query q = m.db->prepare(
-        "SELECT status, kind, new_target_id, side FROM sync_writes WHERE write_id = ?");
-    q.bind(write_id);
-    if (!q.step()) {
-      QIAO_RETURN_IF_ERROR(q.status());
-      return Error::permanent(ErrorCode::kNotFound, "no sync write '" + write_id + "'");
+    // id agrees. Confirmed earlier in this transaction: its row is not written yet.
+    std::string status, kind, confirmed_id, side;
+    auto earlier = std::find_if(closed.rbegin(), closed.rend(),
+                                [&](const OpenWrite& c) { return c.w.write_id == write_id; });
+    if (earlier != closed.rend()) {
+      kind = earlier->w.kind;
+      confirmed_id = earlier->w.target_id;
+      side = earlier->w.side;
+    } else {
+      detail::Query q =
+          db->prepare("SELECT status, kind, new_target_id, side FROM sync_writes WHERE write_id = ?");
+      q.bind(write_id);
+      if (!q.step()) {
+        QIAO_RETURN_IF_ERROR(q.status());
+        return Error::permanent(ErrorCode::kNotFound, "no sync write '" + write_id + "'");
+      }
+      kind = q.text(1);
+      confirmed_id = q.text(2);
+      side = q.text(3);
     }
-    if (q.text(1) == "create" && !new_target_id.empty() && q.text(2) != new_target_id) {
+    if (kind == "create" && !new_target_id.empty() && confirmed_id != new_target_id) {
       return Error::permanent(ErrorCode::kAlreadyExists,
-                              "sync write " + write_id + " (create on " + q.text(3) +
-                                  ") was already confirmed as " + q.text(2) + ", not " +
+                              "sync write " + write_id + " (create on " + side +
+                                  ") was already confirmed as " + confirmed_id + ", not " +
                                   new_target_id + ": a second customer, review it");
     }
     return released;
   }
   const int64_t seq = found->second;
-  OpenWrite& w = m.open.at(seq);
+  OpenWrite& w = open.at(seq);
   if (w.status == "deferred") {
     return Error::permanent(ErrorCode::kInvalidArgument,
                             "sync write " + write_id + " is deferred (waits for the create on " +
@@ -388,15 +398,43 @@ Result<std::vector<SyncWrite>> Service::confirmWrite(const std::string& write_id
     if (new_target_id.empty()) {
       return invalid("sync write " + write_id + ": a create needs the new " + side + " id");
     }
-    QIAO_RETURN_IF_ERROR(m.state.setSideId(link_id, side, new_target_id));
-    m.dirty_links.insert(link_id);
-    m.closeWrite(seq, "confirmed", new_target_id);
-    m.releaseDeferred(link_id, side, &released);
+    QIAO_RETURN_IF_ERROR(state.setSideId(link_id, side, new_target_id));
+    dirty_links.insert(link_id);
+    closeWrite(seq, "confirmed", new_target_id);
+    releaseDeferred(link_id, side, &released);
   } else {
-    m.closeWrite(seq, "confirmed", "");
+    closeWrite(seq, "confirmed", "");
   }
+  return released;
+}
+
+Result<std::vector<SyncWrite>> Service::confirmWrite(const std::string& write_id,
+                                                     const std::string& new_target_id) {
+  std::lock_guard lock(impl_->mu);
+  Impl& m = *impl_;
+  if (m.broken) return *m.broken;
+  auto released = m.confirmOne(write_id, new_target_id);
+  if (!released.ok()) return released;
   QIAO_RETURN_IF_ERROR(m.persist());
   return released;
+}
+
+std::vector<Result<std::vector<SyncWrite>>> Service::confirmWrites(
+    const std::vector<Confirmation>& confirmations) {
+  std::lock_guard lock(impl_->mu);
+  Impl& m = *impl_;
+  std::vector<Result<std::vector<SyncWrite>>> out;
+  out.reserve(confirmations.size());
+  if (m.broken) {
+    for (std::size_t i = 0; i < confirmations.size(); ++i) out.emplace_back(*m.broken);
+    return out;
+  }
+  for (const Confirmation& c : confirmations) out.push_back(m.confirmOne(c.write_id, c.new_target_id));
+  if (Status s = m.persist(); !s.ok()) {
+    for (auto& r : out)
+      if (r.ok()) r = s.error();
+  }
+  return out;
 }
 
 Status Service::failWrite(const std::string& write_id, std::string_view reason) {

@@ -90,6 +90,8 @@ struct Service::Impl {
   // The writes waiting for (link, side)'s create, now pending with the id: appended to out.
   void releaseDeferred(const std::string& link_id, const std::string& side,
                        std::vector<SyncWrite>* out);
+  Result<std::vector<SyncWrite>> confirmOne(const std::string& write_id,
+                                            const std::string& new_target_id);
   void addOpen(OpenWrite w);
   // The open writes to (link, side), oldest first (a copy: callers may close some).
   std::vector<int64_t> openTo(const std::string& link_id, const std::string& side) const;

@@ -9,7 +9,7 @@
 // gateway's on_delivered would (creates with a new id), and a reopen. The same forked-process
 // measurement; the sync sink's own work per record (mapping, JSON) is not in it.
 //
-//   build/bin/qiao_sync_bench [max_per_side=100000] [service_only=0]
+//   build/bin/qiao_sync_bench [max_per_side=100000] [service_only=0] [confirm_batch=32]
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -32,6 +32,8 @@
 using namespace qiao::sync;
 
 namespace {
+
+std::size_t g_confirm_batch = 32;  // the gateway's sync.batch_max
 
 double peakRssMb() {
   rusage ru{};
@@ -179,18 +181,26 @@ int runService(int n) {
   a.shrink_to_fit();
   b.shrink_to_fit();
   double first_mb = currentRssMb();
-  // Confirm every write, as on_delivered does: creates get a new id on their side.
+  // Confirm every write, as on_delivered does: creates get a new id on their side. The gateway
+  // confirms what arrives together in one confirmWrites (g_confirm_batch at a time here).
   size_t confirmed = 0;
   std::vector<SyncWrite> todo = std::move(fs->writes);
-  for (size_t k = 0; k < todo.size(); ++k) {
-    const SyncWrite& w = todo[k];
-    auto r = (*svc)->confirmWrite(w.write_id, w.kind == "create" ? "N" + std::to_string(k) : "");
-    if (!r.ok()) {
-      std::fprintf(stderr, "confirm %s failed: %s\n", w.write_id.c_str(), r.error().message.c_str());
-      return 1;
+  for (size_t k = 0; k < todo.size();) {
+    std::vector<Service::Confirmation> batch;
+    for (; k < todo.size() && batch.size() < g_confirm_batch; ++k) {
+      const SyncWrite& w = todo[k];
+      batch.push_back({w.write_id, w.kind == "create" ? "N" + std::to_string(k) : ""});
     }
-    ++confirmed;
-    for (auto& released : *r) todo.push_back(std::move(released));
+    auto results = (*svc)->confirmWrites(batch);
+    for (size_t i = 0; i < results.size(); ++i) {
+      if (!results[i].ok()) {
+        std::fprintf(stderr, "confirm %s failed: %s\n", batch[i].write_id.c_str(),
+                     results[i].error().message.c_str());
+        return 1;
+      }
+      ++confirmed;
+      for (auto& released : *results[i]) todo.push_back(std::move(released));
+    }
   }
   auto t2 = std::chrono::steady_clock::now();
   svc->reset();
@@ -229,6 +239,7 @@ int main(int argc, char** argv) {
   int max_n = argc > 1 ? std::atoi(argv[1]) : 100000;
   if (max_n < 1000) max_n = 1000;
   const bool service_only = argc > 2 && std::atoi(argv[2]) != 0;
+  if (argc > 3 && std::atoi(argv[3]) > 0) g_confirm_batch = static_cast<std::size_t>(std::atoi(argv[3]));
   if (!service_only) {
   std::printf("%-9s %7s %7s %9s %8s %8s %9s %10s %10s %10s %10s\n", "per side", "pairs",
               "review", "unmatched", "match s", "plan s", "input MB", "match MB", "mpeak MB",
@@ -237,7 +248,8 @@ int main(int argc, char** argv) {
   for (int n : {max_n / 4, max_n / 2, max_n})
     if (forked(runOne, n) != 0) return 1;
   }
-  std::printf("\nservice (SQLite, synchronous=normal): firstSync, then every write confirmed, then reopen\n");
+  std::printf("\nservice (SQLite, synchronous=normal): firstSync, then every write confirmed (%zu per "
+              "confirmWrites), then reopen\n", g_confirm_batch);
   std::printf("%-9s %7s %7s %9s %9s %9s %8s %9s %9s %9s %8s\n", "per side", "pairs", "review",
               "first s", "confirms", "confirm s", "reopen s", "input MB", "after MB", "peak MB", "links");
   for (int n : {max_n / 4, max_n / 2, max_n})

@@ -148,6 +148,14 @@ class Service {
   // A failed write may still be confirmed (a dead letter replayed).
   Result<std::vector<SyncWrite>> confirmWrite(const std::string& write_id,
                                               const std::string& new_target_id);
+  // Several confirmations in one transaction (the gateway's confirmations that arrive
+  // together): each decided as confirmWrite decides it, in order; one result per confirmation.
+  // When the commit fails, every confirmation that had succeeded gets that error (and none of
+  // them is kept).
+  struct Confirmation {
+    std::string write_id, new_target_id;
+  };
+  std::vector<Result<std::vector<SyncWrite>>> confirmWrites(const std::vector<Confirmation>& confirmations);
   // The write will not be made (dead letter): recorded with the reason and listed by
   // writesJson("failed"). Until it is confirmed after all, the side is known to still hold its
   // old values for the write's fields: seeing them there is not taken for a user's edit, and
