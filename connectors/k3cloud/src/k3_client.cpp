@@ -257,6 +257,18 @@ Result<OpReply> K3Client::unAudit(const std::string& form_id, const BillRef& bil
   return operation("UnAudit", form_id, refData(bills), Replay::kSafe);
 }
 
+Result<OpReply> K3Client::excuteOperation(const std::string& form_id, const std::string& op_number,
+                                         const BillRef& bills) {
+  // [formid, opNumber, data] / {formid, opNumber, data} (reference 1.2).
+  std::string what = "K/3 " + op_number + " " + form_id;
+  json data = refData(bills);
+  json named = {{"formid", form_id}, {"opNumber", op_number}, {"data", data}};
+  json positional = {{"parameters", {form_id, op_number, data.dump()}}};
+  auto body = call(std::string(service::kForm) + "ExcuteOperation", named, positional, Replay::kSafe, what);
+  if (!body.ok()) return body.takeError();
+  return parseOpReply(*body, what);
+}
+
 Result<OpReply> K3Client::deleteBills(const std::string& form_id, const BillRef& bills) {
   return operation("Delete", form_id, refData(bills), Replay::kSafe);
 }

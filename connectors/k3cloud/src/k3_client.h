@@ -67,6 +67,9 @@ class K3Client {
   Result<OpReply> audit(const std::string& form_id, const BillRef& bills);
   Result<OpReply> unAudit(const std::string& form_id, const BillRef& bills);
   Result<OpReply> deleteBills(const std::string& form_id, const BillRef& bills);
+  // ExcuteOperation (sic) with a named operation such as "Forbid" / "Enable" (base data).
+  Result<OpReply> excuteOperation(const std::string& form_id, const std::string& op_number,
+                                  const BillRef& bills);
   // View by number (or by id when number is empty); OpReply.result holds the object.
   Result<OpReply> view(const std::string& form_id, const std::string& number,
                        const std::string& id = "");

@@ -163,6 +163,11 @@ std::vector<FieldSpec> k3FieldSpecs() {
       "An update (the Model carries the key field, e.g. FCUSTID) of an audited record is "
       "preceded by UnAudit; submit/audit bring it back. For two-way customer sync.",
       "true");
+  add("forbid_operation", FieldType::kBool, false, "true", {},
+      "Base data (BD_*): FForbidStatus in the Model is applied with ExcuteOperation Forbid / "
+      "Enable (checked against the current state first) instead of being saved; an update "
+      "naming only FForbidStatus makes no Save at all.",
+      "false");
   add("need_update_fields", FieldType::kStringList, false, "", {},
       "Save option NeedUpDateFields, unless the payload gives it.", "[FNote]");
   add("need_return_fields", FieldType::kStringList, false, "", {},
@@ -232,6 +237,7 @@ Result<K3Config> parseK3Config(const std::string& text) {
   r.boolean("audit", &cfg.audit);
   r.boolean("auto_submit_audit", &cfg.auto_submit_audit);
   r.boolean("unaudit_to_update", &cfg.unaudit_to_update);
+  r.boolean("forbid_operation", &cfg.forbid_operation);
   r.list("need_update_fields", &cfg.need_update_fields);
   r.list("need_return_fields", &cfg.need_return_fields);
   r.boolean("is_verify_base_data_field", &cfg.is_verify_base_data_field);
@@ -247,7 +253,8 @@ Result<K3Config> parseK3Config(const std::string& text) {
 
   static const char* kKnown[] = {
       "base_url", "acct_id", "auth", "username", "password", "app_id", "app_secret", "lcid",
-      "org_num", "form_id", "submit", "audit", "auto_submit_audit", "unaudit_to_update", "need_update_fields",
+      "org_num", "form_id", "submit", "audit", "auto_submit_audit", "unaudit_to_update", "forbid_operation",
+      "need_update_fields",
       "need_return_fields",
       "is_verify_base_data_field", "is_delete_entry", "external_ref_field",
       "lookup_before_save", "body_style", "timeout", "connect_timeout", "max_connections",

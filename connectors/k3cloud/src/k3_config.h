@@ -49,6 +49,10 @@ struct K3Config {
   // data record is preceded by UnAudit (K/3 refuses to save an audited one, MsgCode 12);
   // submit/audit then bring it back.
   bool unaudit_to_update = false;
+  // Base data (BD_*): FForbidStatus in a Save Model is not saved (K/3 forbids and re-enables
+  // through the Forbid / Enable operations, reference 1.2): it is taken out of the Save and,
+  // when it differs from the record's current state, applied with ExcuteOperation.
+  bool forbid_operation = true;
   std::vector<std::string> need_update_fields;
   std::vector<std::string> need_return_fields;
   bool is_verify_base_data_field = true;

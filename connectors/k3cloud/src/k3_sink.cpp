@@ -40,6 +40,43 @@ Error withContext(Error e, const std::string& prefix) {
   return e;
 }
 
+// The Model's value of `key` (case-insensitive) as text; "" when absent.
+std::string modelText(const json& model, const std::string& key) {
+  for (auto it = model.begin(); it != model.end(); ++it)
+    if (lower(it.key()) == lower(key)) return idText(it.value());
+  return "";
+}
+
+// forbid_operation: FForbidStatus leaves the Save. An update (key field set) applies it only
+// when NeedUpDateFields names it or is absent (the whole record); a create only a "B".
+Status takeForbidStatus(SaveRequest& req, json& model) {
+  std::string key;
+  for (auto it = model.begin(); it != model.end(); ++it)
+    if (lower(it.key()) == "fforbidstatus") key = it.key();
+  if (key.empty()) return {};
+  const json value = model[key];
+  model.erase(key);
+  std::string status = value.is_string() ? value.get<std::string>() : "";
+  if (status != "A" && status != "B")
+    return payloadError("'" + key + "' must be \"A\" (enabled) or \"B\" (forbidden), got " + excerpt(value.dump(), 40));
+  std::string id = modelText(model, lookupFieldsFor(req.form_id).id);
+  const bool update = !id.empty() && id != "0";
+  json* need = findKey(req.data, "NeedUpDateFields");
+  bool named = !need || !need->is_array();
+  if (need && need->is_array()) {
+    json rest = json::array();
+    for (const json& f : *need) {
+      if (f.is_string() && lower(f.get<std::string>()) == "fforbidstatus") named = true;
+      else rest.push_back(f);
+    }
+    // Only FForbidStatus was to change: nothing left to save.
+    if (update && named && rest.empty()) req.save = false;
+    *need = std::move(rest);
+  }
+  if (update ? named : status == "B") req.forbid_status = status;
+  return {};
+}
+
 }  // namespace
 
 LookupFields lookupFieldsFor(const std::string& form_id) {
@@ -94,6 +131,9 @@ Result<SaveRequest> buildSaveRequest(const K3Config& cfg, const Record& record) 
   req.auto_submit_audit = truthy(findKey(req.data, "IsAutoSubmitAndAudit"));
 
   model = findKey(req.data, "Model");  // data may have gained keys: find it again
+  if (cfg.forbid_operation && lower(req.form_id).rfind("bd_", 0) == 0) {
+    if (Status st = takeForbidStatus(req, *model); !st.ok()) return st.error();
+  }
   if (!cfg.external_ref_field.empty()) {
     req.ref_field = cfg.external_ref_field;
     json* given = findKey(*model, cfg.external_ref_field.c_str());
@@ -231,6 +271,11 @@ Result<sdk::Delivery> K3Sink::deliver(const Record& record) {
               {{"connector", instance_name_}, {"form", req->form_id},
                {"key", record.business_key}, {"attempt", record.attempt}});
   }
+  if (!req->save) {
+    // Forbid / Enable only: no Save, no UnAudit, no re-audit (the document status stays).
+    QIAO_RETURN_IF_ERROR(applyForbidStatus(*req, &bill));
+    return delivery(req->form_id, bill);
+  }
   if (!found && client_->config().unaudit_to_update) QIAO_RETURN_IF_ERROR(unauditForUpdate(*req));
   if (!found) {
     auto saved = save(*req);
@@ -238,7 +283,48 @@ Result<sdk::Delivery> K3Sink::deliver(const Record& record) {
     bill = std::move(saved).value();
   }
   QIAO_RETURN_IF_ERROR(advance(req->form_id, &bill));
+  if (!req->forbid_status.empty()) QIAO_RETURN_IF_ERROR(applyForbidStatus(*req, &bill));
   return delivery(req->form_id, bill);
+}
+
+Status K3Sink::applyForbidStatus(const SaveRequest& req, Bill* bill) {
+  auto f = lookupFieldsFor(req.form_id);
+  std::string id = bill->id;
+  if (id.empty()) {
+    for (auto it = req.data.begin(); it != req.data.end(); ++it)
+      if (lower(it.key()) == "model" && it->is_object()) id = modelText(*it, f.id);
+  }
+  if (id.empty() || id.find_first_not_of("0123456789") != std::string::npos)
+    return payloadError("'" + f.id + "' must be a numeric id to forbid / enable, got '" + excerpt(id, 40) + "'");
+  // The current state first: the operation is refused (MsgCode 12) on a record already in the
+  // asked state, and a retried delivery may find its own earlier try done.
+  BillQuery q;
+  q.form_id = req.form_id;
+  q.field_keys = f.id + "," + f.number + "," + f.status + ",FForbidStatus";
+  q.filter_string = f.id + "=" + id;
+  q.limit = 1;
+  auto rows = client_->executeBillQuery(q);
+  if (!rows.ok()) return withContext(rows.takeError(), "reading FForbidStatus of " + f.id + " " + id + ": ");
+  if (rows->empty() || !rows->front().is_array() || rows->front().size() < 4)
+    return Error::permanent(ErrorCode::kRemotePermanent, "K/3 " + req.form_id + ": no record with " + f.id + " " + id +
+                                                             " to " + (req.forbid_status == "B" ? "forbid" : "enable"));
+  const json& row = rows->front();
+  bill->id = id;
+  bill->number = row[1].is_string() ? row[1].get<std::string>() : idText(row[1]);
+  if (bill->status.empty()) bill->status = row[2].is_string() ? row[2].get<std::string>() : "";
+  std::string current = row[3].is_string() ? row[3].get<std::string>() : "A";
+  const std::string op = req.forbid_status == "B" ? "Forbid" : "Enable";
+  if (current == req.forbid_status) {
+    log::info("k3cloud.forbid_status_unchanged", {{"connector", instance_name_}, {"form", req.form_id},
+                                                  {"id", id}, {"forbid_status", current}});
+    return {};
+  }
+  BillRef ref;
+  ref.ids = id;
+  auto r = client_->excuteOperation(req.form_id, op, ref);
+  if (!r.ok()) return withContext(r.takeError(), op + " of " + f.id + " " + id + ": ");
+  log::info("k3cloud.forbid_status", {{"connector", instance_name_}, {"form", req.form_id}, {"id", id}, {"operation", op}});
+  return {};
 }
 
 Status K3Sink::unauditForUpdate(const SaveRequest& req) {

@@ -19,6 +19,11 @@ struct SaveRequest {
   std::string ref_field;     // field the bill is looked up by ("" = no lookup possible)
   std::string ref_value;
   bool auto_submit_audit = false;  // the payload set IsAutoSubmitAndAudit
+  // forbid_operation on base data: the FForbidStatus the Model asked for ("A" / "B"; "" = none
+  // or not named by NeedUpDateFields), taken out of the Save; `save` false when the update
+  // named nothing else (only the operation runs).
+  std::string forbid_status;
+  bool save = true;
 };
 
 // Builds the Save request from a record: accepts {"formid":..,"data":{"Model":..}} (also
@@ -57,6 +62,9 @@ class K3Sink final : public sdk::Sink {
   Status advance(const std::string& form_id, Bill* bill);
   // unaudit_to_update: UnAudit the record the Model updates when it is audited.
   Status unauditForUpdate(const SaveRequest& req);
+  // forbid_operation: ExcuteOperation Forbid / Enable on the record (Id in `bill`, or the
+  // Model's key field) unless it is in that state already; fills the bill from the lookup.
+  Status applyForbidStatus(const SaveRequest& req, Bill* bill);
   sdk::Delivery delivery(const std::string& form_id, const Bill& bill) const;
 
   std::string instance_name_;
