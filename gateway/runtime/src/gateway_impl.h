@@ -109,6 +109,7 @@ class GatewayImpl final : public Gateway {
   Result<std::string> syncFirstSync(const std::string& body) override;
   Result<std::string> syncResolveReview(int64_t id, const std::string& body, const std::string& user) override;
   Result<sdk::Delivery> syncDeliver(const Record& record);
+  Result<sdk::Delivery> syncConfirm(const std::string& write_id, const std::string& new_id);
 
  private:
   // Fills the fields ingest owns (trace id, entity, business key, times, order key).

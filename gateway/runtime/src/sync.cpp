@@ -60,6 +60,19 @@ struct SyncRuntime {
   std::condition_variable batch_cv;
   std::vector<SyncBatchItem*> waiting;
   bool leading = false;
+
+  // Confirmations of the sync's own writes are committed together (group commit, no window):
+  // the first caller confirms everything waiting in one confirmWrites; whoever arrives
+  // meanwhile goes in the next one.
+  struct Confirm {
+    sync::Service::Confirmation c;
+    bool done = false;
+    Result<sdk::Delivery> outcome = Error::transient(ErrorCode::kInternal, "not confirmed");
+  };
+  std::mutex confirm_mu;
+  std::condition_variable confirm_cv;
+  std::vector<Confirm*> confirm_waiting;
+  bool confirm_leading = false;
 };
 
 namespace {
@@ -345,11 +358,7 @@ Result<sdk::Delivery> GatewayImpl::syncDeliver(const Record& record) {
       else if (result.is_object() && result.contains("Id")) new_id = textAt(result, "/Id");  // K/3 Save
     }
     if (new_id.empty() && from.is_object()) new_id = from.value("remote_id", std::string());
-    auto released = svc.confirmWrite(record.business_key, new_id);
-    if (!released.ok()) return deliveryError(released.error(), "sync confirm " + record.business_key);
-    if (Status st = syncEnqueue(*released); !st.ok()) return Error::transient(ErrorCode::kStoreBusy, st.error().message);
-    d.remote_id = record.business_key;
-    return d;
+    return syncConfirm(record.business_key, new_id);
   }
   auto side = sync_->by_source.find(record.source_system);
   if (side == sync_->by_source.end())
@@ -384,6 +393,52 @@ Result<sdk::Delivery> GatewayImpl::syncDeliver(const Record& record) {
     lock.lock();
     rt.leading = false;
     rt.batch_cv.notify_all();
+  }
+  return std::move(item.outcome);
+}
+
+// Waits its turn in the group commit of confirmations (SyncRuntime::Confirm).
+Result<sdk::Delivery> GatewayImpl::syncConfirm(const std::string& write_id, const std::string& new_id) {
+  SyncRuntime& rt = *sync_;
+  SyncRuntime::Confirm item;
+  item.c = {write_id, new_id};
+  std::unique_lock lock(rt.confirm_mu);
+  rt.confirm_waiting.push_back(&item);
+  while (!item.done) {
+    if (rt.confirm_leading) {
+      rt.confirm_cv.wait(lock);
+      continue;
+    }
+    rt.confirm_leading = true;
+    std::vector<SyncRuntime::Confirm*> batch;
+    batch.swap(rt.confirm_waiting);
+    lock.unlock();
+    std::vector<sync::Service::Confirmation> cs;
+    cs.reserve(batch.size());
+    for (const auto* c : batch) cs.push_back(c->c);
+    auto results = rt.svc->confirmWrites(cs);
+    // The released writes of the whole batch in one enqueue; when it fails they stay pending
+    // in the service and go out with the next delivery (enqueue_failed).
+    std::vector<sync::SyncWrite> released;
+    for (auto& r : results)
+      if (r.ok()) released.insert(released.end(), std::make_move_iterator(r->begin()), std::make_move_iterator(r->end()));
+    Status enq = syncEnqueue(released);
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      SyncRuntime::Confirm& c = *batch[i];
+      if (!results[i].ok()) {
+        c.outcome = deliveryError(results[i].error(), "sync confirm " + c.c.write_id);
+      } else if (!enq.ok() && !results[i]->empty()) {
+        c.outcome = Error::transient(ErrorCode::kStoreBusy, enq.error().message);
+      } else {
+        sdk::Delivery d;
+        d.remote_id = c.c.write_id;
+        c.outcome = std::move(d);
+      }
+      c.done = true;
+    }
+    lock.lock();
+    rt.confirm_leading = false;
+    rt.confirm_cv.notify_all();
   }
   return std::move(item.outcome);
 }
