@@ -201,7 +201,8 @@ TEST_F(SyncFlowTest, CrmChangeKeepsUntouchedK3Fields) {
   auto pairs = links();
   ASSERT_EQ(pairs.size(), n) << syncApi("links").dump(1);
   EXPECT_EQ(syncApi("review")["total"], k3All().size() - n) << "the forbidden customer is reviewed, not created";
-  const auto [crm_id, k3_id] = pairs[2];
+  // Plain names, not a structured binding: the lambdas below capture them (clang 14).
+  const std::string crm_id = pairs[2].first, k3_id = pairs[2].second;
   json before = k3Customer(k3_id);
   ASSERT_TRUE(before.is_object()) << k3_id;
   int64_t saves_before = k3Saves();

@@ -164,7 +164,8 @@ void readApproval(Ctx& c, const YAML::Node& n, const std::string& path, Approval
 // through its own route.
 void checkApprovals(Ctx& c, const Config& cfg, const std::map<std::string, RouteMeta>& metas,
                     const std::function<std::string(const std::string&)>& no_such_route) {
-  for (const auto& [name, r] : cfg.routes) {
+  for (const auto& [route_name, r] : cfg.routes) {
+    const std::string& name = route_name;  // a lambda below uses it (clang 14: no binding capture)
     if (!r.approval.enabled()) continue;
     const ApprovalMeta& m = metas.at(name).approval;
     const std::string base = "routes." + name + ".approval";
