@@ -7,7 +7,10 @@
 // Then the service as the gateway runs it (qiao::sync::Service on a SQLite file): firstSync of
 // N canonical JSON customers per side (half on both sides), every write confirmed as the
 // gateway's on_delivered would (creates with a new id), and a reopen. The same forked-process
-// measurement; the sync sink's own work per record (mapping, JSON) is not in it.
+// measurement; the sync sink's own work per record (mapping, JSON) is not in it. RSS columns:
+// input (the JSON lists), after firstSync, after the confirmations, the peak, and "open MB":
+// what a fresh process grows by when it opens the file (the service's steady state for the
+// links), with B/link = that per link.
 //
 //   build/bin/qiao_sync_bench [max_per_side=100000] [service_only=0] [confirm_batch=32]
 #include <sys/resource.h>
@@ -146,6 +149,37 @@ std::string toJson(const CustomerRecord& r) {
   return j.dump();
 }
 
+ServiceOptions benchOptions(const std::string& path) {
+  ServiceOptions o;
+  o.sqlite_path = path;
+  o.synchronous_full = false;  // the gateway's store.synchronous: normal
+  o.config.sides = {{"crm", LifecyclePolicy::kFlag, LifecyclePolicy::kMirror, "", {}},
+                    {"k3", LifecyclePolicy::kMirror, LifecyclePolicy::kMirror, "", {}}};
+  o.config.fields = {"name", "phone", "address", "taxRegisterCode"};
+  o.id_fields = {{"crm", "_sideId"}, {"k3", "_sideId"}};
+  o.modified_field = "_modifiedAt";
+  return o;
+}
+
+// Run as `qiao_sync_bench --open <file>`: prints the RSS growth of opening the file.
+int openAndReport(const std::string& path) {
+  double before = currentRssMb();
+  auto svc = Service::open(benchOptions(path));
+  if (!svc.ok()) return 1;
+  std::printf("%.1f\n", currentRssMb() - before);
+  return 0;
+}
+
+double freshOpenMb(const std::string& path) {
+  std::string cmd = "/proc/" + std::to_string(::getpid()) + "/exe --open " + path;
+  FILE* p = ::popen(cmd.c_str(), "r");
+  if (p == nullptr) return -1;
+  double mb = -1;
+  if (std::fscanf(p, "%lf", &mb) != 1) mb = -1;
+  ::pclose(p);
+  return mb;
+}
+
 int runService(int n) {
   std::vector<std::string> a, b;
   int shared = n / 2;
@@ -156,14 +190,7 @@ int runService(int n) {
   double input_mb = currentRssMb();
   std::string dir = "/tmp/qiao_sync_bench_" + std::to_string(::getpid());
   std::filesystem::create_directories(dir);
-  ServiceOptions o;
-  o.sqlite_path = dir + "/qiao.db";
-  o.synchronous_full = false;  // the gateway's store.synchronous: normal
-  o.config.sides = {{"crm", LifecyclePolicy::kFlag, LifecyclePolicy::kMirror, "", {}},
-                    {"k3", LifecyclePolicy::kMirror, LifecyclePolicy::kMirror, "", {}}};
-  o.config.fields = {"name", "phone", "address", "taxRegisterCode"};
-  o.id_fields = {{"crm", "_sideId"}, {"k3", "_sideId"}};
-  o.modified_field = "_modifiedAt";
+  ServiceOptions o = benchOptions(dir + "/qiao.db");
   auto t0 = std::chrono::steady_clock::now();
   auto svc = Service::open(o);
   if (!svc.ok()) {
@@ -203,16 +230,22 @@ int runService(int n) {
     }
   }
   auto t2 = std::chrono::steady_clock::now();
+  double confirmed_mb = currentRssMb();
   svc->reset();
   auto again = Service::open(o);
   auto t3 = std::chrono::steady_clock::now();
   if (!again.ok()) return 1;
   SyncCounts c = (*again)->counts();
-  std::printf("%-9d %7zu %7zu %9.2f %9zu %9.2f %8.2f %9.1f %9.1f %9.1f %8zu\n", n, fs->pairs,
-              fs->review_groups, std::chrono::duration<double>(t1 - t0).count(), confirmed,
+  again->reset();
+  // What the service holds for the links alone: a fresh process opening the file (RSS after
+  // open minus before), so nothing of this process's heap is counted.
+  double fresh_mb = freshOpenMb(o.sqlite_path);
+  std::printf("%-9d %7zu %7zu %9.2f %9zu %9.2f %8.2f %9.1f %9.1f %9.1f %9.1f %9.1f %8zu %7.0f\n", n,
+              fs->pairs, fs->review_groups, std::chrono::duration<double>(t1 - t0).count(), confirmed,
               std::chrono::duration<double>(t2 - t1).count(),
-              std::chrono::duration<double>(t3 - t2).count(), input_mb, first_mb, peakRssMb(),
-              c.links);
+              std::chrono::duration<double>(t3 - t2).count(), input_mb, first_mb, confirmed_mb,
+              peakRssMb(), fresh_mb,
+              c.links, fresh_mb * 1024 * 1024 / static_cast<double>(c.links));
   std::filesystem::remove_all(dir);
   if (fs->pairs != static_cast<std::size_t>(shared) || c.pending != 0) {
     std::fprintf(stderr, "expected %d pairs and nothing pending, got %zu, %zu\n", shared, fs->pairs, c.pending);
@@ -236,6 +269,7 @@ int forked(int (*fn)(int), int n) {
 }
 
 int main(int argc, char** argv) {
+  if (argc == 3 && std::string(argv[1]) == "--open") return openAndReport(argv[2]);
   int max_n = argc > 1 ? std::atoi(argv[1]) : 100000;
   if (max_n < 1000) max_n = 1000;
   const bool service_only = argc > 2 && std::atoi(argv[2]) != 0;
@@ -250,8 +284,9 @@ int main(int argc, char** argv) {
   }
   std::printf("\nservice (SQLite, synchronous=normal): firstSync, then every write confirmed (%zu per "
               "confirmWrites), then reopen\n", g_confirm_batch);
-  std::printf("%-9s %7s %7s %9s %9s %9s %8s %9s %9s %9s %8s\n", "per side", "pairs", "review",
-              "first s", "confirms", "confirm s", "reopen s", "input MB", "after MB", "peak MB", "links");
+  std::printf("%-9s %7s %7s %9s %9s %9s %8s %9s %9s %9s %9s %9s %8s %7s\n", "per side", "pairs",
+              "review", "first s", "confirms", "confirm s", "reopen s", "input MB", "first MB",
+              "conf MB", "peak MB", "open MB", "links", "B/link");
   for (int n : {max_n / 4, max_n / 2, max_n})
     if (forked(runService, n) != 0) return 1;
   return 0;

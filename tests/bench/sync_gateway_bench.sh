@@ -59,6 +59,7 @@ PY
 T1=$(date +%s.%N)
 curl -s -XPOST -H "Authorization: Bearer $KEY" --data-binary @$W/body.json http://127.0.0.1:$GP/api/v1/sync/first-sync > $W/fs.json
 T2=$(date +%s.%N)
+FSHWM=$(grep VmHWM /proc/$GW/status | awk '{print $2/1024 " MB"}')
 echo "first-sync: $(cat $W/fs.json | head -c 300)"
 for i in $(seq 1200); do
   OPEN=$(curl -s -H "Authorization: Bearer $KEY" "http://127.0.0.1:$GP/api/v1/sync/writes?limit=1" | python3 -c 'import json,sys;print(json.load(sys.stdin)["total"])')
@@ -69,6 +70,6 @@ T3=$(date +%s.%N)
 grep sync.first_sync $W/qiao.log | cut -c1-300
 RSS=$(grep VmHWM /proc/$GW/status | awk '{print $2/1024 " MB"}')
 SIMRSS=$(grep VmHWM /proc/$SIM/status | awk '{print $2/1024 " MB"}')
-echo "per side $N: read both sides $(echo "$T1-$T0"|bc) s, first sync (match+plan+commit+enqueue) $(echo "$T2-$T1"|bc) s, writes delivered+confirmed $(echo "$T3-$T2"|bc) s, total $(echo "$T3-$T0"|bc) s; open writes left $OPEN; gateway peak RSS $RSS; sim peak RSS $SIMRSS"
+echo "per side $N: read both sides $(echo "$T1-$T0"|bc) s, first sync (match+plan+commit+enqueue) $(echo "$T2-$T1"|bc) s, writes delivered+confirmed $(echo "$T3-$T2"|bc) s, total $(echo "$T3-$T0"|bc) s; open writes left $OPEN; gateway peak RSS $RSS (by the end of the first-sync request $FSHWM, at the end $(grep VmRSS /proc/$GW/status | awk '{print $2/1024 " MB"}')); sim peak RSS $SIMRSS"
 curl -s $S/sim/k3cloud/_stats | python3 -c 'import json,sys;d=json.load(sys.stdin);print("k3 calls",d["calls"])'
 curl -s $S/sim/crm/_stats | python3 -c 'import json,sys;d=json.load(sys.stdin);print("crm writes",d["writes"], "customers", d["customers"])'
