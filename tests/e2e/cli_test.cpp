@@ -78,11 +78,13 @@ TEST(Cli, ValidateAcceptsTheDemoConfig) {
   out.clear();
   rc = testkit::runCommand("cd " + testkit::sourcePath("") +
                                " && QIAO_DEMO_K3_APP_SECRET=s QIAO_DEMO_CRM_TOKEN=t"
-                               " QIAO_DEMO_CRM_WEBHOOK_SECRET=w " +
+                               " QIAO_DEMO_CRM_WEBHOOK_SECRET=w QIAO_DEMO_WECOM_SECRET=x"
+                               " QIAO_DEMO_WECOM_CALLBACK_TOKEN=y"
+                               " QIAO_DEMO_WECOM_AES_KEY=kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR " +
                                testkit::binPath("qiao") + " validate --config config/demo",
                            &out);
   EXPECT_EQ(rc, 0) << out;
-  EXPECT_NE(out.find("ok (5 connectors, 7 routes, 1 schedules, 4 jobs)"), std::string::npos) << out;
+  EXPECT_NE(out.find("ok (8 connectors, 10 routes, 1 schedules, 4 jobs)"), std::string::npos) << out;
 }
 
 TEST(Cli, UsageErrorsExitTwo) {
