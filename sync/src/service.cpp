@@ -73,9 +73,10 @@ Status Service::Impl::load() {
     QIAO_RETURN_IF_ERROR(q.status());
   }
   {
-    detail::Query q = db->prepare(std::string("SELECT ") + kWriteColumns +
-                                  " FROM sync_writes WHERE status IN "
-                                  "('pending','deferred','failed') ORDER BY seq");
+    // The index part only (OpenWrite::loaded).
+    detail::Query q = db->prepare(
+        "SELECT seq, write_id, side, kind, target_id, link_id, status, created_at_ms, "
+        "updated_at_ms FROM sync_writes WHERE status IN ('pending','deferred','failed') ORDER BY seq");
     while (q.step()) {
       OpenWrite w;
       w.seq = q.i64(0);
@@ -84,17 +85,10 @@ Status Service::Impl::load() {
       w.w.kind = q.text(3);
       w.w.target_id = q.text(4);
       w.w.link_id = q.text(5);
-      w.w.record_json = q.text(6);
-      w.w.changed_fields = stringsFromJson(q.text(7));
-      auto fields = fieldsFromJson(q.text(8));
-      if (fields.ok()) w.fields = std::move(fields.value());
-      priorFromJson(q.text(9), &w);
-      w.w.idempotency_key = q.text(10);
-      w.w.reason = q.text(11);
-      w.status = q.text(12);
-      w.fail_reason = q.text(13);
-      w.created_ms = q.i64(15);
-      w.updated_ms = q.i64(16);
+      w.status = q.text(6);
+      w.created_ms = q.i64(7);
+      w.updated_ms = q.i64(8);
+      w.loaded = false;
       addOpen(std::move(w));
     }
     QIAO_RETURN_IF_ERROR(q.status());
@@ -107,7 +101,57 @@ Status Service::Impl::load() {
   return Status();
 }
 
+Result<OpenWrite> Service::Impl::loadedCopy(const OpenWrite& w) const {
+  OpenWrite full = w;
+  if (w.loaded) return full;
+  detail::Query q = db->prepare(
+      "SELECT record_json, changed_fields, fields_json, prior_json, idempotency_key, reason, "
+      "fail_reason FROM sync_writes WHERE seq = ?");
+  q.bind(w.seq);
+  if (!q.step()) {
+    QIAO_RETURN_IF_ERROR(q.status());
+    return Error::permanent(ErrorCode::kStoreError, "sync store: " + db->path() +
+                                                        ": sync_writes has no row for open write " +
+                                                        w.w.write_id);
+  }
+  full.w.record_json = q.text(0);
+  full.w.changed_fields = stringsFromJson(q.text(1));
+  auto fields = fieldsFromJson(q.text(2));
+  if (fields.ok()) full.fields = std::move(fields.value());
+  priorFromJson(q.text(3), &full);
+  full.w.idempotency_key = q.text(4);
+  full.w.reason = q.text(5);
+  full.fail_reason = q.text(6);
+  full.loaded = true;
+  return full;
+}
+
+Result<OpenWrite*> Service::Impl::ensureLoaded(int64_t seq) {
+  OpenWrite& w = open.at(seq);
+  if (!w.loaded) {
+    QIAO_ASSIGN_OR_RETURN(w, loadedCopy(w));
+    loaded_now.push_back(seq);
+  }
+  return &w;
+}
+
 void Service::Impl::clearDirt() {
+  // The open writes this call loaded or made go back to their index part.
+  for (int64_t seq : loaded_now) {
+    auto it = open.find(seq);
+    if (it == open.end() || !it->second.loaded) continue;
+    OpenWrite& w = it->second;
+    w.w.record_json = std::string();
+    w.w.changed_fields = std::vector<std::string>();
+    w.w.idempotency_key = std::string();
+    w.w.reason = std::string();
+    w.fields = FieldMap();
+    w.prior = FieldMap();
+    w.prior_forbidden = false;
+    w.fail_reason = std::string();
+    w.loaded = false;
+  }
+  loaded_now.clear();
   dirty_links.clear();
   dirty_writes.clear();
   closed.clear();
@@ -190,7 +234,20 @@ Status Service::Impl::persist(const std::function<Status()>& extra) {
       if (it != open.end()) QIAO_RETURN_IF_ERROR(writeRow(*db, it->second, it->second.status, ""));
     }
     for (std::size_t i = 0; i < closed.size(); ++i) {
-      QIAO_RETURN_IF_ERROR(writeRow(*db, closed[i], closed_status[i], closed[i].w.target_id));
+      const OpenWrite& c = closed[i];
+      if (c.loaded) {
+        QIAO_RETURN_IF_ERROR(writeRow(*db, c, closed_status[i], c.w.target_id));
+        continue;
+      }
+      // Not loaded: its row holds everything else unchanged since it was written.
+      QIAO_RETURN_IF_ERROR(db->prepare("UPDATE sync_writes SET status = ?, target_id = ?, "
+                                       "new_target_id = ?, updated_at_ms = ? WHERE seq = ?")
+                               .bind(closed_status[i])
+                               .bind(c.w.target_id)
+                               .bind(c.w.target_id)
+                               .bind(c.updated_ms)
+                               .bind(c.seq)
+                               .run());
     }
     for (const ConflictRow& c : new_conflicts) {
       QIAO_RETURN_IF_ERROR(db->prepare("INSERT INTO sync_conflicts (link_id, field, rule, detail, "
@@ -267,6 +324,7 @@ void Service::Impl::addOpen(OpenWrite w) {
   seq_of[w.w.write_id] = seq;
   by_target[{w.w.link_id, w.w.side}].insert(seq);
   if (w.w.kind == "create") open_creates[w.w.side].insert(seq);
+  if (w.loaded) loaded_now.push_back(seq);
   open.emplace(seq, std::move(w));
 }
 
@@ -297,15 +355,16 @@ void Service::Impl::closeWrite(int64_t seq, const std::string& status,
   closed_status.push_back(status);
 }
 
-void Service::Impl::releaseDeferred(const std::string& link_id, const std::string& side,
-                                    std::vector<SyncWrite>* out) {
+Status Service::Impl::releaseDeferred(const std::string& link_id, const std::string& side,
+                                      std::vector<SyncWrite>* out) {
   const Link* l = state.link(link_id);
-  if (l == nullptr) return;
+  if (l == nullptr) return Status();
   auto sl = l->sides.find(side);
-  if (sl == l->sides.end() || sl->second.id.empty()) return;
+  if (sl == l->sides.end() || sl->second.id.empty()) return Status();
   for (int64_t seq : openTo(link_id, side)) {
-    OpenWrite& w = open.at(seq);
-    if (w.status != "deferred") continue;
+    if (open.at(seq).status != "deferred") continue;
+    QIAO_ASSIGN_OR_RETURN(OpenWrite * loaded, ensureLoaded(seq));
+    OpenWrite& w = *loaded;
     w.status = "pending";
     w.w.target_id = sl->second.id;
     w.w.record_json = recordJsonFor(*l, side, w.w.kind, w.w.target_id, w.fields);
@@ -313,6 +372,7 @@ void Service::Impl::releaseDeferred(const std::string& link_id, const std::strin
     dirty_writes.insert(seq);
     out->push_back(w.w);
   }
+  return Status();
 }
 
 // ---- open -------------------------------------------------------------------------------
@@ -401,7 +461,7 @@ Result<std::vector<SyncWrite>> Service::Impl::confirmOne(const std::string& writ
     QIAO_RETURN_IF_ERROR(state.setSideId(link_id, side, new_target_id));
     dirty_links.insert(link_id);
     closeWrite(seq, "confirmed", new_target_id);
-    releaseDeferred(link_id, side, &released);
+    QIAO_RETURN_IF_ERROR(releaseDeferred(link_id, side, &released));
   } else {
     closeWrite(seq, "confirmed", "");
   }
@@ -446,7 +506,9 @@ Status Service::failWrite(const std::string& write_id, std::string_view reason) 
     return Error::permanent(ErrorCode::kNotFound,
                             "no open sync write '" + write_id + "' (unknown or confirmed)");
   }
-  OpenWrite& w = m.open.at(found->second);
+  auto loaded = m.ensureLoaded(found->second);
+  if (!loaded.ok()) return loaded.error();
+  OpenWrite& w = **loaded;
   w.status = "failed";
   w.fail_reason = reason.empty() ? "failed (no reason given)" : std::string(reason);
   w.updated_ms = m.nowMs();
@@ -458,7 +520,9 @@ std::vector<SyncWrite> Service::pendingWrites() const {
   std::lock_guard lock(impl_->mu);
   std::vector<SyncWrite> out;
   for (const auto& [seq, w] : impl_->open) {
-    if (w.status == "pending") out.push_back(w.w);
+    if (w.status != "pending") continue;
+    auto full = impl_->loadedCopy(w);
+    if (full.ok()) out.push_back(std::move(full->w));
   }
   return out;
 }

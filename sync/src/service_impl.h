@@ -19,7 +19,10 @@
 namespace qiao::sync {
 
 // A write not confirmed yet: pending (handed out), deferred (waits for the create of its side)
-// or failed (dead letter). Confirmed and superseded writes live only in the table.
+// or failed (dead letter). Confirmed and superseded writes live only in the table. Between
+// calls only the index part is in memory (seq, ids, side, kind, status, times; loaded =
+// false); the rest (record, fields, prior, reason...) is read from sync_writes by seq when a
+// call needs it (ensureLoaded) and dropped again once the call committed.
 struct OpenWrite {
   int64_t seq = 0;
   SyncWrite w;
@@ -29,6 +32,8 @@ struct OpenWrite {
   bool prior_forbidden = false;
   std::string fail_reason;
   int64_t created_ms = 0, updated_ms = 0;
+  bool loaded = true;  // false: record_json, changed_fields, idempotency_key, reason, fields,
+                       // prior, prior_forbidden and fail_reason are only in the table
 };
 
 struct ConflictRow {
@@ -61,6 +66,7 @@ struct Service::Impl {
   std::map<std::pair<std::string, std::string>, std::set<int64_t>> by_target;
   // Open creates whose target id is still unknown, by side.
   std::map<std::string, std::set<int64_t>> open_creates;
+  std::vector<int64_t> loaded_now;         // open writes loaded by the running call
   int64_t next_seq = 1;
   std::optional<Error> broken;              // memory could not be reloaded: every call fails
 
@@ -88,8 +94,12 @@ struct Service::Impl {
                               const std::map<std::string, std::map<std::string, std::string>>& raw,
                               bool first_sync, IngestResult out);
   // The writes waiting for (link, side)'s create, now pending with the id: appended to out.
-  void releaseDeferred(const std::string& link_id, const std::string& side,
-                       std::vector<SyncWrite>* out);
+  Status releaseDeferred(const std::string& link_id, const std::string& side,
+                         std::vector<SyncWrite>* out);
+  // The open write with everything loaded (read from sync_writes when it is not).
+  Result<OpenWrite*> ensureLoaded(int64_t seq);
+  // A loaded copy of w, memory left as it is (for the read-only calls).
+  Result<OpenWrite> loadedCopy(const OpenWrite& w) const;
   Result<std::vector<SyncWrite>> confirmOne(const std::string& write_id,
                                             const std::string& new_target_id);
   void addOpen(OpenWrite w);

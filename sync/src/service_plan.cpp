@@ -97,7 +97,7 @@ Result<IngestResult> Service::Impl::ingest(
           if (!state.setSideId(link_id, b.side, r.id).ok()) continue;
           dirty_links.insert(link_id);
           closeWrite(seq, "confirmed", r.id);
-          releaseDeferred(link_id, b.side, &out.writes);
+          QIAO_RETURN_IF_ERROR(releaseDeferred(link_id, b.side, &out.writes));
           hit->second.clear();
           l = state.link(link_id);
           break;
@@ -112,7 +112,8 @@ Result<IngestResult> Service::Impl::ingest(
       std::optional<bool> forbid_in_flight;
       bool forbid_prior = false;
       for (int64_t seq : openTo(l->link_id, b.side)) {  // oldest first
-        const OpenWrite& w = open.at(seq);
+        QIAO_ASSIGN_OR_RETURN(const OpenWrite* loaded, ensureLoaded(seq));
+        const OpenWrite& w = *loaded;
         if (w.w.kind == "update" || w.w.kind == "create") {
           for (const auto& [f, v] : w.fields) {
             auto& [latest, seen] = in_flight[f];
@@ -232,8 +233,9 @@ Result<IngestResult> Service::Impl::ingest(
       // A failed write's fields are still owed to this side: carried again now.
       std::vector<int64_t> superseded;
       for (int64_t seq : openTo(pw.link_id, pw.side)) {
-        const OpenWrite& fw = open.at(seq);
-        if (fw.status != "failed" || fw.w.kind != "update") continue;
+        if (open.at(seq).status != "failed" || open.at(seq).w.kind != "update") continue;
+        QIAO_ASSIGN_OR_RETURN(const OpenWrite* loaded, ensureLoaded(seq));
+        const OpenWrite& fw = *loaded;
         for (const auto& [f, v] : fw.fields) {
           if (!pw.fields.count(f)) pw.fields[f] = fieldValue(after.base, f);
         }

@@ -167,9 +167,10 @@ Result<std::string> Service::writesJson(std::string_view status, std::size_t lim
   json out;
   json items = json::array();
   std::size_t total = 0;
-  for (const auto& [seq, w] : impl_->open) {
-    if (!status.empty() && w.status != status) continue;
+  for (const auto& [seq, open_write] : impl_->open) {
+    if (!status.empty() && open_write.status != status) continue;
     if (total++ < offset || items.size() >= limit) continue;
+    QIAO_ASSIGN_OR_RETURN(OpenWrite w, impl_->loadedCopy(open_write));
     json j = writeJson(w.w);
     j["status"] = w.status;
     if (!w.fail_reason.empty()) j["failReason"] = w.fail_reason;

@@ -8,9 +8,9 @@
 // N canonical JSON customers per side (half on both sides), every write confirmed as the
 // gateway's on_delivered would (creates with a new id), and a reopen. The same forked-process
 // measurement; the sync sink's own work per record (mapping, JSON) is not in it. RSS columns:
-// input (the JSON lists), after firstSync, after the confirmations, the peak, and "open MB":
-// what a fresh process grows by when it opens the file (the service's steady state for the
-// links), with B/link = that per link.
+// input (the JSON lists), after firstSync, after the confirmations, the peak, and what a fresh
+// process grows by when it opens the file: "open1 MB" right after firstSync (links + every
+// write open), "open MB" at the end (the links alone: the steady state), B/link = that per link.
 //
 //   build/bin/qiao_sync_bench [max_per_side=100000] [service_only=0] [confirm_batch=32]
 #include <sys/resource.h>
@@ -208,6 +208,7 @@ int runService(int n) {
   a.shrink_to_fit();
   b.shrink_to_fit();
   double first_mb = currentRssMb();
+  const double fresh_first_mb = freshOpenMb(o.sqlite_path);  // links + every write open
   // Confirm every write, as on_delivered does: creates get a new id on their side. The gateway
   // confirms what arrives together in one confirmWrites (g_confirm_batch at a time here).
   size_t confirmed = 0;
@@ -240,11 +241,11 @@ int runService(int n) {
   // What the service holds for the links alone: a fresh process opening the file (RSS after
   // open minus before), so nothing of this process's heap is counted.
   double fresh_mb = freshOpenMb(o.sqlite_path);
-  std::printf("%-9d %7zu %7zu %9.2f %9zu %9.2f %8.2f %9.1f %9.1f %9.1f %9.1f %9.1f %8zu %7.0f\n", n,
+  std::printf("%-9d %7zu %7zu %9.2f %9zu %9.2f %8.2f %9.1f %9.1f %9.1f %9.1f %9.1f %9.1f %8zu %7.0f\n", n,
               fs->pairs, fs->review_groups, std::chrono::duration<double>(t1 - t0).count(), confirmed,
               std::chrono::duration<double>(t2 - t1).count(),
               std::chrono::duration<double>(t3 - t2).count(), input_mb, first_mb, confirmed_mb,
-              peakRssMb(), fresh_mb,
+              peakRssMb(), fresh_first_mb, fresh_mb,
               c.links, fresh_mb * 1024 * 1024 / static_cast<double>(c.links));
   std::filesystem::remove_all(dir);
   if (fs->pairs != static_cast<std::size_t>(shared) || c.pending != 0) {
@@ -284,9 +285,9 @@ int main(int argc, char** argv) {
   }
   std::printf("\nservice (SQLite, synchronous=normal): firstSync, then every write confirmed (%zu per "
               "confirmWrites), then reopen\n", g_confirm_batch);
-  std::printf("%-9s %7s %7s %9s %9s %9s %8s %9s %9s %9s %9s %9s %8s %7s\n", "per side", "pairs",
+  std::printf("%-9s %7s %7s %9s %9s %9s %8s %9s %9s %9s %9s %9s %9s %8s %7s\n", "per side", "pairs",
               "review", "first s", "confirms", "confirm s", "reopen s", "input MB", "first MB",
-              "conf MB", "peak MB", "open MB", "links", "B/link");
+              "conf MB", "peak MB", "open1 MB", "open MB", "links", "B/link");
   for (int n : {max_n / 4, max_n / 2, max_n})
     if (forked(runService, n) != 0) return 1;
   return 0;
