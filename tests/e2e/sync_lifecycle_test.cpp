@@ -194,8 +194,8 @@ class SyncLifecycleTest : public GatewayFixture {
 TEST_F(SyncLifecycleTest, MirrorForbidEnableAndDelete) {
   auto pairs = startLinked({"mirror", "mirror"});
   ASSERT_GE(pairs.size(), 3u);
-  const auto [crm_a, k3_a] = pairs[0];
-  const auto [crm_b, k3_b] = pairs[1];
+  const std::string crm_a = pairs[0].first, k3_a = pairs[0].second;
+  const std::string crm_b = pairs[1].first, k3_b = pairs[1].second;
   ASSERT_EQ(crmCustomer(crm_a).value("status", ""), "active");
 
   // (a) Forbidden in K/3 → forbidden in the CRM.
@@ -244,8 +244,8 @@ TEST_F(SyncLifecycleTest, MirrorForbidEnableAndDelete) {
 TEST_F(SyncLifecycleTest, FlagForbidAndDelete) {
   auto pairs = startLinked({"flag", "flag"});
   ASSERT_GE(pairs.size(), 3u);
-  const auto [crm_a, k3_a] = pairs[0];
-  const auto [crm_b, k3_b] = pairs[1];
+  const std::string crm_a = pairs[0].first, k3_a = pairs[0].second;
+  const std::string crm_b = pairs[1].first, k3_b = pairs[1].second;
 
   k3UserSetForbid(k3_a, "B");
   ASSERT_TRUE(testkit::waitFor([&] { return crmCustomer(crm_a).value("syncRemark", "") == "forbid on k3cloud"; }, 20000))
@@ -274,7 +274,7 @@ TEST_F(SyncLifecycleTest, FlagForbidAndDelete) {
 TEST_F(SyncLifecycleTest, IgnoreForbidWritesNothing) {
   auto pairs = startLinked({"ignore", "mirror"});
   ASSERT_GE(pairs.size(), 3u);
-  const auto [crm_a, k3_a] = pairs[0];
+  const std::string crm_a = pairs[0].first, k3_a = pairs[0].second;
   json crm_before = crmCustomer(crm_a);
   const int64_t effects = crmQiaoEffects();
 
