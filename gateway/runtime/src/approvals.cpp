@@ -274,6 +274,7 @@ void GatewayImpl::expireOrEscalate(const store::Approval& a, int64_t now) {
     int n = a.escalations + 1;
     store::ApprovalEscalation e;
     e.message_id = a.message_id;
+    e.escalations = a.escalations;
     e.request = prepare(cfg.escalate_via,
                         approvalRequest(a.route, rec, a.rule, cfg.escalate_via,
                                         "/approval/escalated-" + std::to_string(n), n),

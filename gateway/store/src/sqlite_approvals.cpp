@@ -209,14 +209,22 @@ Result<bool> SqliteStore::escalateApproval(const ApprovalEscalation& e) {
       if (!chk.ok()) return chk.error("escalateApproval");
       if (!waiting) return Status::okStatus();
     }
+    {
+      Stmt chk = c.prepare("SELECT 1 FROM approvals WHERE message_id = ? AND escalations = ?"
+                           " AND state IN ('waiting', 'submitted')");
+      chk.bind(e.message_id).bind(e.escalations);
+      bool current = chk.step();
+      if (!chk.ok()) return chk.error("escalateApproval");
+      if (!current) return Status::okStatus();  // another process escalated (or it was decided)
+    }
     IngestResult req;
     QIAO_RETURN_IF_ERROR(insertMessage(c, e.request, e.now_ms, &req));
     {
       Stmt st = c.prepare(
           "UPDATE approvals SET via_route = ?, request_message_id = ?, state = 'waiting',"
           " request_id = '', system = '', timeout_at = ?, escalations = escalations + 1"
-          " WHERE message_id = ? AND state IN ('waiting', 'submitted')");
-      st.bind(e.request.route).bind(req.id).bind(e.timeout_at_ms).bind(e.message_id);
+          " WHERE message_id = ? AND escalations = ? AND state IN ('waiting', 'submitted')");
+      st.bind(e.request.route).bind(req.id).bind(e.timeout_at_ms).bind(e.message_id).bind(e.escalations);
       if (!st.exec()) return st.error("escalateApproval");
       if (c.changes() == 0) return Status::okStatus();
     }

@@ -193,6 +193,10 @@ TEST_F(StoreApprovalTest, TimeoutsAreFoundAndEscalationReplacesTheRequest) {
   e.now_ms = kT0 + 1000;
   auto r = store_->escalateApproval(e);
   ASSERT_TRUE(r.ok() && *r);
+  // A second process that read the same row escalates nothing more.
+  auto again = store_->escalateApproval(e);
+  ASSERT_TRUE(again.ok());
+  EXPECT_FALSE(*again);
   Approval a = approval(id);
   EXPECT_EQ(a.via_route, "director_approval");
   EXPECT_NE(a.request_message_id, old_request);
@@ -208,6 +212,7 @@ TEST_F(StoreApprovalTest, TimeoutsAreFoundAndEscalationReplacesTheRequest) {
   ASSERT_TRUE(x.ok() && *x);
   EXPECT_EQ(get(id).status, MessageStatus::kDead);
   // Escalating a decided approval does nothing.
+  e.escalations = 1;
   e.request.record.idempotency_key = "k1/approval/escalated-2";
   auto late = store_->escalateApproval(e);
   ASSERT_TRUE(late.ok());

@@ -158,6 +158,7 @@ struct ApprovalDecision {
 // deadline.
 struct ApprovalEscalation {
   int64_t message_id = 0;
+  int escalations = 0;  // as read: applied only if no other process escalated meanwhile
   NewMessage request;
   int64_t timeout_at_ms = 0;
   int64_t now_ms = 0;
