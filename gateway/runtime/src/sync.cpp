@@ -13,6 +13,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <set>
 
 #include "gateway_impl.h"
@@ -534,34 +535,143 @@ void GatewayImpl::syncResume() {
   log::info("sync.resumed", {{"pending", static_cast<long>(pending.size())}});
 }
 
+namespace {
+
+size_t skipSpace(std::string_view s, size_t i) {
+  while (i < s.size() && (s[i] == ' ' || s[i] == '\n' || s[i] == '\r' || s[i] == '\t')) ++i;
+  return i;
+}
+
+// Just past the string starting at s[i] == '"'; npos when it does not end.
+size_t stringEnd(std::string_view s, size_t i) {
+  for (++i; i < s.size(); ++i) {
+    if (s[i] == '\\') ++i;
+    else if (s[i] == '"') return i + 1;
+  }
+  return std::string_view::npos;
+}
+
+// Just past the JSON value starting at s[i]: an object or array by bracket depth (strings
+// skipped), a string, or a scalar up to the next delimiter. npos when it does not end.
+size_t valueEnd(std::string_view s, size_t i) {
+  if (i >= s.size()) return std::string_view::npos;
+  if (s[i] == '"') return stringEnd(s, i);
+  if (s[i] == '{' || s[i] == '[') {
+    int depth = 0;
+    for (; i < s.size(); ++i) {
+      const char c = s[i];
+      if (c == '"') {
+        i = stringEnd(s, i);
+        if (i == std::string_view::npos) return i;
+        --i;
+      } else if (c == '{' || c == '[') {
+        ++depth;
+      } else if ((c == '}' || c == ']') && --depth == 0) {
+        return i + 1;
+      }
+    }
+    return std::string_view::npos;
+  }
+  size_t j = i;
+  while (j < s.size() && s[j] != ',' && s[j] != ']' && s[j] != '}' && s[j] != ' ' && s[j] != '\n' && s[j] != '\r' && s[j] != '\t') ++j;
+  return j == i ? std::string_view::npos : j;
+}
+
+}  // namespace
+
+// {"<key>":[elements],...}: the text of every element of every top-level array (a key whose
+// value is not an array maps to nullopt), no tree built. Only the structure is checked here;
+// each element is parsed alone by whoever reads it. Errors name the byte offset.
+static Result<std::map<std::string, std::optional<std::vector<std::string_view>>>> topLevelArrays(std::string_view s) {
+  std::map<std::string, std::optional<std::vector<std::string_view>>> out;
+  auto bad = [&](size_t at, const char* what) {
+    return Error::permanent(ErrorCode::kInvalidArgument, std::string(what) + " at byte " + std::to_string(at));
+  };
+  size_t i = skipSpace(s, 0);
+  if (i >= s.size() || s[i] != '{') return bad(i, "not a JSON object");
+  i = skipSpace(s, i + 1);
+  if (i < s.size() && s[i] == '}') i = skipSpace(s, i + 1);
+  else
+    for (;;) {
+      if (i >= s.size() || s[i] != '"') return bad(i, "expected a member name");
+      const size_t key_end = stringEnd(s, i);
+      if (key_end == std::string_view::npos) return bad(i, "unterminated member name");
+      std::string_view key_text = s.substr(i, key_end - i);
+      std::string key(key_text.substr(1, key_text.size() - 2));
+      if (key.find('\\') != std::string::npos) {
+        json k = json::parse(key_text, nullptr, false);
+        if (!k.is_string()) return bad(i, "bad member name");
+        key = k.get<std::string>();
+      }
+      i = skipSpace(s, key_end);
+      if (i >= s.size() || s[i] != ':') return bad(i, "expected ':'");
+      i = skipSpace(s, i + 1);
+      if (i < s.size() && s[i] == '[') {
+        std::vector<std::string_view> elements;
+        i = skipSpace(s, i + 1);
+        if (i < s.size() && s[i] == ']') {
+          ++i;
+        } else {
+          for (;;) {
+            const size_t end = valueEnd(s, i);
+            if (end == std::string_view::npos) return bad(i, "unterminated value");
+            elements.push_back(s.substr(i, end - i));
+            i = skipSpace(s, end);
+            if (i < s.size() && s[i] == ',') {
+              i = skipSpace(s, i + 1);
+              continue;
+            }
+            if (i < s.size() && s[i] == ']') {
+              ++i;
+              break;
+            }
+            return bad(i, "expected ',' or ']'");
+          }
+        }
+        out[key] = std::move(elements);
+      } else {
+        const size_t end = valueEnd(s, i);
+        if (end == std::string_view::npos) return bad(i, "unterminated value");
+        out[key] = std::nullopt;
+        i = end;
+      }
+      i = skipSpace(s, i);
+      if (i < s.size() && s[i] == ',') {
+        i = skipSpace(s, i + 1);
+        continue;
+      }
+      if (i < s.size() && s[i] == '}') {
+        i = skipSpace(s, i + 1);
+        break;
+      }
+      return bad(i, "expected ',' or '}'");
+    }
+  if (i != s.size()) return bad(i, "text after the object");
+  return out;
+}
+
 // POST /api/v1/sync/first-sync: both sides' records (their own shapes) matched and linked.
 Result<std::string> GatewayImpl::syncFirstSync(const std::string& body) {
   if (!sync_) return Error::permanent(ErrorCode::kConfigInvalid, "sync is not enabled (no sync: section)");
   const int64_t t0 = steadyNowUs();
-  // The mapping engine's arena document, not a json tree: a 150 MB body of 200,000 customers
-  // stays a few hundred MB instead of well over a GB; each customer is handed on as its own
-  // text (numbers as written, as a pull delivers them).
+  // No tree of the whole body (a 150 MB body of 200,000 customers is well over a GB as one):
+  // each customer's own text is handed on and parsed alone, numbers as written, as a pull
+  // delivers them.
   const auto& sides = cfg_.sync.sides;
+  auto arrays = topLevelArrays(body);
+  if (!arrays.ok())
+    return Error::permanent(ErrorCode::kInvalidArgument, "body: expected {\"" + sides[0].name + "\":[...],\"" + sides[1].name + "\":[...]}: " + arrays.error().message);
   std::vector<std::string> lists[2];
-  {
-    mapping::Document doc;
-    const Status parsed = mapping::parseJson(body, doc);
-    if (!parsed.ok() || !doc.root().isObject())
-      return Error::permanent(ErrorCode::kInvalidArgument, "body: expected {\"" + sides[0].name + "\":[...],\"" + sides[1].name + "\":[...]}" +
-                                                               (parsed.ok() ? "" : ": " + parsed.error().message));
-    std::string text;
-    for (int i = 0; i < 2; ++i) {
-      const std::string& name = sides[static_cast<size_t>(i)].name;
-      mapping::Value list = doc.root().find(name);
-      if (!list.isArray()) return Error::permanent(ErrorCode::kInvalidArgument, name + ": expected an array of customers");
-      lists[i].reserve(list.size());
-      for (size_t n = 0; n < list.size(); ++n) {
-        text.clear();
-        mapping::writeJson(list.at(n), text);
-        auto c = syncCanonical(name, text);
-        if (!c.ok()) return Error::permanent(ErrorCode::kInvalidArgument, name + "[" + std::to_string(n) + "]: " + c.error().message);
-        lists[i].push_back(std::move(c).value());
-      }
+  for (int i = 0; i < 2; ++i) {
+    const std::string& name = sides[static_cast<size_t>(i)].name;
+    auto list = arrays->find(name);
+    if (list == arrays->end() || !list->second)
+      return Error::permanent(ErrorCode::kInvalidArgument, name + ": expected an array of customers");
+    lists[i].reserve(list->second->size());
+    for (size_t n = 0; n < list->second->size(); ++n) {
+      auto c = syncCanonical(name, std::string((*list->second)[n]));
+      if (!c.ok()) return Error::permanent(ErrorCode::kInvalidArgument, name + "[" + std::to_string(n) + "]: " + c.error().message);
+      lists[i].push_back(std::move(c).value());
     }
   }
   const int64_t t1 = steadyNowUs();
