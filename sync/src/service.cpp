@@ -153,6 +153,7 @@ void Service::Impl::clearDirt() {
   }
   loaded_now.clear();
   dirty_links.clear();
+  dirty_side_ids.clear();
   dirty_writes.clear();
   closed.clear();
   closed_status.clear();
@@ -228,6 +229,22 @@ Status Service::Impl::persist(const std::function<Status()>& extra) {
                                  .bind(int64_t{s.deleted ? 1 : 0})
                                  .run());
       }
+    }
+    for (const auto& [id, side] : dirty_side_ids) {
+      const Link* l = state.link(id);
+      if (l == nullptr || dirty_links.count(id) || !l->sides.count(side)) continue;
+      const SideLink& s = l->sides.at(side);
+      QIAO_RETURN_IF_ERROR(
+          db->prepare("UPDATE sync_links SET updated_at_ms = ? WHERE link_id = ?").bind(now).bind(id).run());
+      QIAO_RETURN_IF_ERROR(db->prepare("INSERT OR REPLACE INTO sync_link_sides (link_id, side, "
+                                       "side_id, hash, forbidden, deleted) VALUES (?, ?, ?, ?, ?, ?)")
+                               .bind(id)
+                               .bind(side)
+                               .bind(s.id)
+                               .bind(hashText(s.hash))
+                               .bind(int64_t{s.forbidden ? 1 : 0})
+                               .bind(int64_t{s.deleted ? 1 : 0})
+                               .run());
     }
     for (int64_t seq : dirty_writes) {
       auto it = open.find(seq);
@@ -459,7 +476,7 @@ Result<std::vector<SyncWrite>> Service::Impl::confirmOne(const std::string& writ
       return invalid("sync write " + write_id + ": a create needs the new " + side + " id");
     }
     QIAO_RETURN_IF_ERROR(state.setSideId(link_id, side, new_target_id));
-    dirty_links.insert(link_id);
+    dirty_side_ids.emplace_back(link_id, side);
     closeWrite(seq, "confirmed", new_target_id);
     QIAO_RETURN_IF_ERROR(releaseDeferred(link_id, side, &released));
   } else {

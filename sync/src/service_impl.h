@@ -72,6 +72,9 @@ struct Service::Impl {
 
   // What the running call changed, written by persist().
   std::set<std::string> dirty_links;
+  // (link id, side) whose side id alone changed (a confirmed create): that side's row only,
+  // unless the whole link is dirty too.
+  std::vector<std::pair<std::string, std::string>> dirty_side_ids;
   std::set<int64_t> dirty_writes;           // open writes to upsert
   std::vector<OpenWrite> closed;            // left memory: confirmed / superseded
   std::vector<std::string> closed_status;   // parallel to closed
