@@ -173,7 +173,8 @@ Result<std::vector<std::string>> readSharedStrings(ZipArchive& zip, const std::s
 int64_t columnOfRef(const char* ref) {
   int64_t col = 0;
   int letters = 0;
-  for (; *ref >= 'A' && *ref <= 'Z'; ++ref, ++letters) col = col * 26 + (*ref - 'A' + 1);
+  // At most 3 letters (XFD): stop counting at the 4th so a long run cannot overflow.
+  for (; *ref >= 'A' && *ref <= 'Z' && letters <= 3; ++ref, ++letters) col = col * 26 + (*ref - 'A' + 1);
   if (letters == 0 || letters > 3) return -1;
   return col - 1;
 }
