@@ -277,7 +277,9 @@ Result<IngestResult> Service::Impl::ingest(
   }
   for (const Link& l : plan.links) dirty_links.insert(l.link_id);
   for (OpenWrite& w : made) {
-    if (w.status == "pending") out.writes.push_back(w.w);
+    // A first sync hands its writes out after their rows are written (firstSync): no second
+    // copy of 150,000 records while they are committed.
+    if (w.status == "pending" && !first_sync) out.writes.push_back(w.w);
     else ++out.deferred;
     dirty_writes.insert(w.seq);
     addOpen(std::move(w));
@@ -409,13 +411,32 @@ Result<FirstSyncResult> Service::firstSync(const std::vector<std::string>& crm_r
   out.review_groups = match.review.size();
   out.unmatched_crm = match.unmatched_a.size();
   out.unmatched_k3 = match.unmatched_b.size();
+  match = MatchResult();
   std::map<std::string, std::map<std::string, std::string>> raw;
   raw[a] = std::move(pa.raw);
   raw[b] = std::move(pb.raw);
   auto r = m.ingest({std::move(pa.batch), std::move(pb.batch)}, raw, true, {});
+  raw.clear();  // the input is not needed while the rows are written
   if (!r.ok()) return m.fail(r.takeError());
-  QIAO_RETURN_IF_ERROR(m.persist());
-  out.writes = std::move(r->writes);
+  // Every open write is this call's (there were none before): the pending ones are handed out
+  // in seq order, their record moved out once its row is written (OpenWrite::loaded).
+  QIAO_RETURN_IF_ERROR(m.persist([&]() -> Status {
+    for (auto& [seq, w] : m.open) {
+      if (w.status != "pending") continue;
+      SyncWrite sw;
+      sw.write_id = w.w.write_id;
+      sw.side = w.w.side;
+      sw.kind = w.w.kind;
+      sw.target_id = w.w.target_id;
+      sw.link_id = w.w.link_id;
+      sw.record_json = std::move(w.w.record_json);
+      sw.changed_fields = std::move(w.w.changed_fields);
+      sw.idempotency_key = std::move(w.w.idempotency_key);
+      sw.reason = std::move(w.w.reason);
+      out.writes.push_back(std::move(sw));
+    }
+    return Status();
+  }));
   out.conflicts = r->conflicts;
   releaseFreedMemory();
   return out;
