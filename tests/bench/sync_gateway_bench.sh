@@ -67,7 +67,7 @@ for i in $(seq 1200); do
   sleep 1
 done
 T3=$(date +%s.%N)
-grep sync.first_sync $W/qiao.log | cut -c1-300
+grep sync.first_sync $W/qiao.log | cut -c1-400
 RSS=$(grep VmHWM /proc/$GW/status | awk '{print $2/1024 " MB"}')
 SIMRSS=$(grep VmHWM /proc/$SIM/status | awk '{print $2/1024 " MB"}')
 echo "per side $N: read both sides $(echo "$T1-$T0"|bc) s, first sync (match+plan+commit+enqueue) $(echo "$T2-$T1"|bc) s, writes delivered+confirmed $(echo "$T3-$T2"|bc) s, total $(echo "$T3-$T0"|bc) s; open writes left $OPEN; gateway peak RSS $RSS (by the end of the first-sync request $FSHWM, at the end $(grep VmRSS /proc/$GW/status | awk '{print $2/1024 " MB"}')); sim peak RSS $SIMRSS"

@@ -9,6 +9,7 @@
 // same transaction as "delivered", so a crash can never lose a confirmation. A dead letter on
 // a write route is failWrite (onCommitted, and again at start for what a crash left).
 #include <nlohmann/json.hpp>
+#include <sys/resource.h>
 
 #include <chrono>
 #include <condition_variable>
@@ -674,16 +675,28 @@ Result<std::string> GatewayImpl::syncFirstSync(const std::string& body) {
       lists[i].push_back(std::move(c).value());
     }
   }
+  // The process's peak RSS so far (MB), logged per phase: where a big first sync peaks.
+  auto peakMb = [] {
+    rusage ru{};
+    getrusage(RUSAGE_SELF, &ru);
+    return static_cast<long>(ru.ru_maxrss / 1024);
+  };
+  const long peak_read = peakMb();
   const int64_t t1 = steadyNowUs();
   auto fs = sync_->svc->firstSync(lists[0], lists[1]);
   if (!fs.ok()) return fs.error();
+  for (auto& list : lists) std::vector<std::string>().swap(list);
+  const long peak_plan = peakMb();
   const int64_t t2 = steadyNowUs();
   if (Status st = syncEnqueue(fs->writes); !st.ok()) return st.error();
   log::info("sync.first_sync", {{"pairs", static_cast<long>(fs->pairs)},
                                 {"writes", static_cast<long>(fs->writes.size())},
                                 {"read_ms", static_cast<long>((t1 - t0) / 1000)},
                                 {"plan_ms", static_cast<long>((t2 - t1) / 1000)},
-                                {"enqueue_ms", static_cast<long>((steadyNowUs() - t2) / 1000)}});
+                                {"enqueue_ms", static_cast<long>((steadyNowUs() - t2) / 1000)},
+                                {"peak_mb_read", peak_read},
+                                {"peak_mb_plan", peak_plan},
+                                {"peak_mb_enqueue", peakMb()}});
   return json{{"pairs", fs->pairs}, {"reviewGroups", fs->review_groups}, {"unmatched", {{sides[0].name, fs->unmatched_crm}, {sides[1].name, fs->unmatched_k3}}},
               {"writes", fs->writes.size()}, {"conflicts", fs->conflicts},
               {"rejected", fs->rejected_crm.size() + fs->rejected_k3.size()}, {"taxCodeProblems", fs->tax_code_problems}}
