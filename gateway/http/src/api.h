@@ -121,6 +121,10 @@ void setError(Response& resp, int status, const char* code, std::string_view mes
 // errors -> 503 store_unavailable, everything else -> 500 internal.
 void setStoreError(Response& resp, const Error& e, const char* not_found_code);
 const char* endpointName(Endpoint e);
+// A query's parameters into a map; false (resp set: 400) on bad percent-encoding or a name not
+// in `allowed`, naming the allowed ones.
+bool readParams(const Request& req, const std::vector<std::string>& allowed,
+                std::map<std::string, std::string>* out, Response& resp);
 std::string actorOf(const Principal& who);
 
 

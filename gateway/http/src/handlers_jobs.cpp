@@ -58,26 +58,6 @@ bool plainName(const std::string& n) {
   return true;
 }
 
-// Query parameters into a map; false (resp set) on bad encoding or a name not in `allowed`.
-bool readParams(const Request& req, const std::vector<std::string>& allowed,
-                std::map<std::string, std::string>* out, Response& resp) {
-  QueryParams params;
-  std::string bad;
-  if (!parseQuery(req.query, &params, &bad)) {
-    setError(resp, 400, "invalid_parameter", "bad percent-encoding in parameter " + bad.substr(0, 64));
-    return false;
-  }
-  for (auto& [k, v] : params) {
-    if (std::find(allowed.begin(), allowed.end(), k) == allowed.end()) {
-      std::string list;
-      for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
-      setError(resp, 400, "invalid_parameter", "unknown parameter '" + k.substr(0, 64) + "' (allowed: " + list + ")");
-      return false;
-    }
-    (*out)[k] = v;
-  }
-  return true;
-}
 
 bool readSize(const std::map<std::string, std::string>& p, const char* name, std::size_t* out,
               Response& resp) {
@@ -115,6 +95,26 @@ void setReconResult(Response& resp, const Result<std::string>& r) {
 }
 
 }  // namespace
+
+bool readParams(const Request& req, const std::vector<std::string>& allowed,
+                std::map<std::string, std::string>* out, Response& resp) {
+  QueryParams params;
+  std::string bad;
+  if (!parseQuery(req.query, &params, &bad)) {
+    setError(resp, 400, "invalid_parameter", "bad percent-encoding in parameter " + bad.substr(0, 64));
+    return false;
+  }
+  for (auto& [k, v] : params) {
+    if (std::find(allowed.begin(), allowed.end(), k) == allowed.end()) {
+      std::string list;
+      for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+      setError(resp, 400, "invalid_parameter", "unknown parameter '" + k.substr(0, 64) + "' (allowed: " + list + ")");
+      return false;
+    }
+    (*out)[k] = v;
+  }
+  return true;
+}
 
 void Api::runJob(std::string_view job, const Principal& who, Response& resp) {
   auto run = gateway_.runJob(std::string(job), "");

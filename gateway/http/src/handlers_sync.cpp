@@ -13,27 +13,6 @@ namespace {
 
 using nlohmann::json;
 
-// Query parameters; false (resp set) on bad encoding or a name not in `allowed`.
-bool syncParams(const Request& req, const std::vector<std::string>& allowed,
-                std::map<std::string, std::string>* out, Response& resp) {
-  QueryParams params;
-  std::string bad;
-  if (!parseQuery(req.query, &params, &bad)) {
-    setError(resp, 400, "invalid_parameter", "bad percent-encoding in parameter " + bad.substr(0, 64));
-    return false;
-  }
-  for (auto& [k, v] : params) {
-    if (std::find(allowed.begin(), allowed.end(), k) == allowed.end()) {
-      std::string list;
-      for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
-      setError(resp, 400, "invalid_parameter", "unknown parameter '" + k.substr(0, 64) + "' (allowed: " + list + ")");
-      return false;
-    }
-    (*out)[k] = v;
-  }
-  return true;
-}
-
 bool syncSize(const std::map<std::string, std::string>& p, const char* name, std::size_t min,
               std::size_t max, std::size_t* out, Response& resp) {
   auto it = p.find(name);
@@ -94,7 +73,7 @@ void Api::syncList(const Request& req, Endpoint e, Response& resp) {
     allowed.push_back("id");
   }
   std::map<std::string, std::string> p;
-  if (!syncParams(req, allowed, &p, resp)) return;
+  if (!readParams(req, allowed, &p, resp)) return;
   std::size_t limit = 100, offset = 0;
   if (!syncSize(p, "limit", 1, 10000, &limit, resp) || !syncSize(p, "offset", 0, SIZE_MAX / 2, &offset, resp)) return;
   const std::string& status = p["status"];
