@@ -29,18 +29,13 @@ Status Service::Impl::load() {
   next_seq = 1;
   std::map<std::string, Link> links;
   {
-    detail::Query q = db->prepare("SELECT link_id, base_known, base_json FROM sync_links");
+    // Bases stay in the file until a change needs them (ensureBase).
+    detail::Query q = db->prepare("SELECT link_id, base_known FROM sync_links");
     while (q.step()) {
       Link l;
       l.link_id = q.text(0);
       l.base_known = q.i64(1) != 0;
-      auto base = fieldsFromJson(q.text(2));
-      if (!base.ok()) {
-        return Error::permanent(ErrorCode::kStoreError, "sync store: " + db->path() +
-                                                            ": sync_links " + l.link_id +
-                                                            " base_json: " + base.error().message);
-      }
-      l.base = std::move(base.value());
+      l.base_loaded = false;
       links.emplace(l.link_id, std::move(l));
     }
     QIAO_RETURN_IF_ERROR(q.status());
@@ -126,6 +121,27 @@ Result<OpenWrite> Service::Impl::loadedCopy(const OpenWrite& w) const {
   return full;
 }
 
+Status Service::Impl::ensureBase(const std::string& link_id) {
+  Link* l = state.mutableLink(link_id);
+  if (l == nullptr || l->base_loaded) return Status();
+  detail::Query q = db->prepare("SELECT base_json FROM sync_links WHERE link_id = ?");
+  q.bind(link_id);
+  if (!q.step()) {
+    QIAO_RETURN_IF_ERROR(q.status());
+    return Error::permanent(ErrorCode::kStoreError,
+                            "sync store: " + db->path() + ": sync_links has no row " + link_id);
+  }
+  auto base = fieldsFromJson(q.text(0));
+  if (!base.ok()) {
+    return Error::permanent(ErrorCode::kStoreError, "sync store: " + db->path() + ": sync_links " +
+                                                        link_id + " base_json: " + base.error().message);
+  }
+  l->base = std::move(base.value());
+  l->base_loaded = true;
+  bases_loaded_now.push_back(link_id);
+  return Status();
+}
+
 Result<OpenWrite*> Service::Impl::ensureLoaded(int64_t seq) {
   OpenWrite& w = open.at(seq);
   if (!w.loaded) {
@@ -152,6 +168,20 @@ void Service::Impl::clearDirt() {
     w.loaded = false;
   }
   loaded_now.clear();
+  // Bases read or written by this call go back to the file unless the link has open writes.
+  auto evict = [&](const std::string& id) {
+    Link* l = state.mutableLink(id);
+    if (l == nullptr || !l->base_loaded) return;
+    for (const auto& [side, s] : l->sides) {
+      if (by_target.count({id, side})) return;
+    }
+    l->base = FieldMap();
+    l->base_loaded = false;
+  };
+  for (const std::string& id : bases_loaded_now) evict(id);
+  for (const std::string& id : dirty_links) evict(id);
+  for (const OpenWrite& w : closed) evict(w.w.link_id);
+  bases_loaded_now.clear();
   dirty_links.clear();
   dirty_side_ids.clear();
   dirty_writes.clear();
@@ -209,13 +239,22 @@ Status Service::Impl::persist(const std::function<Status()>& extra) {
     for (const std::string& id : dirty_links) {
       const Link* l = state.link(id);
       if (l == nullptr) continue;
-      QIAO_RETURN_IF_ERROR(db->prepare("INSERT OR REPLACE INTO sync_links (link_id, base_known, "
-                                       "base_json, updated_at_ms) VALUES (?, ?, ?, ?)")
-                               .bind(id)
-                               .bind(int64_t{l->base_known ? 1 : 0})
-                               .bind(fieldsJson(l->base))
-                               .bind(now)
-                               .run());
+      if (!l->base_loaded) {  // its base did not change: the row keeps it
+        QIAO_RETURN_IF_ERROR(db->prepare("UPDATE sync_links SET base_known = ?, updated_at_ms = ? "
+                                         "WHERE link_id = ?")
+                                 .bind(int64_t{l->base_known ? 1 : 0})
+                                 .bind(now)
+                                 .bind(id)
+                                 .run());
+      } else {
+        QIAO_RETURN_IF_ERROR(db->prepare("INSERT OR REPLACE INTO sync_links (link_id, base_known, "
+                                         "base_json, updated_at_ms) VALUES (?, ?, ?, ?)")
+                                 .bind(id)
+                                 .bind(int64_t{l->base_known ? 1 : 0})
+                                 .bind(fieldsJson(l->base))
+                                 .bind(now)
+                                 .run());
+      }
       QIAO_RETURN_IF_ERROR(
           db->prepare("DELETE FROM sync_link_sides WHERE link_id = ?").bind(id).run());
       for (const auto& [side, s] : l->sides) {
@@ -380,6 +419,7 @@ Status Service::Impl::releaseDeferred(const std::string& link_id, const std::str
   if (sl == l->sides.end() || sl->second.id.empty()) return Status();
   for (int64_t seq : openTo(link_id, side)) {
     if (open.at(seq).status != "deferred") continue;
+    QIAO_RETURN_IF_ERROR(ensureBase(link_id));
     QIAO_ASSIGN_OR_RETURN(OpenWrite * loaded, ensureLoaded(seq));
     OpenWrite& w = *loaded;
     w.status = "pending";

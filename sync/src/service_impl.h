@@ -67,6 +67,7 @@ struct Service::Impl {
   // Open creates whose target id is still unknown, by side.
   std::map<std::string, std::set<int64_t>> open_creates;
   std::vector<int64_t> loaded_now;         // open writes loaded by the running call
+  std::vector<std::string> bases_loaded_now;  // links whose base the running call read
   int64_t next_seq = 1;
   std::optional<Error> broken;              // memory could not be reloaded: every call fails
 
@@ -99,6 +100,9 @@ struct Service::Impl {
   // The writes waiting for (link, side)'s create, now pending with the id: appended to out.
   Status releaseDeferred(const std::string& link_id, const std::string& side,
                          std::vector<SyncWrite>* out);
+  // The link's base read from sync_links when it is not in memory (Link::base_loaded). Bases
+  // stay in memory only while the link has open writes; the others are dropped after each call.
+  Status ensureBase(const std::string& link_id);
   // The open write with everything loaded (read from sync_writes when it is not).
   Result<OpenWrite*> ensureLoaded(int64_t seq);
   // A loaded copy of w, memory left as it is (for the read-only calls).

@@ -76,6 +76,7 @@ Result<IngestResult> Service::Impl::ingest(
       if (w.status == "deferred") continue;
       const Link* l = state.link(w.w.link_id);
       if (l == nullptr || !l->sides.at(side).id.empty()) continue;
+      QIAO_RETURN_IF_ERROR(ensureBase(w.w.link_id));
       create_keys[side + '\x1f' + "h:" + hashText(l->sides.at(side).hash)].push_back(seq);
       for (const std::string& k : adoptKeys(l->base, opts.match_keys)) {
         create_keys[side + '\x1f' + k].push_back(seq);
@@ -85,6 +86,7 @@ Result<IngestResult> Service::Impl::ingest(
   for (ChangeBatch& b : batches) {
     for (CustomerRecord& r : b.records) {
       const Link* l = state.find(b.side, r.id);
+      if (l != nullptr) QIAO_RETURN_IF_ERROR(ensureBase(l->link_id));  // planned below
       if (l == nullptr && !create_keys.empty() && !r.deleted) {
         std::vector<std::string> keys{"h:" + hashText(contentHash(r, cfg, b.side))};
         for (std::string& k : adoptKeys(r.fields, opts.match_keys)) keys.push_back(std::move(k));

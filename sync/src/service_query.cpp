@@ -122,7 +122,8 @@ Result<std::string> Service::linksJson(std::size_t limit, std::size_t offset,
   QIAO_RETURN_IF_ERROR(checkPage(limit));
   std::lock_guard lock(impl_->mu);
   const SyncState& state = impl_->state;
-  auto one = [](const Link& l) {
+  const Impl& m = *impl_;
+  auto one = [&m](const Link& l) {
     json j;
     j["linkId"] = l.link_id;
     json sides = json::object();
@@ -132,7 +133,16 @@ Result<std::string> Service::linksJson(std::size_t limit, std::size_t offset,
     }
     j["sides"] = std::move(sides);
     json base = json::object();
-    for (const auto& [f, v] : l.base) base[f] = v;
+    FieldMap stored;  // the base in the file (Link::base_loaded)
+    if (!l.base_loaded) {
+      detail::Query q = m.db->prepare("SELECT base_json FROM sync_links WHERE link_id = ?");
+      q.bind(l.link_id);
+      if (q.step()) {
+        auto f = fieldsFromJson(q.text(0));
+        if (f.ok()) stored = std::move(f.value());
+      }
+    }
+    for (const auto& [f, v] : l.base_loaded ? l.base : stored) base[f] = v;
     j["base"] = std::move(base);
     j["baseKnown"] = l.base_known;
     return j;

@@ -56,6 +56,11 @@ const Link* SyncState::link(std::string_view link_id) const {
   return it == links_.end() ? nullptr : &it->second;
 }
 
+Link* SyncState::mutableLink(std::string_view link_id) {
+  auto it = links_.find(std::string(link_id));
+  return it == links_.end() ? nullptr : &it->second;
+}
+
 Status SyncState::setSideId(std::string_view link_id, std::string_view side, std::string_view id) {
   auto it = links_.find(std::string(link_id));
   if (it == links_.end()) {

@@ -39,6 +39,9 @@ struct Link {
   std::map<std::string, SideLink> sides;  // side name -> its state
   FieldMap base;                          // the last synced (merged) content
   bool base_known = false;                // false right after first-sync matching
+  // The service's: false while `base` is only in its file (read when a change needs it).
+  // The planner is always given links whose base is loaded.
+  bool base_loaded = true;
   bool operator==(const Link&) const = default;
 };
 
@@ -54,6 +57,7 @@ class SyncState {
   Status add(Link link);
   const Link* find(std::string_view side, std::string_view id) const;
   const Link* link(std::string_view link_id) const;
+  Link* mutableLink(std::string_view link_id);
   // Records the id a confirmed create got on `side`. kNotFound / kAlreadyExists.
   Status setSideId(std::string_view link_id, std::string_view side, std::string_view id);
   // Replaces (or adds) the links of a plan: call after its writes succeeded.
