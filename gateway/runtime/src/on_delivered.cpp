@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "gateway_impl.h"
+#include "json_text.h"
 #include "qiao/core/clock.h"
 #include "qiao/core/datetime.h"
 #include "qiao/core/log.h"
@@ -14,17 +15,6 @@ namespace {
 
 using nlohmann::json;
 
-// The text at pointer in doc: strings as they are, numbers as written; "" when absent.
-std::string textAt(const json& doc, const std::string& pointer) {
-  if (pointer.empty() || !doc.is_object()) return "";
-  try {
-    const json& v = doc.at(json::json_pointer(pointer));
-    if (v.is_string()) return v.get<std::string>();
-    if (v.is_number()) return v.dump();
-  } catch (const json::exception&) {
-  }
-  return "";
-}
 
 }  // namespace
 

@@ -18,6 +18,7 @@
 #include <set>
 
 #include "gateway_impl.h"
+#include "json_text.h"
 #include "qiao/core/clock.h"
 #include "qiao/core/datetime.h"
 #include "qiao/core/log.h"
@@ -79,17 +80,6 @@ struct SyncRuntime {
 
 namespace {
 
-// The text at a JSON pointer: strings as they are, integers as written; "" when absent.
-std::string textAt(const json& doc, const std::string& pointer) {
-  if (pointer.empty()) return "";
-  try {
-    const json& v = doc.at(json::json_pointer(pointer));
-    if (v.is_string()) return v.get<std::string>();
-    if (v.is_number()) return v.dump();
-  } catch (const json::exception&) {
-  }
-  return "";
-}
 
 Error permanent(const std::string& msg) { return Error::permanent(ErrorCode::kMappingError, msg); }
 
