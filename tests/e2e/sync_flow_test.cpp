@@ -309,7 +309,8 @@ TEST_F(SyncFlowTest, FirstSyncFindsDuplicatesForReview) {
   EXPECT_EQ(api("POST", path, R"({"pair":{"crm":"C9","k3cloud":")" + k3_id + "\"}}").status, 400);
   auto res = api("POST", path, json{{"pair", {{"crm", "C4"}, {"k3cloud", k3_id}}}}.dump());
   ASSERT_EQ(res.status, 200) << res.body;
-  for (const json& i : syncApi("review")["items"]) EXPECT_NE(i["kind"], "first_sync") << i.dump();
+  const json open_reviews = syncApi("review");  // kept: a range-for over a temporary's member dangles
+  for (const json& i : open_reviews["items"]) EXPECT_NE(i["kind"], "first_sync") << i.dump();
   EXPECT_NE(syncApi("review?status=resolved")["items"][0].value("resolvedBy", ""), "") << "resolvedBy names the key";
   json link = syncApi("links?side=crm&id=C4");
   ASSERT_EQ(link["total"], 1) << link.dump();
