@@ -10,130 +10,47 @@
 #include <random>
 #include <set>
 
-#include "gateway_fixture.h"
+#include "sync_flow.h"
 
 namespace qiao::e2e {
 namespace {
 
-constexpr const char* kCrmToken = "sim-crm-token";
 constexpr const char* kHookSecret = "sync-e2e-hook-secret";
 const std::vector<std::string> kFields = {"name", "shortName", "taxRegisterCode", "phone", "address"};
 
-class SyncFlowTest : public GatewayFixture {
+class SyncFlowTest : public SyncGatewayTest {
  protected:
-  // A config of our own (the fixture's has a 64 KB body limit; first sync posts whole lists).
   void writeSyncConfig(const std::string& pull_cron = "*/2 * * * * *", int page_size = 500) {
-    api_port_ = testkit::freePort();
-    testkit::writeFile(dir_->file("secrets/k3_app_secret"), "sim-app-secret\n");
-    testkit::writeFile(dir_->file("secrets/crm_token"), std::string(kCrmToken) + "\n");
-    testkit::writeFile(dir_->file("secrets/hook"), std::string(kHookSecret) + "\n");
-    const std::string sim = "http://127.0.0.1:" + std::to_string(sim_port_);
-    const std::string retry = "    retry: {max_attempts: 8, initial_backoff_ms: 50, max_backoff_ms: 500}\n";
-    std::string yaml =
-        "gateway:\n"
-        "  data_dir: " + dir_->file("data") + "\n"
-        "  log_file: " + dir_->file("qiao.log") + "\n"
-        "  mappings_dir: " + testkit::sourcePath("mappings/standard") + "\n"
-        "  timezone: Asia/Shanghai\n"
-        "  workers: 128\n"
-        "server:\n  host: 127.0.0.1\n  port: " + std::to_string(api_port_) + "\n  max_body_bytes: 33554432\n"
-        "store:\n  lease_ms: 5000\n"
-        "security:\n  require_auth: true\n"
-        "  bootstrap_admin_key: ${file:" + dir_->file("secrets/admin_key") + "}\n"
-        "connectors:\n"
-        "  k3:\n"
-        "    type: k3cloud\n"
-        "    base_url: " + sim + "/sim/k3cloud/k3cloud/\n"
-        "    acct_id: sim-acct-001\n"
-        "    auth: sign\n"
-        "    username: administrator\n"
-        "    app_id: sim_app_id\n"
-        "    app_secret: ${file:" + dir_->file("secrets/k3_app_secret") + "}\n"
-        "    form_id: BD_Customer\n"
-        "    submit: true\n"
-        "    audit: true\n"
-        "    unaudit_to_update: true\n"
-        "    external_ref_field: \"\"\n"
-        "    timeout: 5s\n"
-        "    concurrency: 4\n"
-        "    pull: {form_id: BD_Customer, envelope: save, entity: customer, overlap: 1m, page_size: " +
-        std::to_string(page_size) + "}\n"
-        "  crm_put:\n"
-        "    type: http\n    method: PUT\n"
-        "    url: " + sim + "/sim/crm/api/customers/{/customerId}\n"
-        "    auth_token: ${file:" + dir_->file("secrets/crm_token") + "}\n"
-        "    headers: {X-Actor: qiao}\n    remote_id_field: /customerId\n    concurrency: 4\n"
-        "  crm_post:\n"
-        "    type: http\n"
-        "    url: " + sim + "/sim/crm/api/customers\n"
-        "    auth_token: ${file:" + dir_->file("secrets/crm_token") + "}\n"
-        "    headers: {X-Actor: qiao}\n    remote_id_field: /customerId\n    concurrency: 4\n"
-        "  crm_hooks:\n"
-        "    type: webhook\n"
-        "    secret: ${file:" + dir_->file("secrets/hook") + "}\n"
-        "    records_pointer: /data\n"
-        "routes:\n"
-        "  crm_customers_in: {source: crm_hooks, sink: sync, entity: customer}\n"
-        "  k3_customers_in: {source: k3, sink: sync, entity: customer}\n"
-        "  sync_to_crm:\n    sink: crm_put\n" + retry +
-        "  sync_to_crm_new:\n    sink: crm_post\n" + retry +
-        "  sync_to_k3:\n    sink: k3\n" + retry +
-        "schedules:\n"
-        "  pull_k3: {cron: \"" + pull_cron + "\", route: k3_customers_in, missed: run_once}\n"
-        "sync:\n"
-        "  fields: [name, shortName, taxRegisterCode, phone, address]\n"
-        "  batch_window: 2500ms\n"  // longer than the pull period: both sides' edits meet
-        "  batch_max: 100\n"
-        "  sides:\n"
-        "    crm:\n"
-        "      route: sync_to_crm\n"
-        "      create_route: sync_to_crm_new\n"
-        "      sources: [crm_hooks]\n"
-        "      flag_field: syncRemark\n"
-        "    k3cloud:\n"
-        "      route: sync_to_k3\n"
-        "      mapping: crm_customer_to_k3_customer\n"
-        "      id_path: /data/Model/FCUSTID\n"
-        "      modified_path: /data/Model/FModifyDate\n"
-        "      sources: [k3]\n";
-    testkit::writeFile(config_dir_ + "/gateway.yaml", yaml);
+    SyncConfig c;
+    c.hook_secret = kHookSecret;
+    c.pull_cron = pull_cron;
+    c.page_size = page_size;
+    c.workers = 128;
+    c.max_body_bytes = 33554432;  // first sync posts whole lists
+    c.concurrency = 4;
+    c.retry_attempts = 8;
+    c.retry_max_backoff_ms = 500;
+    c.batch_window = "2500ms";  // longer than the pull period: both sides' edits meet
+    c.batch_max = 100;
+    writeSyncGatewayConfig(c);
   }
 
   void subscribeWebhooks() {
-    auto r = sim("POST", "/sim/crm/_webhooks",
-                 json{{"url", "http://127.0.0.1:" + std::to_string(api_port_) + "/hooks/crm_hooks"},
-                      {"secret", kHookSecret}, {"events", {"customer.changed"}}}.dump());
+    auto r = subscribeCrmWebhooks(kHookSecret);
     ASSERT_EQ(r.status, 201) << r.body;
     // Keep retrying while the gateway is down (kill tests), up to ~25 s.
     r = sim("POST", "/sim/crm/_config", R"({"webhook_attempts":8,"webhook_backoff_ms":200})");
     ASSERT_EQ(r.status, 200) << r.body;
   }
 
-  testkit::HttpResponse crm(const std::string& method, const std::string& path, const std::string& body = "") {
-    return testkit::http(method, sim_port_, "/sim/crm/api/" + path, body,
-                         {{"Authorization", std::string("Bearer ") + kCrmToken}, {"X-Actor", "user"}});
-  }
   json crmAll() { return json::parse(sim("GET", "/sim/crm/_customers").body, nullptr, false); }
-  json k3All() { return json::parse(sim("GET", "/sim/k3cloud/_bills/BD_Customer").body, nullptr, false); }
-  json k3Customer(const std::string& id) {
-    return json::parse(sim("GET", "/sim/k3cloud/_bills/BD_Customer/" + id).body, nullptr, false);
-  }
   void k3UserEdit(const json& rows) {  // as a K/3 user: updates by FNumber, bumps FModifyDate
     auto r = sim("POST", "/sim/k3cloud/_basedata/BD_Customer", rows.dump());
     ASSERT_EQ(r.status, 200) << r.body;
   }
-  json syncApi(const std::string& path) {
-    auto r = api("GET", "/api/v1/sync/" + path);
-    EXPECT_EQ(r.status, 200) << path << ": " << r.body;
-    return json::parse(r.body, nullptr, false);
-  }
   std::string debugState() {
     return "dead letters: " + api("GET", "/api/v1/dead-letters").body + "\nopen writes: " +
            api("GET", "/api/v1/sync/writes?limit=20").body + "\nreview: " + api("GET", "/api/v1/sync/review").body;
-  }
-  int64_t openWrites() {
-    json w = syncApi("writes?limit=1");
-    return w.is_object() ? w.value("total", int64_t{-1}) : -1;
   }
   json k3Stats() { return json::parse(sim("GET", "/sim/k3cloud/_stats").body, nullptr, false); }
   json crmStats() { return json::parse(sim("GET", "/sim/crm/_stats").body, nullptr, false); }
@@ -166,18 +83,6 @@ class SyncFlowTest : public GatewayFixture {
     std::string tax = s("FSOCIALCRECODE").empty() ? s("FTAXREGISTERCODE") : s("FSOCIALCRECODE");
     return {{"name", s("FName")}, {"shortName", s("FShortName")}, {"taxRegisterCode", tax},
             {"phone", s("FTEL")}, {"address", s("FADDRESS")}};
-  }
-
-  // Every link's two customers, through the sims' own data: pairs (crm id, k3 id).
-  std::vector<std::pair<std::string, std::string>> links() {
-    std::vector<std::pair<std::string, std::string>> out;
-    json l = syncApi("links?limit=10000");
-    for (const auto& item : l["items"]) {
-      const json& s = item["sides"];
-      if (s.contains("crm") && s.contains("k3cloud"))
-        out.emplace_back(s["crm"].value("id", ""), s["k3cloud"].value("id", ""));
-    }
-    return out;
   }
 };
 

@@ -10,12 +10,11 @@
 //   IgnoreForbidWritesNothing   — K/3 forbid → nothing written, the note logged, link shows it
 #include <string>
 
-#include "gateway_fixture.h"
+#include "sync_flow.h"
 
 namespace qiao::e2e {
 namespace {
 
-constexpr const char* kCrmToken = "sim-crm-token";
 constexpr const char* kHookSecret = "sync-lifecycle-hook-secret";
 
 struct Policies {
@@ -23,82 +22,18 @@ struct Policies {
   std::string crm_on_delete = "mirror"; // when the CRM deletes
 };
 
-class SyncLifecycleTest : public GatewayFixture {
+class SyncLifecycleTest : public SyncGatewayTest {
  protected:
   void writeSyncConfig(const Policies& p) {
-    api_port_ = testkit::freePort();
-    testkit::writeFile(dir_->file("secrets/k3_app_secret"), "sim-app-secret\n");
-    testkit::writeFile(dir_->file("secrets/crm_token"), std::string(kCrmToken) + "\n");
-    testkit::writeFile(dir_->file("secrets/hook"), std::string(kHookSecret) + "\n");
-    const std::string sim = "http://127.0.0.1:" + std::to_string(sim_port_);
-    const std::string retry = "    retry: {max_attempts: 4, initial_backoff_ms: 50, max_backoff_ms: 300}\n";
-    std::string yaml =
-        "gateway:\n"
-        "  data_dir: " + dir_->file("data") + "\n"
-        "  log_file: " + dir_->file("qiao.log") + "\n"
-        "  mappings_dir: " + testkit::sourcePath("mappings/standard") + "\n"
-        "  timezone: Asia/Shanghai\n"
-        "server:\n  host: 127.0.0.1\n  port: " + std::to_string(api_port_) + "\n"
-        "store:\n  lease_ms: 5000\n"
-        "security:\n  require_auth: true\n"
-        "  bootstrap_admin_key: ${file:" + dir_->file("secrets/admin_key") + "}\n"
-        "connectors:\n"
-        "  k3:\n"
-        "    type: k3cloud\n"
-        "    base_url: " + sim + "/sim/k3cloud/k3cloud/\n"
-        "    acct_id: sim-acct-001\n"
-        "    auth: sign\n"
-        "    username: administrator\n"
-        "    app_id: sim_app_id\n"
-        "    app_secret: ${file:" + dir_->file("secrets/k3_app_secret") + "}\n"
-        "    form_id: BD_Customer\n"
-        "    submit: true\n"
-        "    audit: true\n"
-        "    unaudit_to_update: true\n"
-        "    external_ref_field: \"\"\n"
-        "    timeout: 5s\n"
-        "    pull: {form_id: BD_Customer, envelope: save, entity: customer, overlap: 1m}\n"
-        "  crm_put:\n"
-        "    type: http\n    method: PUT\n"
-        "    url: " + sim + "/sim/crm/api/customers/{/customerId}\n"
-        "    auth_token: ${file:" + dir_->file("secrets/crm_token") + "}\n"
-        "    headers: {X-Actor: qiao}\n    remote_id_field: /customerId\n"
-        "  crm_post:\n"
-        "    type: http\n"
-        "    url: " + sim + "/sim/crm/api/customers\n"
-        "    auth_token: ${file:" + dir_->file("secrets/crm_token") + "}\n"
-        "    headers: {X-Actor: qiao}\n    remote_id_field: /customerId\n"
-        "  crm_hooks:\n"
-        "    type: webhook\n"
-        "    secret: ${file:" + dir_->file("secrets/hook") + "}\n"
-        "    records_pointer: /data\n"
-        "routes:\n"
-        "  crm_customers_in: {source: crm_hooks, sink: sync, entity: customer}\n"
-        "  k3_customers_in: {source: k3, sink: sync, entity: customer}\n"
-        "  sync_to_crm:\n    sink: crm_put\n" + retry +
-        "  sync_to_crm_new:\n    sink: crm_post\n" + retry +
-        "  sync_to_k3:\n    sink: k3\n" + retry +
-        "schedules:\n"
-        "  pull_k3: {cron: \"*/2 * * * * *\", route: k3_customers_in, missed: run_once}\n"
-        "sync:\n"
-        "  fields: [name, shortName, taxRegisterCode, phone, address]\n"
-        "  batch_window: 300ms\n"
-        "  sides:\n"
-        "    crm:\n"
-        "      route: sync_to_crm\n"
-        "      create_route: sync_to_crm_new\n"
-        "      sources: [crm_hooks]\n"
-        "      on_delete: " + p.crm_on_delete + "\n"
-        "      flag_field: syncRemark\n"
-        "    k3cloud:\n"
-        "      route: sync_to_k3\n"
-        "      mapping: crm_customer_to_k3_customer\n"
-        "      id_path: /data/Model/FCUSTID\n"
-        "      modified_path: /data/Model/FModifyDate\n"
-        "      sources: [k3]\n"
-        "      on_forbid: " + p.k3_on_forbid + "\n"
-        "      flag_field: FDescription\n";
-    testkit::writeFile(config_dir_ + "/gateway.yaml", yaml);
+    SyncConfig c;
+    c.hook_secret = kHookSecret;
+    c.retry_attempts = 4;
+    c.retry_max_backoff_ms = 300;
+    c.batch_window = "300ms";
+    c.crm_on_delete = p.crm_on_delete;
+    c.k3_on_forbid = p.k3_on_forbid;
+    c.k3_flag_field = "FDescription";
+    writeSyncGatewayConfig(c);
   }
 
   // K/3 customers seeded, the gateway started, the first pull's creates in the CRM done:
@@ -106,9 +41,7 @@ class SyncLifecycleTest : public GatewayFixture {
   std::vector<std::pair<std::string, std::string>> startLinked(const Policies& p) {
     EXPECT_EQ(sim("POST", "/sim/k3cloud/_customers/seed", R"({"count":3,"seed":11,"overlap_with_crm":0})").status, 200);
     writeSyncConfig(p);
-    auto r = sim("POST", "/sim/crm/_webhooks",
-                 json{{"url", "http://127.0.0.1:" + std::to_string(api_port_) + "/hooks/crm_hooks"},
-                      {"secret", kHookSecret}, {"events", {"customer.changed"}}}.dump());
+    auto r = subscribeCrmWebhooks(kHookSecret);
     EXPECT_EQ(r.status, 201) << r.body;
     startGateway();
     size_t active = 0;
@@ -120,15 +53,7 @@ class SyncLifecycleTest : public GatewayFixture {
     return links();
   }
 
-  testkit::HttpResponse crm(const std::string& method, const std::string& path, const std::string& body = "") {
-    return testkit::http(method, sim_port_, "/sim/crm/api/" + path, body,
-                         {{"Authorization", std::string("Bearer ") + kCrmToken}, {"X-Actor", "user"}});
-  }
   json crmCustomer(const std::string& id) { return json::parse(crm("GET", "customers/" + id).body, nullptr, false); }
-  json k3All() { return json::parse(sim("GET", "/sim/k3cloud/_bills/BD_Customer").body, nullptr, false); }
-  json k3Customer(const std::string& id) {
-    return json::parse(sim("GET", "/sim/k3cloud/_bills/BD_Customer/" + id).body, nullptr, false);
-  }
   // As a K/3 user: FForbidStatus set on the customer (by FNumber), FModifyDate bumped.
   void k3UserSetForbid(const std::string& k3_id, const char* status) {
     json doc = k3Customer(k3_id);
@@ -137,30 +62,10 @@ class SyncLifecycleTest : public GatewayFixture {
                  json::array({{{"FNumber", doc["FNumber"]}, {"FForbidStatus", status}}}).dump());
     ASSERT_EQ(r.status, 200) << r.body;
   }
-  json syncApi(const std::string& path) {
-    auto r = api("GET", "/api/v1/sync/" + path);
-    EXPECT_EQ(r.status, 200) << path << ": " << r.body;
-    return json::parse(r.body, nullptr, false);
-  }
-  int64_t openWrites() {
-    json w = syncApi("writes?limit=1");
-    return w.is_object() ? w.value("total", int64_t{-1}) : -1;
-  }
   std::string debugState() {
     return "dead letters: " + api("GET", "/api/v1/dead-letters").body + "\nwrites: " +
            api("GET", "/api/v1/sync/writes?limit=20").body + "\nfailed: " +
            api("GET", "/api/v1/sync/writes?status=failed").body + "\nreview: " + api("GET", "/api/v1/sync/review").body;
-  }
-  std::vector<std::pair<std::string, std::string>> links() {
-    std::vector<std::pair<std::string, std::string>> out;
-    json l = syncApi("links?limit=1000");
-    if (!l.is_object()) return out;
-    for (const auto& item : l["items"]) {
-      const json& s = item["sides"];
-      if (s.contains("crm") && s.contains("k3cloud"))
-        out.emplace_back(s["crm"].value("id", ""), s["k3cloud"].value("id", ""));
-    }
-    return out;
   }
   // The link of a customer as the sync API shows it: sides.<side>.{id,forbidden,deleted}.
   json link(const std::string& side, const std::string& id) {
