@@ -8,6 +8,17 @@ namespace {
 constexpr const char* kCrmToken = "sim-crm-token";  // the CRM simulator's default token
 }
 
+std::string k3SimConnector(const std::string& name, int sim_port, const std::string& secret_file) {
+  return "  " + name + ":\n"
+         "    type: k3cloud\n"
+         "    base_url: http://127.0.0.1:" + std::to_string(sim_port) + "/sim/k3cloud/k3cloud/\n"
+         "    acct_id: sim-acct-001\n"
+         "    auth: sign\n"
+         "    username: administrator\n"
+         "    app_id: sim_app_id\n"
+         "    app_secret: ${file:" + secret_file + "}\n";
+}
+
 void K3FlowTest::startFlow(const Flow& f) {
   // Secrets reach the config as ${file:} references, as in production.
   testkit::writeFile(dir_->file("secrets/k3_app_secret"), "sim-app-secret\n");
@@ -15,19 +26,13 @@ void K3FlowTest::startFlow(const Flow& f) {
   const std::string sim = "http://127.0.0.1:" + std::to_string(sim_port_);
   GatewayOptions o;
   o.mappings_dir = testkit::sourcePath("mappings/standard");
+  auto concurrency = [](int n) {
+    return n > 0 ? "    concurrency: " + std::to_string(n) + "\n" : std::string();
+  };
   o.extra_connectors_yaml =
-      "  k3:\n"
-      "    type: k3cloud\n"
-      "    base_url: " + sim + "/sim/k3cloud/k3cloud/\n"
-      "    acct_id: sim-acct-001\n"
-      "    auth: sign\n"
-      "    username: administrator\n"
-      "    app_id: sim_app_id\n"
-      "    app_secret: ${file:" + dir_->file("secrets/k3_app_secret") + "}\n"
-      "    submit: " + (f.submit_audit ? "true" : "false") + "\n"
-      "    audit: " + (f.submit_audit ? "true" : "false") + "\n"
-      "    timeout: " + f.k3_timeout + "\n"
-      "    concurrency: " + std::to_string(f.k3_concurrency) + "\n"
+      k3SimConnector("k3", sim_port_, dir_->file("secrets/k3_app_secret")) +
+      (f.submit_audit ? "    submit: true\n    audit: true\n" : "") +
+      "    timeout: " + f.k3_timeout + "\n" + concurrency(f.k3_concurrency) +
       // The fault tests inject 20% errors on purpose: the breaker must not hold the run
       // back for its default 30 s each time it opens.
       "    circuit_breaker: {failure_threshold: 50, open_ms: 1000}\n"
@@ -37,11 +42,9 @@ void K3FlowTest::startFlow(const Flow& f) {
       "    url: " + sim + "/sim/crm/api/orders/{/orderId}/erp-status\n"
       "    auth_token: ${file:" + dir_->file("secrets/crm_token") + "}\n"
       "    headers: {X-Actor: qiao}\n"
-      "    timeout: 2s\n"
-      "    concurrency: 4\n"
+      "    timeout: 2s\n" + concurrency(f.crm_concurrency) +
       "    circuit_breaker: {failure_threshold: 50, open_ms: 1000}\n" + f.extra_connectors;
-  const std::string retry = "    retry: {max_attempts: " + std::to_string(f.max_attempts) +
-                            ", initial_backoff_ms: 50, max_backoff_ms: 500}\n";
+  const std::string retry = retryYaml(f);
   o.extra_yaml =
       "  k3_orders:\n"
       "    sink: k3\n"
@@ -50,7 +53,7 @@ void K3FlowTest::startFlow(const Flow& f) {
       "    mapping: crm_order_to_k3_sale_order_finance\n" + retry +
       "    on_delivered:\n"
       "      xref: {entity: order, system: k3cloud}\n"
-      "      then: order_status_to_crm\n" + f.k3_orders_extra +
+      "      then: " + f.then + "\n" + f.k3_orders_extra +
       "  order_status_to_crm:\n"
       "    sink: crm_status\n"
       "    entity: order_status\n"
@@ -58,6 +61,11 @@ void K3FlowTest::startFlow(const Flow& f) {
       "    mapping: crm_order_status_from_k3\n" + retry + f.extra_routes;
   writeConfig(o);
   startGateway();
+}
+
+std::string K3FlowTest::retryYaml(const Flow& f) {
+  return "    retry: {max_attempts: " + std::to_string(f.max_attempts) +
+         ", initial_backoff_ms: 50, max_backoff_ms: " + std::to_string(f.max_backoff_ms) + "}\n";
 }
 
 std::string K3FlowTest::orderId(int n) {

@@ -13,65 +13,37 @@
 namespace qiao::e2e {
 namespace {
 
-constexpr const char* kCrmToken = "sim-crm-token";  // the CRM simulator's default token
 constexpr int kNotifyAttempts = 6;
 
 class NotifyFlowTest : public K3FlowTest {
  protected:
-  // The demo's order flow (as k3_flow.cpp writes it) with two notification routes, and the
-  // reconciliation with its payment-status route, whose follow-up notifies finance.
+  // The demo's order flow (as k3_flow.cpp writes it, K/3 saving only) with two notification
+  // routes, and the reconciliation with its payment-status route, whose follow-up notifies
+  // finance.
   void startNotifyFlow() {
-    testkit::writeFile(dir_->file("secrets/k3_app_secret"), "sim-app-secret\n");
-    testkit::writeFile(dir_->file("secrets/crm_token"), std::string(kCrmToken) + "\n");
     testkit::writeFile(dir_->file("secrets/wecom_secret"), "sim-wecom-secret\n");
-    const std::string sim = "http://127.0.0.1:" + std::to_string(sim_port_);
-    const std::string breaker = "    circuit_breaker: {failure_threshold: 50, open_ms: 1000}\n";
+    Flow f;
+    f.k3_concurrency = 0;
+    f.crm_concurrency = 0;
+    f.max_attempts = kNotifyAttempts;
+    f.max_backoff_ms = 400;
+    f.submit_audit = false;
+    f.then = "[order_status_to_crm, notify_sales]";
     const std::string wecom =
         "    type: wecom\n"
         "    corp_id: wwsimcorp0000001\n"
         "    agent_id: 1000002\n"
         "    secret: ${file:" + dir_->file("secrets/wecom_secret") + "}\n"
-        "    base_url: " + sim + "/sim/wecom\n"
+        "    base_url: http://127.0.0.1:" + std::to_string(sim_port_) + "/sim/wecom\n"
         "    msgtype: markdown\n"
-        "    timeout: 2s\n" + breaker;
-    GatewayOptions o;
-    o.mappings_dir = testkit::sourcePath("mappings/standard");
-    o.extra_connectors_yaml =
-        "  k3:\n"
-        "    type: k3cloud\n"
-        "    base_url: " + sim + "/sim/k3cloud/k3cloud/\n"
-        "    acct_id: sim-acct-001\n"
-        "    auth: sign\n"
-        "    username: administrator\n"
-        "    app_id: sim_app_id\n"
-        "    app_secret: ${file:" + dir_->file("secrets/k3_app_secret") + "}\n"
-        "    timeout: 2s\n" + breaker +
-        "  crm_status:\n"
-        "    type: http\n"
-        "    method: PUT\n"
-        "    url: " + sim + "/sim/crm/api/orders/{/orderId}/erp-status\n"
-        "    auth_token: ${file:" + dir_->file("secrets/crm_token") + "}\n"
-        "    headers: {X-Actor: qiao}\n"
-        "    timeout: 2s\n" + breaker +
+        "    timeout: 2s\n"
+        "    circuit_breaker: {failure_threshold: 50, open_ms: 1000}\n";
+    f.extra_connectors =
         "  wecom_sales:\n" + wecom +
         "  wecom_finance:\n" + wecom +
         "    touser: Finance\n";
-    const std::string retry = "    retry: {max_attempts: " + std::to_string(kNotifyAttempts) +
-                              ", initial_backoff_ms: 50, max_backoff_ms: 400}\n";
-    o.extra_yaml =
-        "  k3_orders:\n"
-        "    sink: k3\n"
-        "    entity: order\n"
-        "    business_key: /orderId\n"
-        "    mapping: crm_order_to_k3_sale_order_finance\n" + retry +
-        "    on_delivered:\n"
-        "      xref: {entity: order, system: k3cloud}\n"
-        "      then: [order_status_to_crm, notify_sales]\n"
-        "  order_status_to_crm:\n"
-        "    sink: crm_status\n"
-        "    entity: order_status\n"
-        "    business_key: /record/orderId\n"
-        "    mapping: crm_order_status_from_k3\n" + retry +
+    const std::string retry = retryYaml(f);
+    f.extra_routes =
         "  notify_sales:\n"
         "    sink: wecom_sales\n"
         "    entity: notification\n"
@@ -95,8 +67,7 @@ class NotifyFlowTest : public K3FlowTest {
         "    mapping: payment_matched_to_wecom\n" + retry +
         "reconciliation:\n"
         "  status_route: [payment_status, notify_finance]\n";
-    writeConfig(o);
-    startGateway();
+    startFlow(f);
   }
 
   // App messages the WeCom simulator accepted, oldest first.
