@@ -151,7 +151,7 @@ Result<OpenWrite*> Service::Impl::ensureLoaded(int64_t seq) {
   return &w;
 }
 
-void Service::Impl::clearDirt() {
+void Service::Impl::clearDirt(bool evict_every_base) {
   // The open writes this call loaded or made go back to their index part.
   for (int64_t seq : loaded_now) {
     auto it = open.find(seq);
@@ -173,7 +173,7 @@ void Service::Impl::clearDirt() {
     Link* l = state.mutableLink(id);
     if (l == nullptr || !l->base_loaded) return;
     for (const auto& [side, s] : l->sides) {
-      if (by_target.count({id, side})) return;
+      if (!evict_every_base && by_target.count({id, side})) return;
     }
     l->base = FieldMap();
     l->base_loaded = false;
@@ -234,8 +234,18 @@ Status writeRow(detail::SyncDb& db, const OpenWrite& w, const std::string& statu
 }  // namespace
 
 Status Service::Impl::persist(const std::function<Status()>& extra) {
+  Status s = db->begin();
+  if (s.ok()) s = writeDirt();
+  if (s.ok() && extra) s = extra();
+  if (s.ok()) s = db->commit();
+  if (!s.ok()) return fail(s.error());
+  clearDirt();
+  return Status();
+}
+
+Status Service::Impl::writeDirt() {
   const int64_t now = nowMs();
-  auto body = [&]() -> Status {
+  {
     for (const std::string& id : dirty_links) {
       const Link* l = state.link(id);
       if (l == nullptr) continue;
@@ -364,14 +374,7 @@ Status Service::Impl::persist(const std::function<Status()>& extra) {
                                  .run());
       }
     }
-    if (extra) QIAO_RETURN_IF_ERROR(extra());
-    return Status();
-  };
-  Status s = db->begin();
-  if (s.ok()) s = body();
-  if (s.ok()) s = db->commit();
-  if (!s.ok()) return fail(s.error());
-  clearDirt();
+  }
   return Status();
 }
 
@@ -581,6 +584,48 @@ std::vector<SyncWrite> Service::pendingWrites() const {
     auto full = impl_->loadedCopy(w);
     if (full.ok()) out.push_back(std::move(full->w));
   }
+  return out;
+}
+
+std::vector<SyncWrite> Service::pendingWrites(std::string_view after_write_id,
+                                              std::size_t limit) const {
+  std::lock_guard lock(impl_->mu);
+  int64_t after = 0;
+  if (!after_write_id.empty()) {
+    // Write ids are "w<seq>" (ingest); anything else names no write: the end.
+    const std::string_view digits = after_write_id.substr(1);
+    if (after_write_id[0] != 'w' || digits.empty() || digits.size() > 18 ||
+        digits.find_first_not_of("0123456789") != std::string_view::npos) {
+      return {};
+    }
+    after = std::stoll(std::string(digits));
+  }
+  auto page = impl_->pendingPage(after, limit);
+  return page.ok() ? std::move(page).value() : std::vector<SyncWrite>();
+}
+
+Result<std::vector<SyncWrite>> Service::Impl::pendingPage(int64_t after_seq, std::size_t limit) const {
+  std::vector<SyncWrite> out;
+  detail::Query q = db->prepare(
+      "SELECT write_id, side, kind, target_id, link_id, record_json, changed_fields, "
+      "idempotency_key, reason FROM sync_writes WHERE status = 'pending' AND seq > ? "
+      "ORDER BY seq LIMIT ?");
+  q.bind(after_seq);
+  q.bind(static_cast<int64_t>(std::min<std::size_t>(limit, INT64_MAX)));
+  while (q.step()) {
+    SyncWrite w;
+    w.write_id = q.text(0);
+    w.side = q.text(1);
+    w.kind = q.text(2);
+    w.target_id = q.text(3);
+    w.link_id = q.text(4);
+    w.record_json = q.text(5);
+    w.changed_fields = stringsFromJson(q.text(6));
+    w.idempotency_key = q.text(7);
+    w.reason = q.text(8);
+    out.push_back(std::move(w));
+  }
+  QIAO_RETURN_IF_ERROR(q.status());
   return out;
 }
 

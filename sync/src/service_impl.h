@@ -87,13 +87,23 @@ struct Service::Impl {
   std::string idField(std::string_view side) const;
 
   Status load();
-  void clearDirt();
+  // After a call committed (or rolled back): the dirt forgotten, loaded parts dropped. Bases go
+  // back to the file unless their link has open writes — or always, with evict_every_base (a
+  // first sync, whose every link has an open write).
+  void clearDirt(bool evict_every_base = false);
+  // The rows of what the running call changed, inside the caller's transaction.
+  Status writeDirt();
   // BEGIN; the dirt (plus `extra` in the same transaction); COMMIT. On failure: rollback,
   // reload, the error.
   Status persist(const std::function<Status()>& extra = {});
+  // Pending writes with seq > after_seq, oldest first, read from sync_writes.
+  Result<std::vector<SyncWrite>> pendingPage(int64_t after_seq, std::size_t limit) const;
   Error fail(Error e);
 
   // Planning (service_plan.cpp).
+  // The first sync up to its commit: keys, matching, review items, the plan chunk by chunk in
+  // one transaction. An error has rolled back and reloaded (fail) already.
+  Status planFirstSync(const FirstSyncInput& input, bool refuse_bad_records, FirstSyncResult* out);
   Result<IngestResult> ingest(std::vector<ChangeBatch> batches,
                               const std::map<std::string, std::map<std::string, std::string>>& raw,
                               bool first_sync, IngestResult out);
@@ -120,6 +130,17 @@ struct Service::Impl {
   // The canonical customer of `side` as a record; errors name the field.
   Result<CustomerRecord> parseCustomer(std::string_view side, std::string_view json) const;
 };
+
+// Parsed records of one side, with what ingest needs to know about their raw values.
+struct Parsed {
+  ChangeBatch batch;
+  std::map<std::string, std::string> raw;  // id\x1f field -> value, id\x1f -> "", id\x1e -> JSON
+  std::vector<RejectedRecord> rejected;
+};
+// Canonical JSON records of `side` parsed (service_plan.cpp); a customer id twice keeps its
+// last occurrence. A bad record is an error with fail_on_bad, else listed in `rejected`.
+Result<Parsed> parseAll(const Service::Impl& m, std::string_view side,
+                        const std::vector<std::string>& records, bool fail_on_bad);
 
 // service_json.cpp helpers.
 std::string fieldsJson(const FieldMap& fields);

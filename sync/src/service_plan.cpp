@@ -6,10 +6,6 @@
 
 #include <nlohmann/json.hpp>
 
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
-
 #include "qiao/sync/match.h"
 #include "qiao/sync/normalize.h"
 #include "service_impl.h"
@@ -38,14 +34,6 @@ std::vector<std::string> adoptKeys(const FieldMap& fields, const MatchKeys& keys
   return out;
 }
 
-// The parsed input, match indexes and plan of a first sync are freed by now: their pages go
-// back to the system instead of staying in the heap (RSS) for the life of the gateway.
-void releaseFreedMemory() {
-#ifdef __GLIBC__
-  malloc_trim(0);
-#endif
-}
-
 }  // namespace
 
 // ---- ingest -----------------------------------------------------------------------------
@@ -60,7 +48,9 @@ Result<IngestResult> Service::Impl::ingest(
   //    it back. Keys: same content, else same tax code or name + phone; one candidate only.
   std::map<std::string, std::vector<int64_t>> create_keys;  // side \x1f key -> creates
   std::set<std::string> unlinked_sides;  // built only for sides with unlinked records
-  for (const ChangeBatch& b : batches) {
+  // A first sync's unlinked records matched nothing (matchCustomers): none is adopted by the
+  // creates its earlier chunks made.
+  for (const ChangeBatch& b : first_sync ? std::vector<ChangeBatch>() : batches) {
     auto oc = open_creates.find(b.side);
     if (oc == open_creates.end() || oc->second.empty()) continue;
     for (const CustomerRecord& r : b.records) {
@@ -289,19 +279,8 @@ Result<IngestResult> Service::Impl::ingest(
   return out;
 }
 
-namespace {
-
-// Parsed records of one side, with what ingest needs to know about their raw values.
-struct Parsed {
-  ChangeBatch batch;
-  std::map<std::string, std::string> raw;  // id\x1f field -> value, id\x1f -> "", id\x1fjson
-  std::vector<RejectedRecord> rejected;
-};
-
-}  // namespace
-
-static Result<Parsed> parseAll(const Service::Impl& m, std::string_view side,
-                               const std::vector<std::string>& records, bool fail_on_bad) {
+Result<Parsed> parseAll(const Service::Impl& m, std::string_view side,
+                        const std::vector<std::string>& records, bool fail_on_bad) {
   if (m.opts.config.side(side) == nullptr) {
     return invalid("sync: unknown side '" + std::string(side) + "'");
   }
@@ -369,79 +348,6 @@ Result<IngestResult> Service::ingestCycle(
   if (!r.ok()) return m.fail(r.takeError());
   QIAO_RETURN_IF_ERROR(m.persist());
   return r;
-}
-
-// ---- first sync -------------------------------------------------------------------------
-
-Result<FirstSyncResult> Service::firstSync(const std::vector<std::string>& crm_records,
-                                           const std::vector<std::string>& k3_records) {
-  std::lock_guard lock(impl_->mu);
-  Impl& m = *impl_;
-  if (m.broken) return *m.broken;
-  if (m.state.size() != 0 || !m.open.empty()) {
-    return Error::permanent(ErrorCode::kAlreadyExists,
-                            "sync: first sync needs an empty cross-reference (" +
-                                std::to_string(m.state.size()) + " links exist)");
-  }
-  const std::string a = m.opts.config.sides[0].name, b = m.opts.config.sides[1].name;
-  QIAO_ASSIGN_OR_RETURN(Parsed pa, parseAll(m, a, crm_records, false));
-  QIAO_ASSIGN_OR_RETURN(Parsed pb, parseAll(m, b, k3_records, false));
-  FirstSyncResult out;
-  out.rejected_crm = std::move(pa.rejected);
-  out.rejected_k3 = std::move(pb.rejected);
-  QIAO_ASSIGN_OR_RETURN(MatchResult match,
-                        matchCustomers({a, b, &pa.batch.records, &pb.batch.records},
-                                       m.opts.match_keys));
-  for (const TaxCodeProblem& t : match.tax_code_problems) {
-    out.tax_code_problems.push_back(t.side + " " + t.id + ": " + std::string(toString(t.kind)) +
-                                    " tax code '" + t.value + "'");
-  }
-  Status s = addFirstSync(m.state, match, a, b);
-  if (!s.ok()) return m.fail(s.error());
-  for (const MatchedPair& p : match.pairs) m.dirty_links.insert(a + ":" + p.a_id);
-  for (const ReviewGroup& g : match.review) {
-    ReviewUpsert ru;
-    ru.kind = "first_sync";
-    ru.key = "first_sync:" + std::string(toString(g.basis)) + ":" + g.key;
-    ru.reason = "first-sync review (" + std::string(toString(g.basis)) + "): " + g.reason;
-    ru.hold = true;
-    for (const std::string& id : g.a_ids) ru.members.push_back({a, id, pa.raw[id + kRawJson]});
-    for (const std::string& id : g.b_ids) ru.members.push_back({b, id, pb.raw[id + kRawJson]});
-    m.new_reviews.push_back(std::move(ru));
-  }
-  out.pairs = match.pairs.size();
-  out.review_groups = match.review.size();
-  out.unmatched_crm = match.unmatched_a.size();
-  out.unmatched_k3 = match.unmatched_b.size();
-  match = MatchResult();
-  std::map<std::string, std::map<std::string, std::string>> raw;
-  raw[a] = std::move(pa.raw);
-  raw[b] = std::move(pb.raw);
-  auto r = m.ingest({std::move(pa.batch), std::move(pb.batch)}, raw, true, {});
-  raw.clear();  // the input is not needed while the rows are written
-  if (!r.ok()) return m.fail(r.takeError());
-  // Every open write is this call's (there were none before): the pending ones are handed out
-  // in seq order, their record moved out once its row is written (OpenWrite::loaded).
-  QIAO_RETURN_IF_ERROR(m.persist([&]() -> Status {
-    for (auto& [seq, w] : m.open) {
-      if (w.status != "pending") continue;
-      SyncWrite sw;
-      sw.write_id = w.w.write_id;
-      sw.side = w.w.side;
-      sw.kind = w.w.kind;
-      sw.target_id = w.w.target_id;
-      sw.link_id = w.w.link_id;
-      sw.record_json = std::move(w.w.record_json);
-      sw.changed_fields = std::move(w.w.changed_fields);
-      sw.idempotency_key = std::move(w.w.idempotency_key);
-      sw.reason = std::move(w.w.reason);
-      out.writes.push_back(std::move(sw));
-    }
-    return Status();
-  }));
-  out.conflicts = r->conflicts;
-  releaseFreedMemory();
-  return out;
 }
 
 // ---- review decisions -------------------------------------------------------------------

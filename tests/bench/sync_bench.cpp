@@ -197,7 +197,22 @@ int runService(int n) {
     std::fprintf(stderr, "open failed: %s\n", svc.error().message.c_str());
     return 1;
   }
-  auto fs = (*svc)->firstSync(a, b);
+  // Writes are taken a page at a time, as the gateway enqueues them; a confirmation needs
+  // only the write id and whether it is a create.
+  std::vector<std::pair<std::string, bool>> todo;
+  struct Lists final : FirstSyncInput {
+    const std::vector<std::string>* lists[2];
+    std::size_t size(std::size_t side) const override { return lists[side]->size(); }
+    qiao::Result<std::string> record(std::size_t side, std::size_t i) const override { return (*lists[side])[i]; }
+  } input;
+  input.lists[0] = &a;
+  input.lists[1] = &b;
+  FirstSyncOptions fso;
+  fso.pages = [&](std::vector<SyncWrite>&& page) {
+    for (const SyncWrite& w : page) todo.emplace_back(w.write_id, w.kind == "create");
+    return qiao::Status();
+  };
+  auto fs = (*svc)->firstSync(input, fso);
   auto t1 = std::chrono::steady_clock::now();
   if (!fs.ok()) {
     std::fprintf(stderr, "firstSync failed: %s\n", fs.error().message.c_str());
@@ -212,12 +227,11 @@ int runService(int n) {
   // Confirm every write, as on_delivered does: creates get a new id on their side. The gateway
   // confirms what arrives together in one confirmWrites (g_confirm_batch at a time here).
   size_t confirmed = 0;
-  std::vector<SyncWrite> todo = std::move(fs->writes);
   for (size_t k = 0; k < todo.size();) {
     std::vector<Service::Confirmation> batch;
     for (; k < todo.size() && batch.size() < g_confirm_batch; ++k) {
-      const SyncWrite& w = todo[k];
-      batch.push_back({w.write_id, w.kind == "create" ? "N" + std::to_string(k) : ""});
+      const auto& [write_id, create] = todo[k];
+      batch.push_back({write_id, create ? "N" + std::to_string(k) : ""});
     }
     auto results = (*svc)->confirmWrites(batch);
     for (size_t i = 0; i < results.size(); ++i) {
@@ -227,7 +241,7 @@ int runService(int n) {
         return 1;
       }
       ++confirmed;
-      for (auto& released : *results[i]) todo.push_back(std::move(released));
+      for (const SyncWrite& w : *results[i]) todo.emplace_back(w.write_id, w.kind == "create");
     }
   }
   auto t2 = std::chrono::steady_clock::now();

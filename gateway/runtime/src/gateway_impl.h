@@ -181,6 +181,7 @@ class GatewayImpl final : public Gateway {
   void syncResume();
   void syncAfterCommit(const std::vector<store::Completion>& done);
   Status syncEnqueue(const std::vector<sync::SyncWrite>& writes);
+  Status syncEnqueuePending();
   Result<std::string> syncCanonical(const std::string& side, const std::string& payload);
   Result<Record> syncWriteRecord(const sync::SyncWrite& w);
   void syncPlanBatch(const std::vector<SyncBatchItem*>& batch);

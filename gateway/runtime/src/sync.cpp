@@ -18,6 +18,7 @@
 #include <set>
 
 #include "gateway_impl.h"
+#include "sync_runtime.h"
 #include "json_text.h"
 #include "qiao/core/clock.h"
 #include "qiao/core/datetime.h"
@@ -37,46 +38,6 @@ constexpr const char* kConfirmEntity = "sync_confirm";
 constexpr const char* kIdKey = "_sideId";          // canonical record: the side's own id
 constexpr const char* kModifiedKey = "_modifiedAt";  // canonical record: ISO-8601 UTC
 }  // namespace
-
-// One inbound customer waiting in a batch (syncDeliver).
-struct SyncBatchItem {
-  std::string side, id, canonical, modified;
-  bool done = false;
-  Result<sdk::Delivery> outcome = Error::transient(ErrorCode::kInternal, "not planned");
-};
-
-struct SyncRuntime {
-  struct Side {
-    const config::SyncSideConfig* cfg = nullptr;
-    std::shared_ptr<const mapping::MappingPlan> plan;  // null: the side speaks canonical JSON
-  };
-  std::unique_ptr<sync::Service> svc;
-  std::map<std::string, Side> sides;               // side name -> its settings
-  std::map<std::string, std::string> by_source;    // record.source_system -> side
-  std::map<std::string, std::string> by_route;     // write route -> side
-  std::shared_ptr<const TimeZone> zone;            // naive modification times are in this zone
-  std::atomic<bool> enqueue_failed{false};         // re-enqueue every pending write next time
-
-  // Inbound customers delivered at the same time are planned in one ingestCycle: the first
-  // caller leads, waits batch_window for more, plans all and hands each caller its outcome.
-  std::mutex batch_mu;
-  std::condition_variable batch_cv;
-  std::vector<SyncBatchItem*> waiting;
-  bool leading = false;
-
-  // Confirmations of the sync's own writes are committed together (group commit, no window):
-  // the first caller confirms everything waiting in one confirmWrites; whoever arrives
-  // meanwhile goes in the next one.
-  struct Confirm {
-    sync::Service::Confirmation c;
-    bool done = false;
-    Result<sdk::Delivery> outcome = Error::transient(ErrorCode::kInternal, "not confirmed");
-  };
-  std::mutex confirm_mu;
-  std::condition_variable confirm_cv;
-  std::vector<Confirm*> confirm_waiting;
-  bool confirm_leading = false;
-};
 
 namespace {
 
@@ -159,6 +120,13 @@ Status GatewayImpl::buildSync() {
     o.id_fields[s.name] = kIdKey;
     SyncRuntime::Side& rs = rt->sides[s.name];
     rs.cfg = &s;
+    for (auto [text, path] : {std::pair{&s.id_path, &rs.id_path}, std::pair{&s.modified_path, &rs.modified_path}}) {
+      if (text->empty()) continue;
+      auto compiled = mapping::Path::compile(*text);  // checked as a pointer at load already
+      if (!compiled.ok())
+        return Error::permanent(ErrorCode::kConfigInvalid, "sync.sides." + s.name + ": " + *text + ": " + compiled.error().message);
+      *path = std::move(compiled).value();
+    }
     if (!s.mapping.empty()) {
       auto plan = loadNamedMapping(cfg_, s.mapping, "sync.sides." + s.name);
       if (!plan.ok()) return plan.takeError();
@@ -199,29 +167,34 @@ sync::Service* GatewayImpl::customerSync() { return sync_ ? sync_->svc.get() : n
 
 // A side's record (its own shape) as the canonical customer the service reads.
 Result<std::string> GatewayImpl::syncCanonical(const std::string& side, const std::string& payload) {
+  // The mapping engine's documents only (no JSON tree of another library): a first sync reads
+  // each of 200,000 customers twice, so this is its hot path. Numbers keep their exact text.
   const SyncRuntime::Side& s = sync_->sides.at(side);
-  json raw = json::parse(payload, nullptr, false);
-  if (!raw.is_object()) return permanent(side + " customer: expected a JSON object");
-  json canonical = raw;
-  if (s.plan) {
-    auto in = parseDoc(payload);
-    if (!in.ok()) return in.takeError();
-    mapping::Document out;
-    auto st = mapping::apply(*s.plan, in->root(), out, mapping::Direction::kReverse);
-    if (!st.ok()) return permanent(side + " customer: " + st.error().message);
-    canonical = json::parse(mapping::toJson(out.root()), nullptr, false);
-    if (!canonical.is_object()) canonical = json::object();
-  }
-  std::string id = textAt(raw, s.cfg->id_path);
+  auto in = parseDoc(payload);
+  if (!in.ok() || !in->root().isObject()) return permanent(side + " customer: expected a JSON object");
+  auto text = [](mapping::Value v) -> std::string {
+    if (v.isString()) return std::string(v.asString());
+    if (v.isNumber()) return std::string(v.numberText());
+    return "";
+  };
+  std::string id = s.id_path.empty() ? "" : text(mapping::get(in->root(), s.id_path));
   if (id.empty()) return permanent(side + " customer: no id at " + s.cfg->id_path);
-  canonical[kIdKey] = id;
-  std::string modified = textAt(raw, s.cfg->modified_path);
+  std::string modified = s.modified_path.empty() ? "" : text(mapping::get(in->root(), s.modified_path));
+  mapping::Document mapped;
+  mapping::Document* out = &*in;
+  if (s.plan) {
+    auto st = mapping::apply(*s.plan, in->root(), mapped, mapping::Direction::kReverse);
+    if (!st.ok()) return permanent(side + " customer: " + st.error().message);
+    if (!mapped.root().isObject()) mapped.root().setObject();
+    out = &mapped;
+  }
+  out->root().set(kIdKey).setString(id);
   if (!modified.empty()) {
     auto ms = parseInstantMs(modified, *sync_->zone);
     if (!ms.ok()) return permanent(side + " customer " + id + ": " + s.cfg->modified_path + ": " + ms.error().message);
-    canonical[kModifiedKey] = formatIso8601(*ms, *TimeZone::utc());
+    out->root().set(kModifiedKey).setString(formatIso8601(*ms, *TimeZone::utc()));
   }
-  return canonical.dump();
+  return mapping::toJson(out->root());
 }
 
 // One write in the shape of the side's write route.
@@ -331,9 +304,8 @@ Status GatewayImpl::syncEnqueue(const std::vector<sync::SyncWrite>& writes) {
 }
 
 Result<sdk::Delivery> GatewayImpl::syncDeliver(const Record& record) {
-  sync::Service& svc = *sync_->svc;
   if (sync_->enqueue_failed.exchange(false)) {
-    if (Status st = syncEnqueue(svc.pendingWrites()); !st.ok()) return Error::transient(ErrorCode::kStoreBusy, st.error().message);
+    if (Status st = syncEnqueuePending(); !st.ok()) return Error::transient(ErrorCode::kStoreBusy, st.error().message);
   }
   sdk::Delivery d;
   if (record.entity == kConfirmEntity) {
@@ -505,9 +477,13 @@ void GatewayImpl::syncAfterCommit(const std::vector<store::Completion>& done) {
 // of write routes a crash kept from failWrite are told to the service.
 void GatewayImpl::syncResume() {
   if (!sync_) return;
-  std::vector<sync::SyncWrite> pending = sync_->svc->pendingWrites();
-  std::set<std::string> ids;
-  for (const auto& w : pending) ids.insert(w.write_id);
+  std::set<std::string> ids;  // the pending writes
+  for (std::string after;;) {
+    std::vector<sync::SyncWrite> page = sync_->svc->pendingWrites(after, sync::Service::kFirstSyncChunk);
+    if (page.empty()) break;
+    after = page.back().write_id;
+    for (const auto& w : page) ids.insert(w.write_id);
+  }
   for (const auto& [route, side] : sync_->by_route) {
     store::DeadLetterFilter f;
     f.route = route;
@@ -520,177 +496,20 @@ void GatewayImpl::syncResume() {
       f.after_id = dl->back().id;
     }
   }
-  pending = sync_->svc->pendingWrites();
-  if (Status st = syncEnqueue(pending); !st.ok())
+  if (Status st = syncEnqueuePending(); !st.ok())
     log::error("sync.resume_failed", {{"error", st.error().message}});
-  log::info("sync.resumed", {{"pending", static_cast<long>(pending.size())}});
+  log::info("sync.resumed", {{"pending", static_cast<long>(sync_->svc->counts().pending)}});
 }
 
-namespace {
-
-size_t skipSpace(std::string_view s, size_t i) {
-  while (i < s.size() && (s[i] == ' ' || s[i] == '\n' || s[i] == '\r' || s[i] == '\t')) ++i;
-  return i;
-}
-
-// Just past the string starting at s[i] == '"'; npos when it does not end.
-size_t stringEnd(std::string_view s, size_t i) {
-  for (++i; i < s.size(); ++i) {
-    if (s[i] == '\\') ++i;
-    else if (s[i] == '"') return i + 1;
+// Every pending write enqueued again, a page at a time (after a first sync 150,000 of them).
+Status GatewayImpl::syncEnqueuePending() {
+  std::string after;
+  for (;;) {
+    std::vector<sync::SyncWrite> page = sync_->svc->pendingWrites(after, sync::Service::kFirstSyncChunk);
+    if (page.empty()) return {};
+    after = page.back().write_id;
+    QIAO_RETURN_IF_ERROR(syncEnqueue(page));
   }
-  return std::string_view::npos;
-}
-
-// Just past the JSON value starting at s[i]: an object or array by bracket depth (strings
-// skipped), a string, or a scalar up to the next delimiter. npos when it does not end.
-size_t valueEnd(std::string_view s, size_t i) {
-  if (i >= s.size()) return std::string_view::npos;
-  if (s[i] == '"') return stringEnd(s, i);
-  if (s[i] == '{' || s[i] == '[') {
-    int depth = 0;
-    for (; i < s.size(); ++i) {
-      const char c = s[i];
-      if (c == '"') {
-        i = stringEnd(s, i);
-        if (i == std::string_view::npos) return i;
-        --i;
-      } else if (c == '{' || c == '[') {
-        ++depth;
-      } else if ((c == '}' || c == ']') && --depth == 0) {
-        return i + 1;
-      }
-    }
-    return std::string_view::npos;
-  }
-  size_t j = i;
-  while (j < s.size() && s[j] != ',' && s[j] != ']' && s[j] != '}' && s[j] != ' ' && s[j] != '\n' && s[j] != '\r' && s[j] != '\t') ++j;
-  return j == i ? std::string_view::npos : j;
-}
-
-}  // namespace
-
-// {"<key>":[elements],...}: the text of every element of every top-level array (a key whose
-// value is not an array maps to nullopt), no tree built. Only the structure is checked here;
-// each element is parsed alone by whoever reads it. Errors name the byte offset.
-static Result<std::map<std::string, std::optional<std::vector<std::string_view>>>> topLevelArrays(std::string_view s) {
-  std::map<std::string, std::optional<std::vector<std::string_view>>> out;
-  auto bad = [&](size_t at, const char* what) {
-    return Error::permanent(ErrorCode::kInvalidArgument, std::string(what) + " at byte " + std::to_string(at));
-  };
-  size_t i = skipSpace(s, 0);
-  if (i >= s.size() || s[i] != '{') return bad(i, "not a JSON object");
-  i = skipSpace(s, i + 1);
-  if (i < s.size() && s[i] == '}') i = skipSpace(s, i + 1);
-  else
-    for (;;) {
-      if (i >= s.size() || s[i] != '"') return bad(i, "expected a member name");
-      const size_t key_end = stringEnd(s, i);
-      if (key_end == std::string_view::npos) return bad(i, "unterminated member name");
-      std::string_view key_text = s.substr(i, key_end - i);
-      std::string key(key_text.substr(1, key_text.size() - 2));
-      if (key.find('\\') != std::string::npos) {
-        json k = json::parse(key_text, nullptr, false);
-        if (!k.is_string()) return bad(i, "bad member name");
-        key = k.get<std::string>();
-      }
-      i = skipSpace(s, key_end);
-      if (i >= s.size() || s[i] != ':') return bad(i, "expected ':'");
-      i = skipSpace(s, i + 1);
-      if (i < s.size() && s[i] == '[') {
-        std::vector<std::string_view> elements;
-        i = skipSpace(s, i + 1);
-        if (i < s.size() && s[i] == ']') {
-          ++i;
-        } else {
-          for (;;) {
-            const size_t end = valueEnd(s, i);
-            if (end == std::string_view::npos) return bad(i, "unterminated value");
-            elements.push_back(s.substr(i, end - i));
-            i = skipSpace(s, end);
-            if (i < s.size() && s[i] == ',') {
-              i = skipSpace(s, i + 1);
-              continue;
-            }
-            if (i < s.size() && s[i] == ']') {
-              ++i;
-              break;
-            }
-            return bad(i, "expected ',' or ']'");
-          }
-        }
-        out[key] = std::move(elements);
-      } else {
-        const size_t end = valueEnd(s, i);
-        if (end == std::string_view::npos) return bad(i, "unterminated value");
-        out[key] = std::nullopt;
-        i = end;
-      }
-      i = skipSpace(s, i);
-      if (i < s.size() && s[i] == ',') {
-        i = skipSpace(s, i + 1);
-        continue;
-      }
-      if (i < s.size() && s[i] == '}') {
-        i = skipSpace(s, i + 1);
-        break;
-      }
-      return bad(i, "expected ',' or '}'");
-    }
-  if (i != s.size()) return bad(i, "text after the object");
-  return out;
-}
-
-// POST /api/v1/sync/first-sync: both sides' records (their own shapes) matched and linked.
-Result<std::string> GatewayImpl::syncFirstSync(const std::string& body) {
-  if (!sync_) return Error::permanent(ErrorCode::kConfigInvalid, "sync is not enabled (no sync: section)");
-  const int64_t t0 = steadyNowUs();
-  // No tree of the whole body (a 150 MB body of 200,000 customers is well over a GB as one):
-  // each customer's own text is handed on and parsed alone, numbers as written, as a pull
-  // delivers them.
-  const auto& sides = cfg_.sync.sides;
-  auto arrays = topLevelArrays(body);
-  if (!arrays.ok())
-    return Error::permanent(ErrorCode::kInvalidArgument, "body: expected {\"" + sides[0].name + "\":[...],\"" + sides[1].name + "\":[...]}: " + arrays.error().message);
-  std::vector<std::string> lists[2];
-  for (int i = 0; i < 2; ++i) {
-    const std::string& name = sides[static_cast<size_t>(i)].name;
-    auto list = arrays->find(name);
-    if (list == arrays->end() || !list->second)
-      return Error::permanent(ErrorCode::kInvalidArgument, name + ": expected an array of customers");
-    lists[i].reserve(list->second->size());
-    for (size_t n = 0; n < list->second->size(); ++n) {
-      auto c = syncCanonical(name, std::string((*list->second)[n]));
-      if (!c.ok()) return Error::permanent(ErrorCode::kInvalidArgument, name + "[" + std::to_string(n) + "]: " + c.error().message);
-      lists[i].push_back(std::move(c).value());
-    }
-  }
-  // The process's peak RSS so far (MB), logged per phase: where a big first sync peaks.
-  auto peakMb = [] {
-    rusage ru{};
-    getrusage(RUSAGE_SELF, &ru);
-    return static_cast<long>(ru.ru_maxrss / 1024);
-  };
-  const long peak_read = peakMb();
-  const int64_t t1 = steadyNowUs();
-  auto fs = sync_->svc->firstSync(lists[0], lists[1]);
-  if (!fs.ok()) return fs.error();
-  for (auto& list : lists) std::vector<std::string>().swap(list);
-  const long peak_plan = peakMb();
-  const int64_t t2 = steadyNowUs();
-  if (Status st = syncEnqueue(fs->writes); !st.ok()) return st.error();
-  log::info("sync.first_sync", {{"pairs", static_cast<long>(fs->pairs)},
-                                {"writes", static_cast<long>(fs->writes.size())},
-                                {"read_ms", static_cast<long>((t1 - t0) / 1000)},
-                                {"plan_ms", static_cast<long>((t2 - t1) / 1000)},
-                                {"enqueue_ms", static_cast<long>((steadyNowUs() - t2) / 1000)},
-                                {"peak_mb_read", peak_read},
-                                {"peak_mb_plan", peak_plan},
-                                {"peak_mb_enqueue", peakMb()}});
-  return json{{"pairs", fs->pairs}, {"reviewGroups", fs->review_groups}, {"unmatched", {{sides[0].name, fs->unmatched_crm}, {sides[1].name, fs->unmatched_k3}}},
-              {"writes", fs->writes.size()}, {"conflicts", fs->conflicts},
-              {"rejected", fs->rejected_crm.size() + fs->rejected_k3.size()}, {"taxCodeProblems", fs->tax_code_problems}}
-      .dump();
 }
 
 // POST /api/v1/sync/review/{id}: {"pair":{"crm":"C2","k3cloud":"100502"}} or {"pair":{}}.

@@ -27,6 +27,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -101,10 +102,43 @@ struct FirstSyncResult {
   std::size_t pairs = 0;           // linked by natural key
   std::size_t review_groups = 0;   // ambiguous: on the review list, never created
   std::size_t unmatched_crm = 0, unmatched_k3 = 0;  // created on the other side
-  std::vector<SyncWrite> writes;   // creates for the unmatched, updates filling in pairs
+  std::size_t write_count = 0;     // pending writes made (creates and updates)
+  // The writes themselves (creates for the unmatched, updates filling in pairs) — only when
+  // firstSync was given no WritePages callback; with one, they went to it page by page.
+  std::vector<SyncWrite> writes;
   std::size_t conflicts = 0;       // paired records whose values differ (newest wins)
   std::vector<RejectedRecord> rejected_crm, rejected_k3;
   std::vector<std::string> tax_code_problems;  // "k3cloud 100501: bad check character 9132..."
+  // Why handing the writes to WritePages stopped ("" = all handed out). The first sync is
+  // committed all the same; the rest are pending (pendingWrites).
+  std::string handout_error;
+};
+
+// The records of a first sync, read in two passes: each record once for its natural keys
+// (only those stay in memory), then chunk by chunk in full while the plan is written. A caller
+// with a big input (the gateway's request body) maps a record when it is asked for, so no list
+// of every canonical customer is ever held.
+class FirstSyncInput {
+ public:
+  virtual ~FirstSyncInput() = default;
+  // Records of side 0 or 1 (the first two configured sides).
+  virtual std::size_t size(std::size_t side) const = 0;
+  // The canonical customer JSON of record `index`. An error rejects that record (listed in
+  // FirstSyncResult::rejected_* with its index and the message); the others go on. Must give
+  // the same answer on every call.
+  virtual Result<std::string> record(std::size_t side, std::size_t index) const = 0;
+};
+
+// Receives the writes of a first sync after it committed, oldest first, a page at a time.
+// An error stops the handing out; the writes not handed out stay pending (pendingWrites).
+using WritePages = std::function<Status(std::vector<SyncWrite>&& page)>;
+
+struct FirstSyncOptions {
+  // Refuse the whole first sync (kInvalidArgument naming the first records as side[index])
+  // when a record cannot be read, instead of leaving it out: a customer left out is created
+  // on the other side by its next change — a duplicate when it is there already.
+  bool refuse_bad_records = false;
+  WritePages pages;  // empty: the writes are returned in FirstSyncResult::writes
 };
 
 // What resolveReview decided.
@@ -165,7 +199,15 @@ class Service {
   // First sync of existing data: matchCustomers over both lists (side names: the first two
   // configured sides), pairs linked and merged, ambiguous groups on the review list and held
   // (never created), the rest created on the other side. Run once, before the first ingest;
-  // kAlreadyExists when links exist already.
+  // kAlreadyExists when links exist already. All of it is one transaction: a crash or an
+  // error leaves nothing behind, and the first sync can simply run again.
+  //
+  // Memory: the natural keys of every record (the index), the links and the open writes' index
+  // parts; records are planned and written kFirstSyncChunk at a time and dropped again. With
+  // options.pages, the writes are handed to it after the commit, kFirstSyncChunk at a time,
+  // instead of being returned.
+  static constexpr std::size_t kFirstSyncChunk = 2000;
+  Result<FirstSyncResult> firstSync(const FirstSyncInput& input, const FirstSyncOptions& options = {});
   Result<FirstSyncResult> firstSync(const std::vector<std::string>& crm_records,
                                     const std::vector<std::string>& k3_records);
 
@@ -200,6 +242,9 @@ class Service {
   // Pending writes (handed out, not yet confirmed or failed), oldest first: what the gateway
   // must still make, e.g. to re-enqueue after a crash between ingest and enqueue.
   std::vector<SyncWrite> pendingWrites() const;
+  // The same a page at a time: at most `limit`, after the write `after_write_id` ("" = from
+  // the oldest). Pass the last write id of a page to get the next; an empty page is the end.
+  std::vector<SyncWrite> pendingWrites(std::string_view after_write_id, std::size_t limit) const;
   SyncCounts counts() const;
 
   struct Impl;
