@@ -86,6 +86,13 @@ void Planner::applyLifecycle(Link& nl, Incoming& incoming) {
           if (t_forbidden == r.forbidden) continue;  // already in that state
           kind = r.forbidden ? WriteKind::kForbid : WriteKind::kEnable;
           tl.forbidden = r.forbidden;
+        } else if (tc.delete_as_forbid) {
+          auto in_t = incoming.find(t);
+          bool t_forbidden = in_t != incoming.end() ? in_t->second->forbidden : tl.forbidden;
+          tl.forbidden = true;
+          pa.note += (pa.note.empty() ? "" : "; ") + tc.name + " cannot delete: forbidden instead";
+          if (t_forbidden) continue;  // already forbidden there
+          kind = WriteKind::kForbid;
         } else {
           tl.deleted = true;
           incoming.erase(t);  // a side being deleted takes no part in the field merge

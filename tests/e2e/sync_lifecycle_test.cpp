@@ -127,6 +127,7 @@ TEST_F(SyncLifecycleTest, MirrorForbidEnableAndDelete) {
   json before = k3Customer(k3_b);
   ASSERT_EQ(before.value("FForbidStatus", ""), "A");
   const int64_t saves = k3Calls("Save"), ops = k3Calls("ExcuteOperation");
+  const int64_t reviews = syncApi("review").value("total", int64_t{-1});  // the seed's forbidden one
   auto del = crm("DELETE", "customers/" + crm_b);
   ASSERT_EQ(del.status, 200) << del.body;
   ASSERT_TRUE(testkit::waitFor([&] { return k3Customer(k3_b).value("FForbidStatus", "") == "B"; }, 20000))
@@ -138,9 +139,14 @@ TEST_F(SyncLifecycleTest, MirrorForbidEnableAndDelete) {
   EXPECT_EQ(after.value("FDocumentStatus", ""), "C");
   for (const char* k : {"FName", "FTEL", "FADDRESS", "FNumber", "FDescription"})
     EXPECT_EQ(after.value(k, json()), before.value(k, json())) << k;
-  EXPECT_TRUE(logHas("delete on crm " + crm_b + ": mirror -> k3cloud")) << gatewayLog();
-  EXPECT_TRUE(logHas("sync.delete_as_forbid")) << gatewayLog();
-  EXPECT_EQ(link("crm", crm_b)["sides"]["crm"].value("deleted", false), true);
+  EXPECT_TRUE(logHas("delete on crm " + crm_b + ": mirror -> k3cloud (k3cloud cannot delete: forbidden instead)"))
+      << gatewayLog();
+  json deleted_link = link("crm", crm_b);
+  EXPECT_EQ(deleted_link["sides"]["crm"].value("deleted", false), true) << deleted_link.dump();
+  EXPECT_EQ(deleted_link["sides"]["k3cloud"].value("forbidden", false), true) << deleted_link.dump();
+  EXPECT_EQ(deleted_link["sides"]["k3cloud"].value("deleted", true), false) << deleted_link.dump();
+  // The Forbid moved K/3's FModifyDate; the pulls since (waitQuiet) saw the state we wrote.
+  EXPECT_EQ(syncApi("review").value("total", int64_t{-1}), reviews) << syncApi("review").dump();
   EXPECT_EQ(syncApi("writes?status=failed").value("total", int64_t{-1}), 0) << debugState();
   EXPECT_EQ(crmCustomer(crm_b).value("status", ""), "deleted") << "nothing undeletes the CRM customer";
 }

@@ -116,6 +116,9 @@ Status GatewayImpl::buildSync() {
     side.on_forbid = *forbid;
     side.flag_field = s.flag_field;
     side.carries = s.carries;
+    // A side in its own shape (K/3) has no delete in its mapping, and K/3 deletes only
+    // unaudited base data: a mirrored delete is a forbid there (docs/sync.md).
+    side.delete_as_forbid = !s.mapping.empty();
     o.config.sides.push_back(side);
     o.id_fields[s.name] = kIdKey;
     SyncRuntime::Side& rs = rt->sides[s.name];
@@ -204,13 +207,6 @@ Result<Record> GatewayImpl::syncWriteRecord(const sync::SyncWrite& w) {
   if (!rec.is_object()) return permanent("write " + w.write_id + ": record is not an object");
   rec.erase(kIdKey);
   rec.erase(kModifiedKey);
-  if (w.kind == "delete" && s.plan) {
-    // A side in its own shape (K/3) has no delete in its mapping, and K/3 deletes only
-    // unaudited base data: a mirrored delete is written there as a forbid (docs/sync.md).
-    rec["status"] = "forbidden";
-    rec.erase("deleted");
-    log::info("sync.delete_as_forbid", {{"write", w.write_id}, {"side", w.side}, {"id", w.target_id}});
-  }
   json body;
   if (!s.plan) {
     body = std::move(rec);

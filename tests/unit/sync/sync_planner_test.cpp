@@ -308,6 +308,46 @@ TEST(SyncPolicy, DeleteMirrorAndIgnore) {
   EXPECT_EQ(p.policies[0].note, "ignored by policy");
 }
 
+TEST(SyncPolicy, DeleteMirroredToASideThatCannotDeleteIsAForbidThere) {
+  SyncConfig c = config();
+  c.sides[0].on_delete = LifecyclePolicy::kMirror;
+  c.sides[1].delete_as_forbid = true;  // K/3
+  SyncState st = linkedState(c);
+  CustomerRecord crm = rec("C1", kBase, 10);
+  crm.deleted = true;
+  Plan p = mustPlan(c, st, {{"crm", {crm}}});
+  ASSERT_EQ(p.writes.size(), 1u);
+  EXPECT_EQ(p.writes[0], (Write{WriteKind::kForbid, "k3", "100501", "crm:C1", {},
+                                "delete on crm (mirror)"}));
+  ASSERT_EQ(p.policies.size(), 1u);
+  EXPECT_EQ(p.policies[0].note, "k3 cannot delete: forbidden instead");
+  ASSERT_EQ(p.links.size(), 1u);
+  EXPECT_TRUE(p.links[0].sides.at("crm").deleted);
+  EXPECT_TRUE(p.links[0].sides.at("k3").forbidden);
+  EXPECT_FALSE(p.links[0].sides.at("k3").deleted);
+  ASSERT_TRUE(st.apply(p.links).ok());
+  // The forbid moved K/3's modification time: its next pull is the state we wrote, no news.
+  CustomerRecord k3 = rec("100501", kBase, 20);
+  k3.forbidden = true;
+  Plan pulled = mustPlan(c, st, {{"k3", {k3}}});
+  EXPECT_TRUE(pulled.writes.empty());
+  EXPECT_TRUE(pulled.review.empty()) << pulled.review[0].reason;
+  EXPECT_TRUE(pulled.policies.empty());
+  // A K/3 user's later edit is kept in the link's base, and written nowhere (the CRM is gone).
+  k3.fields["phone"] = "051262580000";
+  Plan edited = mustPlan(c, st, {{"k3", {k3}}});
+  EXPECT_TRUE(edited.writes.empty());
+  EXPECT_TRUE(edited.review.empty());
+  // Already forbidden there: nothing to write.
+  SyncState forbidden = linkedState(c);
+  Link l = *forbidden.link("crm:C1");
+  l.sides["k3"].forbidden = true;
+  ASSERT_TRUE(forbidden.apply({l}).ok());
+  Plan none = mustPlan(c, forbidden, {{"crm", {crm}}});
+  EXPECT_TRUE(none.writes.empty());
+  EXPECT_TRUE(none.links.at(0).sides.at("k3").forbidden);
+}
+
 TEST(SyncPolicy, ForbidFlaggedThenClearedOnEnable) {
   SyncConfig c = config();
   c.sides[1].on_forbid = LifecyclePolicy::kFlag;  // k3 forbids -> flag on crm

@@ -47,6 +47,10 @@ struct SideConfig {
   // The synced fields this side carries; empty = all of SyncConfig::fields. A WeCom external
   // contact has only a few, so its content hash covers only those.
   std::vector<std::string> carries;
+  // This side cannot delete (K/3 deletes only unaudited data): another side's mirrored delete
+  // is a forbid here, and the link keeps this side, forbidden — not deleted, so its next pull
+  // is nothing new.
+  bool delete_as_forbid = false;
 };
 
 struct SyncConfig {
