@@ -134,6 +134,18 @@ TEST_F(SyncFlowTest, CrmChangeKeepsUntouchedK3Fields) {
   EXPECT_EQ(crm_after.value("address", ""), "苏州工业园区星湖街328号2幢");
   EXPECT_EQ(crm_after.value("phone", ""), "0512-62580000");
   EXPECT_EQ(k3Saves() - saves_before, 1) << k3Stats().dump();
+
+  // A CRM user clears the phone: cleared in K/3 too (FTEL "" named in NeedUpDateFields), and
+  // the K/3 pull that follows does not bring the old number back into the CRM.
+  auto clear = crm("PUT", "customers/" + crm_id, R"({"phone":""})");
+  ASSERT_EQ(clear.status, 200) << clear.body;
+  ASSERT_TRUE(testkit::waitFor([&] { return k3Customer(k3_id).value("FTEL", "?").empty(); }, 20000))
+      << k3Customer(k3_id).dump(1) << gatewayLog();
+  waitQuiet();
+  crm_after = json::parse(crm("GET", "customers/" + crm_id).body, nullptr, false);
+  EXPECT_EQ(crm_after.value("phone", ""), "") << crm_after.dump();
+  EXPECT_EQ(k3Customer(k3_id).value("FADDRESS", ""), "苏州工业园区星湖街328号2幢");
+  EXPECT_EQ(k3Saves() - saves_before, 2) << k3Stats().dump();
 }
 
 // (d) First sync matches the customers both systems hold by tax code or normalised name +

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -211,6 +212,19 @@ Result<Record> GatewayImpl::syncWriteRecord(const sync::SyncWrite& w) {
   if (!s.plan) {
     body = std::move(rec);
   } else {
+    // A cleared field is null in the record (null removes it from a canonical side), and a
+    // mapping writes nothing for null: K/3 would keep its old value and the next pull would
+    // bring it back. Written as "" it is cleared there too (and named in NeedUpDateFields).
+    // Fields holding JSON (contacts, bank rows) are not: an entry table is not cleared by "".
+    if (w.kind != "create") {
+      const auto& json_fields = cfg_.sync.json_fields;
+      for (const std::string& f : w.changed_fields) {
+        auto v = rec.find(f);
+        if (v != rec.end() && v->is_null() &&
+            std::find(json_fields.begin(), json_fields.end(), f) == json_fields.end())
+          *v = "";
+      }
+    }
     auto in = parseDoc(rec.dump());
     if (!in.ok()) return in.takeError();
     mapping::Document out;
