@@ -91,6 +91,9 @@ std::string normalizePhone(std::string_view text) {
   } else if (digits.size() == 13 && digits.rfind("861", 0) == 0) {
     digits.erase(0, 2);  // a mobile written 86138...
   }
+  // The domestic trunk prefix: "0512-62588888" and "+86 512 6258 8888" (or "+86 (0)512 ...")
+  // are one number. Mobiles start with 1, so only a landline's area code loses its 0.
+  if (digits.size() >= 10 && digits[0] == '0' && digits[1] != '0') digits.erase(0, 1);
   return digits;
 }
 

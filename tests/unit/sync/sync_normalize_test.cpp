@@ -47,7 +47,15 @@ TEST(SyncPhone, DigitsOnlyCountryCodeDropped) {
   EXPECT_EQ(normalizePhone("+86 138-0013-8000"), "13800138000");
   EXPECT_EQ(normalizePhone("0086 13800138000"), "13800138000");
   EXPECT_EQ(normalizePhone("8613800138000"), "13800138000");
-  EXPECT_EQ(normalizePhone("（0512）6258-8888"), "051262588888");
+  // a landline's trunk 0 goes: written domestically or with the country code, one number
+  EXPECT_EQ(normalizePhone("（0512）6258-8888"), "51262588888");
+  EXPECT_EQ(normalizePhone("0512-62588888"), normalizePhone("+86 512 6258 8888"));
+  EXPECT_EQ(normalizePhone("+86 (0)512 6258 8888"), "51262588888");
+  EXPECT_EQ(normalizePhone("010-88886666"), "1088886666");
+  EXPECT_EQ(normalizePhone("0086 10 8888 6666"), "1088886666");
+  // short local numbers and international prefixes keep their digits
+  EXPECT_EQ(normalizePhone("62588888"), "62588888");
+  EXPECT_EQ(normalizePhone("00852 2345 6789"), "0085223456789");
   EXPECT_EQ(normalizePhone("＋８６ １３８００１３８０００"), "13800138000");
   // a landline that merely starts with 86 keeps its digits
   EXPECT_EQ(normalizePhone("8625 1234"), "86251234");

@@ -34,7 +34,8 @@ char unifiedCodeCheckChar(std::string_view first17);
 std::string taxCodeKey(std::string_view text);
 
 // Digits only; the country code dropped when written "+86 ...", "0086 ..." (7+ digits after
-// it) or as 86 before an 11-digit mobile. "+86 138-0013-8000" -> "13800138000".
+// it) or as 86 before an 11-digit mobile, and a landline's trunk 0 before its area code.
+// "+86 138-0013-8000" -> "13800138000"; "0512-62588888", "+86 512 6258 8888" -> "51262588888".
 std::string normalizePhone(std::string_view text);
 
 // The company-name key (recon::normalizeCompanyName).
