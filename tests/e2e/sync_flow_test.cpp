@@ -182,6 +182,13 @@ TEST_F(SyncFlowTest, FirstSyncFindsDuplicatesForReview) {
 
   json crm_list = crmAll(), k3_list = json::array();
   for (const json& d : k3All()) k3_list.push_back({{"formid", "BD_Customer"}, {"data", {{"Model", d}}}});
+  // A record without its id refuses the whole first sync, naming it; nothing is linked.
+  json bad_k3 = k3_list;
+  bad_k3[1]["data"]["Model"].erase("FCUSTID");
+  auto bad = api("POST", "/api/v1/sync/first-sync", json{{"crm", crm_list}, {"k3cloud", bad_k3}}.dump());
+  EXPECT_EQ(bad.status, 400) << bad.body;
+  EXPECT_NE(bad.body.find("k3cloud[1]: k3cloud customer: no id at /data/Model/FCUSTID"), std::string::npos) << bad.body;
+  EXPECT_EQ(syncApi("links").value("total", int64_t{-1}), 0);
   auto r = api("POST", "/api/v1/sync/first-sync", json{{"crm", crm_list}, {"k3cloud", k3_list}}.dump());
   ASSERT_EQ(r.status, 200) << r.body << gatewayLog();
   json fs = json::parse(r.body);
