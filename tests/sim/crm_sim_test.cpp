@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "qiao/testkit/testkit.h"
+#include "sim_process.h"
 
 namespace {
 
@@ -37,23 +38,16 @@ using Headers = std::map<std::string, std::string>;
 const std::string kApi = "/sim/crm/api";
 const Headers kAuth{{"Authorization", "Bearer sim-crm-token"}};
 
-class Sim {
+class Sim : public sim_test::SimProcess {
  public:
-  explicit Sim(const tk::TempDir& dir, std::vector<std::string> extra = {}) {
-    out_ = dir.file("crm-sim-" + std::to_string(++starts_) + ".out");
-    std::string text;
-    port_ = tk::startQiaoSim(&child_, out_, extra, &text);
-    EXPECT_GT(port_, 0) << text;
-  }
-  int port() const { return port_; }
-  tk::Child& child() { return *child_; }
-  const std::string& output() const { return out_; }
+  explicit Sim(const tk::TempDir& dir, std::vector<std::string> extra = {})
+      : SimProcess(dir, "crm-sim", std::move(extra)) {}
 
   // An API call with the default token (extra headers added or overriding).
   tk::HttpResponse api(const std::string& method, const std::string& path,
                        const std::string& body = "", Headers headers = {}) {
     for (const auto& [k, v] : kAuth) headers.emplace(k, v);
-    return tk::http(method, port_, kApi + path, body, headers);
+    return tk::http(method, port(), kApi + path, body, headers);
   }
   json apiJson(const std::string& method, const std::string& path, const json& body,
                Headers headers = {}, int expect = 200) {
@@ -63,19 +57,13 @@ class Sim {
   }
   tk::HttpResponse admin(const std::string& method, const std::string& op,
                          const std::string& body = "") {
-    return tk::http(method, port_, "/sim/crm/" + op, body);
+    return tk::http(method, port(), "/sim/crm/" + op, body);
   }
   json get(const std::string& op) {
     auto r = admin("GET", op);
     EXPECT_EQ(r.status, 200) << op << " " << r.body;
     return json::parse(r.body, nullptr, false);
   }
-
- private:
-  static inline int starts_ = 0;
-  std::string out_;
-  std::unique_ptr<tk::Child> child_;
-  int port_ = 0;
 };
 
 json order(const std::string& id, const std::string& status = "confirmed") {

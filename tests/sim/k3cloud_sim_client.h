@@ -6,13 +6,13 @@
 #include <gtest/gtest.h>
 
 #include <map>
-#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "qiao/testkit/testkit.h"
+#include "sim_process.h"
 
 namespace k3sim_test {
 
@@ -23,23 +23,16 @@ inline const std::string kAuth = "Kingdee.BOS.WebApi.ServicesStub.AuthService.";
 inline const std::string kForm = "Kingdee.BOS.WebApi.ServicesStub.DynamicFormService.";
 inline const std::string kBase = "/sim/k3cloud/k3cloud/";
 
-class Sim {
+class Sim : public sim_test::SimProcess {
  public:
-  explicit Sim(const tk::TempDir& dir, std::vector<std::string> extra = {}) {
-    out_ = dir.file("k3sim-" + std::to_string(++starts_) + ".out");
-    std::string text;
-    port_ = tk::startQiaoSim(&child_, out_, extra, &text);
-    EXPECT_GT(port_, 0) << text;
-  }
-  int port() const { return port_; }
-  tk::Child& child() { return *child_; }
-  const std::string& output() const { return out_; }
+  explicit Sim(const tk::TempDir& dir, std::vector<std::string> extra = {})
+      : SimProcess(dir, "k3sim", std::move(extra)) {}
 
   tk::HttpResponse raw(const std::string& service, const std::string& body,
                        std::map<std::string, std::string> headers = {}, int timeout_ms = 10000) {
     if (!session_.empty() && !headers.count("Cookie"))
       headers["Cookie"] = "kdservice-sessionid=" + session_;
-    return tk::http("POST", port_, kBase + service, body, headers, timeout_ms);
+    return tk::http("POST", port(), kBase + service, body, headers, timeout_ms);
   }
   json call(const std::string& service, const json& body,
             std::map<std::string, std::string> headers = {}) {
@@ -61,16 +54,13 @@ class Sim {
   }
   void setSession(std::string s) { session_ = std::move(s); }
   json admin(const std::string& method, const std::string& path, const std::string& body = "") {
-    auto r = tk::http(method, port_, "/sim/k3cloud/" + path, body);
+    auto r = tk::http(method, port(), "/sim/k3cloud/" + path, body);
     EXPECT_EQ(r.status, 200) << path << " " << r.body;
     return json::parse(r.body, nullptr, false);
   }
 
  private:
-  static inline int starts_ = 0;
-  std::string out_, session_;
-  std::unique_ptr<tk::Child> child_;
-  int port_ = 0;
+  std::string session_;
 };
 
 inline json orderModel(const std::string& net_no, const std::string& customer = "C100001") {

@@ -3,44 +3,31 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
-#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "qiao/testkit/testkit.h"
+#include "sim_process.h"
 
 namespace {
 
 using nlohmann::json;
 namespace tk = qiao::testkit;
 
-class Sim {
+class Sim : public sim_test::SimProcess {
  public:
-  Sim(const tk::TempDir& dir, std::vector<std::string> extra = {}) {
-    out_ = dir.file("sim-" + std::to_string(++starts_) + ".out");
-    std::string text;
-    port_ = tk::startQiaoSim(&child_, out_, extra, &text);
-    EXPECT_GT(port_, 0) << text;
-  }
-  int port() const { return port_; }
-  tk::Child& child() { return *child_; }
-  const std::string& output() const { return out_; }
+  Sim(const tk::TempDir& dir, std::vector<std::string> extra = {})
+      : SimProcess(dir, "sim", std::move(extra)) {}
 
   tk::HttpResponse post(const std::string& path, const std::string& body,
                         const std::map<std::string, std::string>& headers = {}) {
-    return tk::http("POST", port_, path, body, headers);
+    return tk::http("POST", port(), path, body, headers);
   }
   json get(const std::string& path) {
-    auto r = tk::http("GET", port_, path);
+    auto r = tk::http("GET", port(), path);
     EXPECT_EQ(r.status, 200) << path << " " << r.body;
     return json::parse(r.body, nullptr, false);
   }
-
- private:
-  static inline int starts_ = 0;
-  std::string out_;
-  std::unique_ptr<tk::Child> child_;
-  int port_ = 0;
 };
 
 TEST(QiaoSim, ReadyLineNamesAPortAndHealthAnswers) {
