@@ -65,7 +65,7 @@ Result<FirstSyncResult> Service::firstSync(const FirstSyncInput& input,
                               "sync: first sync needs an empty cross-reference (" +
                                   std::to_string(m.state.size()) + " links exist)");
     }
-    QIAO_RETURN_IF_ERROR(m.planFirstSync(input, options.refuse_bad_records, &out));
+    QIAO_RETURN_IF_ERROR(m.planFirstSync(input, options, &out));
     for (const auto& [seq, w] : m.open) {
       if (w.status == "pending") ++out.write_count;
     }
@@ -75,6 +75,7 @@ Result<FirstSyncResult> Service::firstSync(const FirstSyncInput& input,
   // Handed out after the commit and outside the lock: whoever takes a page may call the
   // service (a write its side cannot express is failed at once).
   std::string after;
+  std::size_t handed = 0;
   for (;;) {
     std::vector<SyncWrite> page = pendingWrites(after, kFirstSyncChunk);
     while (!page.empty() && seqOf(page.back().write_id) > last_seq) page.pop_back();
@@ -84,7 +85,9 @@ Result<FirstSyncResult> Service::firstSync(const FirstSyncInput& input,
       for (SyncWrite& w : page) out.writes.push_back(std::move(w));
       continue;
     }
+    handed += page.size();
     Status st = pages(std::move(page));
+    if (options.progress) options.progress("handout", handed, out.write_count);
     if (!st.ok()) {
       out.handout_error = st.error().message;
       break;
@@ -93,8 +96,12 @@ Result<FirstSyncResult> Service::firstSync(const FirstSyncInput& input,
   return out;
 }
 
-Status Service::Impl::planFirstSync(const FirstSyncInput& input, bool refuse_bad_records,
+Status Service::Impl::planFirstSync(const FirstSyncInput& input, const FirstSyncOptions& options,
                                     FirstSyncResult* out) {
+  auto progress = [&](std::string_view phase, std::size_t done, std::size_t total) {
+    if (options.progress) options.progress(phase, done, total);
+  };
+  const std::size_t records = input.size(0) + input.size(1);
   const std::string names[2] = {opts.config.sides[0].name, opts.config.sides[1].name};
   const MatchKeys& mk = opts.match_keys;
   // 1. Every record once, for its natural keys only: the index the matching runs on.
@@ -104,6 +111,8 @@ Status Service::Impl::planFirstSync(const FirstSyncInput& input, bool refuse_bad
   for (std::size_t s = 0; s < 2; ++s) {
     std::vector<RejectedRecord>& rejected = s == 0 ? out->rejected_crm : out->rejected_k3;
     for (std::size_t i = 0; i < input.size(s); ++i) {
+      const std::size_t read = s * input.size(0) + i + 1;
+      if (read % Service::kFirstSyncChunk == 0 || read == records) progress("keys", read, records);
       Result<std::string> text = input.record(s, i);
       Result<CustomerRecord> r =
           text.ok() ? parseCustomer(names[s], *text) : Result<CustomerRecord>(text.error());
@@ -129,7 +138,7 @@ Status Service::Impl::planFirstSync(const FirstSyncInput& input, bool refuse_bad
     }
   }
   const std::size_t bad = out->rejected_crm.size() + out->rejected_k3.size();
-  if (refuse_bad_records && bad > 0) {
+  if (options.refuse_bad_records && bad > 0) {
     std::string msg = "first sync refused: " + std::to_string(bad) + " record" +
                       (bad == 1 ? "" : "s") + " cannot be read (nothing was linked or written)";
     std::size_t listed = 0;
@@ -233,6 +242,7 @@ Status Service::Impl::planFirstSync(const FirstSyncInput& input, bool refuse_bad
     if (Status st = writeDirt(); !st.ok()) return fail(st.error());
     clearDirt(true);
     from = to;
+    progress("plan", from, order.size());
   }
   if (Status st = db->commit(); !st.ok()) return fail(st.error());
   out->conflicts = conflicts;

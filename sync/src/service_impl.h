@@ -103,7 +103,8 @@ struct Service::Impl {
   // Planning (service_plan.cpp).
   // The first sync up to its commit: keys, matching, review items, the plan chunk by chunk in
   // one transaction. An error has rolled back and reloaded (fail) already.
-  Status planFirstSync(const FirstSyncInput& input, bool refuse_bad_records, FirstSyncResult* out);
+  Status planFirstSync(const FirstSyncInput& input, const FirstSyncOptions& options,
+                       FirstSyncResult* out);
   Result<IngestResult> ingest(std::vector<ChangeBatch> batches,
                               const std::map<std::string, std::map<std::string, std::string>>& raw,
                               bool first_sync, IngestResult out);

@@ -16,7 +16,9 @@ K3_OPS="submit: true, audit: true"
 W=$(mktemp -d /tmp/qiao-sync-gw-bench.XXXX)
 SP=$((20000 + RANDOM % 20000)); GP=$((SP + 1))
 $BIN/qiao-sim --host 127.0.0.1 --port $SP > $W/sim.log 2>&1 & SIM=$!
-trap 'kill $SIM $GW 2>/dev/null; wait 2>/dev/null' EXIT
+# The work dir holds the request body and both databases (about 600 MB at 100,000): removed at
+# the end unless KEEP=1.
+trap 'kill $SIM $GW 2>/dev/null; wait 2>/dev/null; [ "${KEEP:-0}" = 1 ] || rm -rf "$W"' EXIT
 sleep 0.5
 S=http://127.0.0.1:$SP
 curl -s -XPOST $S/sim/crm/_customers/seed -d "{\"count\":$N,\"seed\":3,\"overlap_with_k3\":0.5}" > /dev/null
@@ -67,7 +69,7 @@ for i in $(seq 1200); do
   sleep 1
 done
 T3=$(date +%s.%N)
-grep sync.first_sync $W/qiao.log | cut -c1-400
+grep '"sync.first_sync"' $W/qiao.log | cut -c1-400
 RSS=$(grep VmHWM /proc/$GW/status | awk '{print $2/1024 " MB"}')
 SIMRSS=$(grep VmHWM /proc/$SIM/status | awk '{print $2/1024 " MB"}')
 echo "per side $N: read both sides $(echo "$T1-$T0"|bc) s, first sync (match+plan+commit+enqueue) $(echo "$T2-$T1"|bc) s, writes delivered+confirmed $(echo "$T3-$T2"|bc) s, total $(echo "$T3-$T0"|bc) s; open writes left $OPEN; gateway peak RSS $RSS (by the end of the first-sync request $FSHWM, at the end $(grep VmRSS /proc/$GW/status | awk '{print $2/1024 " MB"}')); sim peak RSS $SIMRSS"

@@ -183,6 +183,18 @@ Result<std::string> GatewayImpl::syncFirstSync(const std::string& body) {
   int64_t enqueue_us = 0;
   sync::FirstSyncOptions options;
   options.refuse_bad_records = true;
+  // A first sync of 100,000 a side runs for tens of seconds: a log line per phase and per
+  // tenth of it, so whoever waits on the request can see it move.
+  std::string last_phase;
+  std::size_t last_tenth = 0;
+  options.progress = [&](std::string_view phase, std::size_t done, std::size_t total) {
+    const std::size_t tenth = total == 0 ? 10 : done * 10 / total;
+    if (phase == last_phase && tenth == last_tenth) return;
+    last_phase = std::string(phase);
+    last_tenth = tenth;
+    log::info("sync.first_sync_progress", {{"phase", last_phase}, {"done", static_cast<long>(done)},
+                                           {"total", static_cast<long>(total)}, {"ms", static_cast<long>((steadyNowUs() - t0) / 1000)}});
+  };
   options.pages = [&](std::vector<sync::SyncWrite>&& page) {
     const int64_t at = steadyNowUs();
     Status st = syncEnqueue(page);

@@ -1,6 +1,7 @@
 // First sync over a FirstSyncInput, as the gateway runs it: records read on demand (twice),
 // planned in chunks inside one transaction, writes handed out a page at a time after the
 // commit; a bad record refuses the whole first sync; a failing hand-out leaves the rest pending.
+#include <map>
 #include <set>
 
 #include "qiao/sync/normalize.h"
@@ -70,8 +71,22 @@ TEST(SyncServiceFirstSyncInput, ChunksHandEveryWriteOutOnceInOrderAfterTheCommit
     for (const SyncWrite& w : page) ids.push_back(w.write_id);
     return Status();
   };
+  std::map<std::string, std::pair<std::size_t, std::size_t>> last;  // phase -> done, total
+  std::size_t progress_calls = 0;
+  o.progress = [&](std::string_view phase, std::size_t done, std::size_t total) {
+    auto& [d, t] = last[std::string(phase)];
+    EXPECT_GE(done, d) << phase;  // only forward
+    d = done;
+    t = total;
+    ++progress_calls;
+  };
   auto r = (*svc)->firstSync(input, o);
   ASSERT_TRUE(r.ok()) << r.error().message;
+  // Progress: every phase to its end, a call per chunk (not per record).
+  EXPECT_EQ(last["keys"], std::make_pair(std::size_t{2 * n}, std::size_t{2 * n}));
+  EXPECT_EQ(last["plan"], std::make_pair(std::size_t{2 * n}, std::size_t{2 * n}));
+  EXPECT_EQ(last["handout"], std::make_pair(std::size_t{n}, std::size_t{n}));
+  EXPECT_LE(progress_calls, 3u * 2 * n / Service::kFirstSyncChunk + 3);
   EXPECT_EQ(r->pairs, static_cast<std::size_t>(n / 2));
   EXPECT_EQ(r->write_count, static_cast<std::size_t>(n));  // n/2 unmatched each side: creates
   EXPECT_TRUE(r->writes.empty());                          // went to the pages instead

@@ -139,6 +139,10 @@ struct FirstSyncOptions {
   // on the other side by its next change — a duplicate when it is there already.
   bool refuse_bad_records = false;
   WritePages pages;  // empty: the writes are returned in FirstSyncResult::writes
+  // Told how far a long first sync got: phase "keys" (records read for their keys), "plan"
+  // (records planned and written), "handout" (writes handed out); done of total, after every
+  // chunk. Called under the service's lock except for "handout": it must not call the service.
+  std::function<void(std::string_view phase, std::size_t done, std::size_t total)> progress;
 };
 
 // What resolveReview decided.
