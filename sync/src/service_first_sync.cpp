@@ -2,6 +2,8 @@
 // one transaction, the writes handed out after the commit; see service.h and docs/sync.md
 // "First sync and the review list".
 #include <algorithm>
+#include <functional>
+#include <string_view>
 #include <unordered_map>
 
 #ifdef __GLIBC__
@@ -107,6 +109,7 @@ Status Service::Impl::planFirstSync(const FirstSyncInput& input, const FirstSync
   // 1. Every record once, for its natural keys only: the index the matching runs on.
   std::vector<CustomerRecord> keys[2];
   std::vector<std::size_t> input_index[2];  // keys[s][k] is input record input_index[s][k]
+  std::vector<std::size_t> text_hash[2];    // and its text's hash: read again, it must agree
   std::unordered_map<std::string, std::size_t> where[2];  // id -> k (its last occurrence wins)
   for (std::size_t s = 0; s < 2; ++s) {
     std::vector<RejectedRecord>& rejected = s == 0 ? out->rejected_crm : out->rejected_k3;
@@ -128,12 +131,15 @@ Status Service::Impl::planFirstSync(const FirstSyncInput& input, const FirstSync
         if (v != r->fields.end()) k.fields.insert(*v);
       }
       auto [at, fresh] = where[s].emplace(k.id, keys[s].size());
+      const std::size_t hash = std::hash<std::string_view>()(*text);
       if (fresh) {
         keys[s].push_back(std::move(k));
         input_index[s].push_back(i);
+        text_hash[s].push_back(hash);
       } else {
         keys[s][at->second] = std::move(k);
         input_index[s][at->second] = i;
+        text_hash[s][at->second] = hash;
       }
     }
   }
@@ -217,10 +223,12 @@ Status Service::Impl::planFirstSync(const FirstSyncInput& input, const FirstSync
     for (std::size_t n = from; n < to; ++n) {
       const auto [s, k] = order[n];
       Result<std::string> text = input.record(s, input_index[s][k]);
-      if (!text.ok()) {
-        return fail(Error::permanent(ErrorCode::kInvalidArgument,
-                                     names[s] + " record #" + std::to_string(input_index[s][k]) +
-                                         " could not be read again: " + text.error().message));
+      if (!text.ok() || std::hash<std::string_view>()(*text) != text_hash[s][k]) {
+        return fail(Error::permanent(
+            ErrorCode::kInvalidArgument,
+            names[s] + " record #" + std::to_string(input_index[s][k]) + " " +
+                (text.ok() ? "changed between reading its keys and planning it"
+                           : "could not be read again: " + text.error().message)));
       }
       texts[s].push_back(std::move(text).value());
     }

@@ -159,6 +159,8 @@ TEST(SyncServiceFirstSyncInput, AnInputChangingBetweenItsPassesLeavesNothing) {
   ASSERT_TRUE(svc.ok());
   auto r = (*svc)->firstSync(input);
   ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("changed between reading its keys and planning it"), std::string::npos)
+      << r.error().message;
   // The first chunk's rows were written inside the transaction: rolled back with the rest.
   EXPECT_EQ((*svc)->counts().links, 0u);
   EXPECT_EQ((*svc)->counts().pending, 0u);
