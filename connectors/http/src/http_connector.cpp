@@ -1,8 +1,10 @@
-// Descriptor of the `http` sink: its settings table and factory.
+// Descriptor of the `http` connector: its settings table, the sink and the source factory.
 #include <memory>
 
 #include "http_config.h"
+#include "http_pull.h"
 #include "http_sink.h"
+#include "http_source.h"
 #include "qiao/sdk/connector.h"
 
 namespace {
@@ -39,6 +41,11 @@ std::vector<FieldSpec> httpFields() {
   f.push_back({"ca_file", FieldType::kString, false, "", {},
                "PEM file of CA certificates to trust instead of the system store.",
                "/etc/qiao/erp-ca.pem", {}});
+  f.push_back({"pull", FieldType::kObject, false, "", {},
+               "As a source: incremental pull of the list endpoint at url (GET, paged, with a "
+               "modified-time watermark). Required to use http as a source.",
+               "{entity: customer, id_field: /customerId}",
+               qiao::connectors::http::httpPullFieldSpecs()});
   return f;
 }
 
@@ -48,7 +55,9 @@ void qiao_register_http(qiao::sdk::Registry& registry) {
   qiao::sdk::Descriptor d;
   d.name = "http";
   d.summary = "Sends each record as a JSON request to an HTTP endpoint (POST or PUT), with "
-              "an idempotency key header and retry-aware error classes.";
+              "an idempotency key header and retry-aware error classes. As a source it pulls a JSON "
+              "list endpoint incrementally (settings `pull:`: modified-time watermark with an "
+              "overlap window, de-duplicated, paged by cursor).";
   d.maturity = qiao::sdk::Maturity::kBeta;
   d.config = httpFields();
   d.make_sink = [](const qiao::sdk::InstanceConfig& ic, const qiao::sdk::Context& ctx)
@@ -58,6 +67,18 @@ void qiao_register_http(qiao::sdk::Registry& registry) {
     std::unique_ptr<qiao::sdk::Sink> sink = std::make_unique<qiao::connectors::http::HttpSink>(
         std::move(cfg).value(), ic.name.empty() ? ctx.instance_name : ic.name);
     return sink;
+  };
+  d.make_source = [](const qiao::sdk::InstanceConfig& ic, const qiao::sdk::Context& ctx)
+      -> qiao::Result<std::unique_ptr<qiao::sdk::Source>> {
+    namespace h = qiao::connectors::http;
+    auto cfg = h::parseHttpSourceConnection(ic.json);
+    if (!cfg.ok()) return cfg.takeError();
+    auto pull = h::parseHttpPullConfig(ic.json);
+    if (!pull.ok()) return pull.takeError();
+    std::unique_ptr<qiao::sdk::Source> src = std::make_unique<h::HttpSource>(
+        std::move(cfg).value(), std::move(pull).value(),
+        ic.name.empty() ? ctx.instance_name : ic.name);
+    return src;
   };
   (void)registry.add(std::move(d));
 }
