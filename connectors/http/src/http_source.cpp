@@ -260,7 +260,9 @@ Result<sdk::PollResult> HttpSource::poll(const std::string& watermark, size_t ma
   if (!decoded.ok()) return decoded.takeError();
   HttpPullWatermark wm = std::move(decoded).value();
   const size_t want = std::max<size_t>(1, max_records);
-  const std::optional<int64_t> lower = wm.lowerBoundMs(pull_.overlap_ms);
+  // Without cursor paging (pull.next_cursor ""), pages are keyed by since: each next page
+  // starts at the newest modified time of the previous one.
+  std::optional<int64_t> since = wm.lowerBoundMs(pull_.overlap_ms);
 
   struct Fresh {
     int64_t mtime;
@@ -284,15 +286,16 @@ Result<sdk::PollResult> HttpSource::poll(const std::string& watermark, size_t ma
       break;
     }
     ++pages;
-    auto page = fetch(pageUrl(lower, cursor), pages);
+    auto page = fetch(pageUrl(since, cursor), pages);
     if (!page.ok()) return page.takeError();
     size_t index = 0;
+    std::optional<int64_t> page_newest;
+    const json::json_pointer id_ptr(pull_.id_field), mod_ptr(pull_.modified_field);
     for (const auto& item : page->items) {
       auto where = [&] {
         return "http source: GET " + display_url_ + " (page " + std::to_string(pages) +
-               ", item " + std::to_string(index) + ")";
+               ", item " + std::to_string(index + 1) + ")";
       };
-      json::json_pointer id_ptr(pull_.id_field), mod_ptr(pull_.modified_field);
       if (!item.is_object() && !item.is_array())
         return Error::permanent(ErrorCode::kRemotePermanent,
                                 where() + ": the record is not a JSON object: " + shortJson(item));
@@ -312,6 +315,7 @@ Result<sdk::PollResult> HttpSource::poll(const std::string& watermark, size_t ma
                                     pull_.modified_field + "' is not an ISO-8601 time: " +
                                     shortJson(item.at(mod_ptr)));
       ++index;
+      if (!page_newest || *mtime > *page_newest) page_newest = mtime;
       if (wm.emitted(id, *mtime) || !taken.insert({id, *mtime}).second) continue;
       fresh.push_back({*mtime, id, item.dump(-1, ' ', false, json::error_handler_t::replace)});
     }
@@ -320,9 +324,18 @@ Result<sdk::PollResult> HttpSource::poll(const std::string& watermark, size_t ma
       break;
     }
     if (pull_.next_cursor.empty()) {
-      // One page per poll: a full page means there may be more after the new watermark.
-      cut = page->items.size() >= static_cast<size_t>(pull_.page_size) && !fresh.empty();
-      break;
+      // The last page; or no since_param either: one request lists everything.
+      if (page->items.size() < static_cast<size_t>(pull_.page_size) || pull_.since_param.empty())
+        break;
+      if (since && page_newest && *page_newest <= *since)
+        return Error::permanent(
+            ErrorCode::kRemotePermanent,
+            "http source: GET " + display_url_ + " (page " + std::to_string(pages) +
+                "): a full page of records modified at " + canonicalTime(*since) +
+                " cannot be paged past without a cursor; set pull.next_cursor or raise "
+                "pull.page_size");
+      since = page_newest;
+      continue;
     }
     if (page->next_cursor.empty() || page->items.empty()) break;
     if (page->next_cursor == cursor)

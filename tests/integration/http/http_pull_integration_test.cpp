@@ -291,6 +291,24 @@ TEST_F(HttpPullTest, PageFaultsFailWholePollsAndNeverLoseOrDuplicate) {
   EXPECT_EQ(std::set<std::string>(keys.begin(), keys.end()).size(), 9u);
 }
 
+TEST_F(HttpPullTest, WithoutACursorPagesAreKeyedByTheModifiedTime) {
+  seed(11);
+  json s = settings(4);
+  s["pull"]["next_cursor"] = "";  // page by modified_since alone
+  auto src = makeSource(s);
+  ASSERT_TRUE(src);
+  std::string wm;
+  auto all = pollAll(*src, &wm);
+  auto keys = keysOf(all);
+  EXPECT_EQ(keys.size(), 11u);
+  EXPECT_EQ(std::set<std::string>(keys.begin(), keys.end()).size(), 11u);
+  // Seeded times are distinct: 4 new per page, then 3 new per page (one re-read at the edge).
+  EXPECT_EQ(apiRequests(), 4);
+  updatePhone(*keys.begin(), "0512-61111111");
+  auto next = pollAll(*src, &wm);
+  EXPECT_EQ(keysOf(next), (std::multiset<std::string>{*keys.begin()}));
+}
+
 TEST_F(HttpPullTest, MissingOrWrongTokenIsA401ThatNeverShowsTheToken) {
   seed(2);
   json no_token = settings(10);
