@@ -283,7 +283,9 @@ Result<HttpPullWatermark> decodeHttpPullWatermark(const std::string& text) {
                                 why + "); clear the route's watermark to pull from the start");
   };
   json j = json::parse(text, nullptr, false);
-  if (j.is_discarded() || !j.is_object() || j.value("v", 0) != 1) return bad("no {\"v\":1}");
+  if (j.is_discarded() || !j.is_object() || j.value("v", 0) != 1 ||
+      j.value("kind", std::string()) != "http")
+    return bad("no {\"v\":1,\"kind\":\"http\"}");
   auto time = [&](const json& v) -> std::optional<int64_t> {
     if (!v.is_string()) return std::nullopt;
     return parseModifiedText(v.get<std::string>());
@@ -311,7 +313,7 @@ Result<HttpPullWatermark> decodeHttpPullWatermark(const std::string& text) {
 }
 
 std::string encodeHttpPullWatermark(const HttpPullWatermark& wm) {
-  json j{{"v", 1}};
+  json j{{"v", 1}, {"kind", "http"}};
   if (wm.newest) j["newest"] = canonicalTime(*wm.newest);
   if (wm.floor) j["floor"] = canonicalTime(*wm.floor);
   json seen = json::object();

@@ -53,7 +53,7 @@ std::string formatSince(int64_t ms, SinceFormat format);
 std::string canonicalTime(int64_t ms);
 
 // What the source remembers between polls. Text form:
-// {"v":1,"newest":"2026-11-27T02:00:00.123Z","floor":"2026-11-27T01:59:00.123Z",
+// {"v":1,"kind":"http","newest":"2026-11-27T02:00:00.123Z","floor":"2026-11-27T01:59:00.123Z",
 //  "seen":{"2026-11-27T01:59:30.000Z":["CU1","CU2"], ...}}
 // Everything modified before `floor` counts as emitted; at or after it, the pairs in `seen`.
 struct HttpPullWatermark {

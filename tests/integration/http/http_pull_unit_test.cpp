@@ -176,6 +176,10 @@ TEST(HttpPullWatermark, SkipsOnlyWhatWasEmittedAndPrunesBelowTheOverlap) {
   EXPECT_FALSE(capped.emitted("new", 5'000'120));
 
   EXPECT_FALSE(decodeHttpPullWatermark("{\"form\":\"x\"}").ok());
+  // A k3cloud source's watermark (the route's source was switched): refused, not misread.
+  EXPECT_FALSE(decodeHttpPullWatermark(
+                   R"({"v":1,"form":"BD_Customer","newest":"2026-11-27T10:00:00.123","seen":{}})")
+                   .ok());
   EXPECT_FALSE(decodeHttpPullWatermark("not json").ok());
   EXPECT_TRUE(decodeHttpPullWatermark("").ok());
 }
