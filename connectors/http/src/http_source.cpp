@@ -274,14 +274,17 @@ Result<sdk::PollResult> HttpSource::poll(const std::string& watermark, size_t ma
   std::string cursor;
   bool cut = false;  // stopped before the last page
   int pages = 0;
+  // max_pages of new records, beyond re-reading what the watermark knows (the overlap window).
+  const int64_t page_cap = pull_.max_pages +
+                           static_cast<int64_t>(wm.seenCount()) / pull_.page_size + 2;
   while (true) {
-    if (pages >= pull_.max_pages) {
+    if (pages >= page_cap) {
       if (fresh.empty())
         return Error::transient(ErrorCode::kRemoteTransient,
                                 "http source: GET " + display_url_ + ": read " +
                                     std::to_string(pages) +
-                                    " pages (pull.max_pages) without a new record; raise "
-                                    "pull.max_pages or lower pull.overlap");
+                                    " pages without a new record (pull.max_pages beyond the "
+                                    "overlap re-read); raise pull.max_pages or pull.page_size");
       cut = true;
       break;
     }

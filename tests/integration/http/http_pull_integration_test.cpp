@@ -233,6 +233,28 @@ TEST_F(HttpPullTest, MaxRecordsCutsAPollAndTheNextContinues) {
   EXPECT_EQ(std::set<std::string>(keys.begin(), keys.end()).size(), 12u);  // no duplicate
 }
 
+TEST_F(HttpPullTest, ReReadingTheOverlapDoesNotUseUpMaxPagesNorMaxSeen) {
+  seed(150);  // all modified within the 1m overlap: every poll re-reads what it emitted
+  json s = settings(10);
+  s["pull"]["max_pages"] = 3;
+  s["pull"]["max_seen"] = 100;  // the cap forgets the oldest pairs under a rising floor
+  auto src = makeSource(s);
+  ASSERT_TRUE(src);
+  std::string wm;
+  auto all = pollAll(*src, &wm, 20);
+  auto keys = keysOf(all);
+  EXPECT_EQ(keys.size(), 150u);
+  EXPECT_EQ(std::set<std::string>(keys.begin(), keys.end()).size(), 150u);
+  json w = json::parse(wm);
+  size_t remembered = 0;
+  for (const auto& [t, list] : w["seen"].items()) remembered += list.size();
+  EXPECT_LE(remembered, 100u) << wm;
+  EXPECT_TRUE(w.contains("floor"));
+  auto again = src->poll(wm, 20);
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  EXPECT_TRUE(again->records.empty());
+}
+
 TEST_F(HttpPullTest, A5xxFailsThePollAndTheNextPollReadsTheSameRecords) {
   seed(6);
   auto src = makeSource(settings(2));
