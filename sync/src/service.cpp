@@ -63,6 +63,11 @@ Status Service::Impl::load() {
     }
   }
   {
+    detail::Query q = db->prepare("SELECT 1 FROM sync_meta WHERE key = 'first_sync_at'");
+    first_sync_done = q.step() || state.size() > 0;
+    QIAO_RETURN_IF_ERROR(q.status());
+  }
+  {
     detail::Query q = db->prepare("SELECT side, side_id, reason FROM sync_held");
     while (q.step()) state.hold(q.text(0), q.text(1), q.text(2));
     QIAO_RETURN_IF_ERROR(q.status());

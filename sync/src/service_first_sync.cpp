@@ -252,7 +252,27 @@ Status Service::Impl::planFirstSync(const FirstSyncInput& input, const FirstSync
     from = to;
     progress("plan", from, order.size());
   }
+  // Recorded with the rest; the customers that waited for it were in its lists.
+  const int64_t now = nowMs();
+  {
+    detail::Query q = db->prepare("SELECT COUNT(*) FROM sync_review WHERE status = 'open' AND reason = ?");
+    q.bind(std::string(kWaitingForFirstSync));
+    if (q.step()) out->waiting_resolved = static_cast<std::size_t>(q.i64(0));
+    if (!q.status().ok()) return fail(q.status().error());
+  }
+  Status st = db->prepare("INSERT OR REPLACE INTO sync_meta (key, value) VALUES ('first_sync_at', ?)")
+                  .bind(isoTime(now))
+                  .run();
+  if (st.ok()) {
+    st = db->prepare("UPDATE sync_review SET status = 'resolved', resolved_by = 'first sync', "
+                     "resolved_at_ms = ?, decision_json = '{}' WHERE status = 'open' AND reason = ?")
+             .bind(now)
+             .bind(std::string(kWaitingForFirstSync))
+             .run();
+  }
+  if (!st.ok()) return fail(st.error());
   if (Status st = db->commit(); !st.ok()) return fail(st.error());
+  first_sync_done = true;
   out->conflicts = conflicts;
   return Status();
 }

@@ -70,6 +70,7 @@ struct Service::Impl {
   std::vector<std::string> bases_loaded_now;  // links whose base the running call read
   int64_t next_seq = 1;
   std::optional<Error> broken;              // memory could not be reloaded: every call fails
+  bool first_sync_done = false;             // ServiceOptions::wait_for_first_sync
 
   // What the running call changed, written by persist().
   std::set<std::string> dirty_links;
@@ -131,6 +132,10 @@ struct Service::Impl {
   // The canonical customer of `side` as a record; errors name the field.
   Result<CustomerRecord> parseCustomer(std::string_view side, std::string_view json) const;
 };
+
+// The review reason of a customer held back until the first sync (wait_for_first_sync).
+inline constexpr const char* kWaitingForFirstSync =
+    "waiting for the first sync: not created (POST /api/v1/sync/first-sync matches it first)";
 
 // Parsed records of one side, with what ingest needs to know about their raw values.
 struct Parsed {

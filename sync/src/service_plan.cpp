@@ -43,6 +43,25 @@ Result<IngestResult> Service::Impl::ingest(
     const std::map<std::string, std::map<std::string, std::string>>& raw, bool first_sync,
     IngestResult out) {
   const SyncConfig& cfg = opts.config;
+  // 0. No first sync yet: a customer without a cross-reference may exist on the other side
+  //    under another id. It waits on the review list; the first sync matches it.
+  if (!first_sync && opts.wait_for_first_sync && !first_sync_done) {
+    for (ChangeBatch& b : batches) {
+      auto rs = raw.find(b.side);
+      std::erase_if(b.records, [&](const CustomerRecord& r) {
+        if (state.find(b.side, r.id) != nullptr) return false;
+        std::string rec;
+        if (rs != raw.end()) {
+          auto rj = rs->second.find(r.id + kRawJson);
+          if (rj != rs->second.end()) rec = rj->second;
+        }
+        new_reviews.push_back({"change", "change:" + b.side + ":" + r.id, kWaitingForFirstSync,
+                               {{b.side, r.id, std::move(rec)}}, false});
+        ++out.reviews;
+        return true;
+      });
+    }
+  }
   // 1. A record our own pending create made, seen before the create was confirmed (a pull or
   //    webhook faster than on_delivered): adopt it as that create's result instead of creating
   //    it back. Keys: same content, else same tax code or name + phone; one candidate only.
@@ -359,6 +378,10 @@ Result<ResolveResult> Service::resolveReview(int64_t review_id,
   Impl& m = *impl_;
   if (m.broken) return *m.broken;
   if (user.empty()) return invalid("resolveReview: user is required");
+  if (!chosen_pair.empty() && m.opts.wait_for_first_sync && !m.first_sync_done) {
+    return invalid("no first sync has run yet: run it (POST /api/v1/sync/first-sync) before "
+                   "pairing customers by hand");
+  }
   std::string kind, status, members_text;
   {
     detail::Query q = m.db->prepare("SELECT kind, status, members_json FROM sync_review WHERE id = ?");

@@ -67,6 +67,7 @@ std::string SyncGatewayTest::syncYaml(const SyncConfig& c) {
          "sync:\n"
          "  fields: [name, shortName, taxRegisterCode, phone, address]\n"
          "  batch_window: " + c.batch_window + "\n" +
+         optionalKey("  ", "first_sync", c.first_sync) +
          optionalKey("  ", "batch_max", c.batch_max) +
          "  sides:\n"
          "    crm:\n"

@@ -27,6 +27,8 @@ struct SyncConfig {
   std::string crm_on_delete;  // sync.sides.crm.on_delete
   std::string k3_on_forbid;   // sync.sides.k3cloud.on_forbid
   std::string k3_flag_field;  // sync.sides.k3cloud.flag_field
+  // sync.first_sync: the tests that start from an empty CRM create from the first pull.
+  std::string first_sync = "skip";
 };
 
 class SyncGatewayTest : public GatewayFixture {

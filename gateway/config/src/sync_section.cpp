@@ -77,6 +77,7 @@ void readSync(Ctx& c, const YAML::Node& n, SyncConfig* out, SyncMeta* meta) {
        {"fields", stringList(c, &out->fields)},
        {"json_fields", stringList(c, &out->json_fields)},
        {"create_unlinked", boolean(c, &out->create_unlinked)},
+       {"first_sync", oneOf(c, &out->first_sync, {"required", "skip"})},
        {"batch_window", millis(c, &out->batch_window_ms, 0)},
        {"batch_max", integer(c, &out->batch_max, 1, 1000)},
        {"owner",

@@ -100,6 +100,7 @@ Status GatewayImpl::buildSync() {
   o.config.fields = sc.fields;
   o.config.owner = sc.owner;
   o.config.create_unlinked = sc.create_unlinked;
+  o.wait_for_first_sync = sc.first_sync == "required";
   o.match_keys.tax_field = sc.match_tax_field;
   o.match_keys.name_field = sc.match_name_field;
   o.match_keys.phone_field = sc.match_phone_field;

@@ -218,7 +218,8 @@ Result<std::string> GatewayImpl::syncFirstSync(const std::string& body) {
                                 {"peak_mb_parse", peak_read},
                                 {"peak_mb", peakMb()}});
   json out{{"pairs", fs->pairs}, {"reviewGroups", fs->review_groups}, {"unmatched", {{sides[0].name, fs->unmatched_crm}, {sides[1].name, fs->unmatched_k3}}},
-           {"writes", fs->write_count}, {"conflicts", fs->conflicts}, {"taxCodeProblems", fs->tax_code_problems}};
+           {"writes", fs->write_count}, {"conflicts", fs->conflicts}, {"taxCodeProblems", fs->tax_code_problems},
+           {"waitingResolved", fs->waiting_resolved}};
   if (!fs->handout_error.empty())
     out["enqueueError"] = fs->handout_error + " (the writes are kept and enqueued again with the next sync delivery or at start)";
   return out.dump();

@@ -200,3 +200,63 @@ TEST(SyncServiceFirstSyncInput, AFailingHandOutKeepsTheRestPending) {
 
 }  // namespace
 }  // namespace qiao::sync::test
+
+namespace qiao::sync::test {
+namespace {
+
+TEST(SyncServiceFirstSyncInput, BeforeTheFirstSyncUnlinkedCustomersWaitOnTheReviewList) {
+  testkit::TempDir dir;
+  FakeClock clock;
+  ServiceOptions o = serviceOptions(dir.file("qiao.db"), &clock);
+  o.wait_for_first_sync = true;
+  CountingInput input(40);
+  std::vector<std::string> crm_changes;
+  for (std::size_t i = 0; i < 3; ++i) crm_changes.push_back(*input.record(0, i));
+  {
+    auto svc = Service::open(o);
+    ASSERT_TRUE(svc.ok()) << svc.error().message;
+    // A K/3 pull and a CRM webhook before anyone ran the first sync: nothing is created.
+    auto pulled = (*svc)->ingestBatch("k3cloud", {*input.record(1, 0), *input.record(1, 1)});
+    ASSERT_TRUE(pulled.ok()) << pulled.error().message;
+    EXPECT_TRUE(pulled->writes.empty());
+    EXPECT_EQ(pulled->reviews, 2u);
+    auto changed = (*svc)->ingestBatch("crm", crm_changes);
+    ASSERT_TRUE(changed.ok());
+    EXPECT_TRUE(changed->writes.empty());
+    // The same customer again updates its one item.
+    ASSERT_TRUE((*svc)->ingestChange("crm", crm_changes[0]).ok());
+    EXPECT_EQ((*svc)->counts().links, 0u);
+    EXPECT_EQ((*svc)->counts().open_reviews, 5u);
+    auto review = json::parse(*(*svc)->reviewJson(100, 0));
+    EXPECT_NE(review["items"][0]["reason"].get<std::string>().find("waiting for the first sync"), std::string::npos);
+    // Pairing by hand would make a link the first sync then refuses: not before it.
+    auto paired = (*svc)->resolveReview(review["items"][0]["id"].get<int64_t>(), {{"crm", "C0"}, {"k3cloud", "200001"}}, "li.na");
+    ASSERT_FALSE(paired.ok());
+    EXPECT_NE(paired.error().message.find("no first sync has run yet"), std::string::npos);
+  }
+  auto svc = Service::open(o);  // still waiting after a restart
+  ASSERT_TRUE(svc.ok());
+  auto again = (*svc)->ingestChange("crm", crm_changes[1]);
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again->writes.empty());
+  // The first sync matches them all and closes the items that waited for it.
+  auto fs = (*svc)->firstSync(input);
+  ASSERT_TRUE(fs.ok()) << fs.error().message;
+  EXPECT_EQ(fs->pairs, 20u);
+  EXPECT_EQ(fs->waiting_resolved, 5u);
+  EXPECT_EQ((*svc)->counts().open_reviews, 0u);
+  // From now on an unlinked customer is created as usual, also after a restart.
+  svc->reset();
+  auto after = Service::open(o);
+  ASSERT_TRUE(after.ok());
+  json fresh = company("珠海香洲新材料有限公司", "", "0756-2211000");
+  fresh["customerId"] = "C-new";
+  fresh["modifiedAt"] = "2026-11-29T10:00:00Z";
+  auto created = (*after)->ingestChange("crm", fresh.dump());
+  ASSERT_TRUE(created.ok()) << created.error().message;
+  ASSERT_EQ(created->writes.size(), 1u);
+  EXPECT_EQ(created->writes[0].kind, "create");
+}
+
+}  // namespace
+}  // namespace qiao::sync::test

@@ -57,6 +57,11 @@ struct ServiceOptions {
   // bankAccounts, creditLimit as a number: compared as canonical JSON text, written back as
   // JSON. Every other field is text (a number given there is kept as its text).
   std::vector<std::string> json_fields;
+  // Until firstSync ran (recorded in the file), a customer with no cross-reference is put on
+  // the review list ("waiting for the first sync") instead of planned: it may exist on the
+  // other side under another id, and only the first sync's matching can tell. firstSync closes
+  // those items. A file with links but no record of a first sync (an older one) counts as done.
+  bool wait_for_first_sync = false;
   const Clock* clock = nullptr;  // nullptr = Clock::system()
 };
 
@@ -112,6 +117,7 @@ struct FirstSyncResult {
   // Why handing the writes to WritePages stopped ("" = all handed out). The first sync is
   // committed all the same; the rest are pending (pendingWrites).
   std::string handout_error;
+  std::size_t waiting_resolved = 0;  // review items "waiting for the first sync" it closed
 };
 
 // The records of a first sync, read in two passes: each record once for its natural keys

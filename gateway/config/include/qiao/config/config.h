@@ -208,6 +208,10 @@ struct SyncConfig {
   std::map<std::string, std::string> owner;  // field -> side
   std::vector<std::string> json_fields;  // synced as JSON (contacts, bankAccounts)
   bool create_unlinked = true;
+  // required: until POST /api/v1/sync/first-sync ran, a customer without a cross-reference is
+  // put on the review list instead of created (it may exist on the other side under another
+  // id); skip: nothing to match (both systems start empty), create from the first change.
+  std::string first_sync = "required";
   std::string match_tax_field = "taxRegisterCode";
   std::string match_name_field = "name";
   std::string match_phone_field = "phone";
