@@ -309,7 +309,8 @@ Result<sdk::PollResult> HttpSource::poll(const std::string& watermark, size_t ma
                                     pull_.id_field + "'");
       if (!item.contains(mod_ptr))
         return Error::permanent(ErrorCode::kRemotePermanent,
-                                where() + ", id " + id + ": no modified time at pull.modified_field '" +
+                                where() + ", id " + id +
+                                    ": no modified time at pull.modified_field '" +
                                     pull_.modified_field + "'");
       auto mtime = modifiedMs(item.at(mod_ptr), pull_.since_format);
       if (!mtime)

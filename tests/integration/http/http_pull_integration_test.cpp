@@ -275,6 +275,14 @@ TEST_F(HttpPullTest, A5xxFailsThePollAndTheNextPollReadsTheSameRecords) {
   EXPECT_NE(failed.error().message.find("GET " + url()), std::string::npos)
       << failed.error().message;
 
+  // 429 with Retry-After: transient, and the wait is passed on.
+  setFault({{"mode", "status"}, {"status", 429}, {"retry_after", 7}, {"count", 1},
+            {"path", "customers"}});
+  auto limited = src->poll(wm, 1000);
+  ASSERT_FALSE(limited.ok());
+  EXPECT_EQ(limited.error().klass, ErrorClass::kTransient);
+  EXPECT_EQ(limited.error().retry_after_ms, 7000);
+
   // A timeout fails it the same way (the client gives up after its 2 s).
   setFault({{"mode", "timeout"}, {"delay_ms", 4000}, {"count", 1}, {"path", "customers"}});
   auto timed_out = src->poll(wm, 1000);
