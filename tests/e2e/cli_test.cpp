@@ -102,7 +102,7 @@ TEST(Cli, ConnectorsListShowsTheSchema) {
   int rc = 0;
   std::string out = qiao("connectors list", &rc);
   EXPECT_EQ(rc, 0) << out;
-  EXPECT_NE(out.find("http  [sink"), std::string::npos) << out;
+  EXPECT_NE(out.find("http  [source+sink"), std::string::npos) << out;
   EXPECT_NE(out.find("url"), std::string::npos) << out;
   EXPECT_NE(out.find("required"), std::string::npos) << out;
 }

@@ -52,18 +52,27 @@ std::string SyncGatewayTest::syncYaml(const SyncConfig& c) {
          "  crm_post:\n"
          "    type: http\n"
          "    url: " + sim + "/sim/crm/api/customers\n" + crm_writer +
+         (c.crm_pull_cron.empty() ? std::string()
+                                  : "  crm_pull:\n"
+                                    "    type: http\n"
+                                    "    url: " + sim + "/sim/crm/api/customers\n"
+                                    "    auth_token: ${file:" + dir_->file("secrets/crm_token") + "}\n"
+                                    "    pull: {entity: customer, page_size: 200, id_field: /customerId, "
+                                    "modified_field: /modifiedAt, extra_query: {include_deleted: \"true\"}}\n") +
          "  crm_hooks:\n"
          "    type: webhook\n"
          "    secret: ${file:" + dir_->file("secrets/hook") + "}\n"
          "    records_pointer: /data\n"
          "routes:\n"
          "  crm_customers_in: {source: crm_hooks, sink: sync, entity: customer}\n"
-         "  k3_customers_in: {source: k3, sink: sync, entity: customer}\n"
+         "  k3_customers_in: {source: k3, sink: sync, entity: customer}\n" +
+         (c.crm_pull_cron.empty() ? "" : "  crm_customers_pulled: {source: crm_pull, sink: sync, entity: customer}\n") +
          "  sync_to_crm:\n    sink: crm_put\n" + retry +
          "  sync_to_crm_new:\n    sink: crm_post\n" + retry +
          "  sync_to_k3:\n    sink: k3\n" + retry +
          "schedules:\n"
-         "  pull_k3: {cron: \"" + c.pull_cron + "\", route: k3_customers_in, missed: run_once}\n"
+         "  pull_k3: {cron: \"" + c.pull_cron + "\", route: k3_customers_in, missed: run_once}\n" +
+         (c.crm_pull_cron.empty() ? "" : "  pull_crm: {cron: \"" + c.crm_pull_cron + "\", route: crm_customers_pulled, missed: run_once}\n") +
          "sync:\n"
          "  fields: [name, shortName, taxRegisterCode, phone, address]\n"
          "  batch_window: " + c.batch_window + "\n" +
@@ -73,7 +82,7 @@ std::string SyncGatewayTest::syncYaml(const SyncConfig& c) {
          "    crm:\n"
          "      route: sync_to_crm\n"
          "      create_route: sync_to_crm_new\n"
-         "      sources: [crm_hooks]\n" +
+         "      sources: [crm_hooks" + (c.crm_pull_cron.empty() ? "" : ", crm_pull") + "]\n" +
          optionalKey("      ", "on_delete", c.crm_on_delete) +
          "      flag_field: syncRemark\n"
          "    k3cloud:\n"

@@ -29,6 +29,9 @@ struct SyncConfig {
   std::string k3_flag_field;  // sync.sides.k3cloud.flag_field
   // sync.first_sync: the tests that start from an empty CRM create from the first pull.
   std::string first_sync = "skip";
+  // Non-empty: the CRM's customers are also pulled on this schedule (http source crm_pull),
+  // beside its webhooks.
+  std::string crm_pull_cron;
 };
 
 class SyncGatewayTest : public GatewayFixture {

@@ -21,9 +21,10 @@ const std::vector<std::string> kFields = {"name", "shortName", "taxRegisterCode"
 class SyncFlowTest : public SyncGatewayTest {
  protected:
   void writeSyncConfig(const std::string& pull_cron = "*/2 * * * * *", int page_size = 500,
-                       const std::string& first_sync = "skip") {
+                       const std::string& first_sync = "skip", const std::string& crm_pull_cron = "") {
     SyncConfig c;
     c.first_sync = first_sync;
+    c.crm_pull_cron = crm_pull_cron;
     c.hook_secret = kHookSecret;
     c.pull_cron = pull_cron;
     c.page_size = page_size;
@@ -89,6 +90,37 @@ class SyncFlowTest : public SyncGatewayTest {
 };
 
 std::string sevenDigits(std::mt19937_64& rng) { return std::to_string(1000000 + rng() % 9000000); }
+
+// The CRM's webhooks are not subscribed (or lost): its customers are pulled too, so an edit
+// and a new customer still reach K/3 — once, with no echo of the gateway's own CRM writes.
+TEST_F(SyncFlowTest, CrmPullCatchesWhatNoWebhookTold) {
+  ASSERT_EQ(sim("POST", "/sim/k3cloud/_customers/seed", R"({"count":5,"seed":11,"overlap_with_crm":0})").status, 200);
+  writeSyncConfig("*/2 * * * * *", 500, "skip", "*/2 * * * * *");
+  startGateway();  // no subscribeWebhooks(): the pull is all the gateway hears from the CRM
+  size_t n = 0;
+  for (const json& d : k3All()) n += d.value("FForbidStatus", "A") == "A";
+  ASSERT_TRUE(testkit::waitFor([&] { return crmAll().size() == n; }, 30000))
+      << crmAll().size() << " of " << n << "\n" << debugState();
+  waitQuiet();
+  auto pairs = links();
+  ASSERT_EQ(pairs.size(), n) << "the pulled-back CRM creates are echoes, not new customers: " << syncApi("links").dump(1);
+  const std::string crm_id = pairs[1].first, k3_id = pairs[1].second;
+  const int64_t saves_before = k3Saves(), creates_before = static_cast<int64_t>(k3All().size());
+
+  auto put = crm("PUT", "customers/" + crm_id, R"({"phone":"0756-22113344"})");
+  ASSERT_EQ(put.status, 200) << put.body;
+  json fresh = {{"name", "珠海香洲新材料有限公司"}, {"phone", "0756-2211000"}, {"taxRegisterCode", "91440400MA4UJ0R01X"}};
+  auto post = crm("POST", "customers", fresh.dump());
+  ASSERT_EQ(post.status, 201) << post.body;
+  ASSERT_TRUE(testkit::waitFor([&] { return k3Customer(k3_id).value("FTEL", "") == "0756-22113344"; }, 20000))
+      << k3Customer(k3_id).dump(1) << "\n" << debugState();
+  ASSERT_TRUE(testkit::waitFor([&] { return static_cast<int64_t>(k3All().size()) == creates_before + 1; }, 20000))
+      << debugState();
+  waitQuiet();
+  EXPECT_EQ(k3Saves() - saves_before, 2) << "one update, one create: " << k3Stats().dump();
+  EXPECT_EQ(static_cast<int64_t>(k3All().size()), creates_before + 1);
+  EXPECT_EQ(links().size(), n + 1);
+}
 
 // (c) A CRM change reaches K/3 as an update naming only the changed field keys: what a K/3
 // user changed meanwhile in another field survives, and flows back to the CRM afterwards.
