@@ -5,6 +5,8 @@
 #include <cctype>
 #include <nlohmann/json.hpp>
 
+#include "qiao/sdk/pull_settings.h"
+
 namespace qiao::connectors::http {
 namespace {
 
@@ -89,27 +91,8 @@ Status readHeaders(const json& j, HttpSinkConfig* cfg) {
 }  // namespace
 
 bool parseDurationMs(const std::string& text, int64_t* out) {
-  size_t i = 0;
-  while (i < text.size() && text[i] == ' ') ++i;
-  size_t digits_start = i;
-  int64_t n = 0;
-  while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) {
-    if (n > 1'000'000'000'000LL) return false;
-    n = n * 10 + (text[i] - '0');
-    ++i;
-  }
-  if (i == digits_start) return false;
-  std::string unit = text.substr(i);
-  while (!unit.empty() && unit.back() == ' ') unit.pop_back();
-  while (!unit.empty() && unit.front() == ' ') unit.erase(0, 1);
-  if (unit.empty() || unit == "ms") *out = n;
-  else if (unit == "s") *out = n * 1000;
-  else if (unit == "m") *out = n * 60'000;
-  else if (unit == "h") *out = n * 3'600'000;
-  else return false;
-  return true;
+  return sdk::parseDurationMs(text, out);
 }
-
 
 Result<HttpSinkConfig> parseHttpSinkConfig(const std::string& text) {
   json j;

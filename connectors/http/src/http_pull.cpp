@@ -9,6 +9,7 @@
 #include "http_config.h"
 #include "qiao/core/datetime.h"
 #include "qiao/core/timezone.h"
+#include "qiao/sdk/pull_settings.h"
 
 namespace qiao::connectors::http {
 namespace {
@@ -109,50 +110,22 @@ Result<HttpPullConfig> parseHttpPullConfig(const std::string& text) {
                 "id_field: /customerId, ...})");
   const json& p = *it;
   HttpPullConfig c;
-  std::vector<std::string> problems;
-  auto str = [&](const char* key, std::string* out) {
-    auto v = p.find(key);
-    if (v == p.end() || v->is_null()) return;
-    if (v->is_string()) *out = v->get<std::string>();
-    else problems.push_back(std::string("pull.") + key + " must be a string");
-  };
-  auto integer = [&](const char* key, int64_t lo, int64_t hi, int* out) {
-    auto v = p.find(key);
-    if (v == p.end() || v->is_null()) return;
-    int64_t n = 0;
-    const std::string s = v->is_string() ? v->get<std::string>() : "";
-    if (v->is_number_integer()) n = v->get<int64_t>();
-    else if (!s.empty() && s.size() < 10 && s.find_first_not_of("0123456789") == std::string::npos)
-      n = std::stoll(s);
-    else return problems.push_back(std::string("pull.") + key + " must be an integer");
-    if (n < lo || n > hi)
-      return problems.push_back(std::string("pull.") + key + " must be between " +
-                                std::to_string(lo) + " and " + std::to_string(hi) + " (got " +
-                                std::to_string(n) + ")");
-    *out = static_cast<int>(n);
-  };
+  sdk::PullSettingsReader read(p);
+  std::vector<std::string>& problems = read.problems();
   std::string since_format = "iso8601";
-  str("entity", &c.entity);
-  str("since_param", &c.since_param);
-  str("cursor_param", &c.cursor_param);
-  str("limit_param", &c.limit_param);
-  str("items", &c.items);
-  str("next_cursor", &c.next_cursor);
-  str("id_field", &c.id_field);
-  str("modified_field", &c.modified_field);
-  str("since_format", &since_format);
-  integer("page_size", 1, kMaxPageSize, &c.page_size);
-  integer("max_pages", 1, 100000, &c.max_pages);
-  integer("max_seen", 100, 1000000, &c.max_seen);
-  if (auto v = p.find("overlap"); v != p.end() && !v->is_null()) {
-    int64_t ms = 0;
-    bool ok = v->is_number_integer() ? (ms = v->get<int64_t>(), true)
-              : v->is_string()       ? parseDurationMs(v->get<std::string>(), &ms)
-                                     : false;
-    if (!ok || ms < 0)
-      problems.push_back("pull.overlap must be a duration such as \"1m\" or integer milliseconds");
-    else c.overlap_ms = ms;
-  }
+  read.str("entity", &c.entity);
+  read.str("since_param", &c.since_param);
+  read.str("cursor_param", &c.cursor_param);
+  read.str("limit_param", &c.limit_param);
+  read.str("items", &c.items);
+  read.str("next_cursor", &c.next_cursor);
+  read.str("id_field", &c.id_field);
+  read.str("modified_field", &c.modified_field);
+  read.str("since_format", &since_format);
+  read.integer("page_size", 1, kMaxPageSize, &c.page_size);
+  read.integer("max_pages", 1, 100000, &c.max_pages);
+  read.integer("max_seen", 100, 1000000, &c.max_seen);
+  read.duration("overlap", "1m", &c.overlap_ms);
   if (auto v = p.find("extra_query"); v != p.end() && !v->is_null()) {
     if (!v->is_object()) {
       problems.push_back("pull.extra_query must be a map of parameter name to value");
@@ -166,15 +139,9 @@ Result<HttpPullConfig> parseHttpPullConfig(const std::string& text) {
       }
     }
   }
-  static const char* kKnown[] = {"entity",       "since_param", "cursor_param", "limit_param",
-                                 "page_size",    "items",       "next_cursor",  "id_field",
-                                 "modified_field", "overlap",   "since_format", "extra_query",
-                                 "max_pages",    "max_seen"};
-  for (const auto& [key, _] : p.items()) {
-    bool known = false;
-    for (const char* k : kKnown) known = known || key == k;
-    if (!known) problems.push_back("unknown setting 'pull." + key + "'");
-  }
+  read.rejectUnknown({"entity", "since_param", "cursor_param", "limit_param", "page_size", "items",
+                      "next_cursor", "id_field", "modified_field", "overlap", "since_format",
+                      "extra_query", "max_pages", "max_seen"});
   if (c.entity.empty()) problems.push_back("pull.entity is required (e.g. customer)");
   for (auto [name, value] : {std::pair{"since_param", &c.since_param},
                              std::pair{"cursor_param", &c.cursor_param},

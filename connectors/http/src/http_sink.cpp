@@ -78,18 +78,6 @@ bool userSets(const HttpSinkConfig& cfg, const char* name) {
   return false;
 }
 
-class HeaderList {
- public:
-  ~HeaderList() { curl_slist_free_all(list_); }
-  void add(const std::string& line) {
-    auto* next = curl_slist_append(list_, line.c_str());
-    if (next) list_ = next;
-  }
-  curl_slist* get() const { return list_; }
- private:
-  curl_slist* list_ = nullptr;
-};
-
 std::string replaceAll(std::string text, const std::string& from, const std::string& to) {
   if (from.empty()) return text;
   for (size_t pos = text.find(from); pos != std::string::npos;
@@ -104,6 +92,26 @@ std::string replaceAll(std::string text, const std::string& from, const std::str
 void ensureCurlGlobalInit() {
   static std::once_flag once;
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+void setCommonCurlOptions(void* curl, const HttpSinkConfig& cfg, const std::string& url,
+                          long transfer_timeout_ms, char* errbuf) {
+  auto* c = static_cast<CURL*>(curl);
+  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(cfg.connect_timeout_ms));
+  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, transfer_timeout_ms);
+  curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, cfg.tls_verify ? 1L : 0L);
+  curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, cfg.tls_verify ? 2L : 0L);
+  if (!cfg.ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, cfg.ca_file.c_str());
+  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+}
+
+HeaderList::~HeaderList() { curl_slist_free_all(list_); }
+
+void HeaderList::add(const std::string& line) {
+  if (auto* next = curl_slist_append(list_, line.c_str())) list_ = next;
 }
 
 struct HttpSink::Handle {
@@ -177,17 +185,9 @@ Result<sdk::Delivery> HttpSink::deliver(const Record& record) {
 
   Capture cap;
   char errbuf[CURL_ERROR_SIZE] = {0};
-  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  setCommonCurlOptions(c, cfg_, url, static_cast<long>(cfg_.timeout_ms), errbuf);
   curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(cfg_.connect_timeout_ms));
-  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(cfg_.timeout_ms));
-  curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, cfg_.tls_verify ? 1L : 0L);
-  curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, cfg_.tls_verify ? 2L : 0L);
-  if (!cfg_.ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, cfg_.ca_file.c_str());
   curl_easy_setopt(c, CURLOPT_USERAGENT, "qiao-http-sink/0.1");
-  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
   if (cfg_.method == "PUT") curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, "PUT");
   curl_easy_setopt(c, CURLOPT_POST, 1L);
   curl_easy_setopt(c, CURLOPT_POSTFIELDS, record.payload.data());
@@ -221,16 +221,8 @@ sdk::Health HttpSink::health() {
   char errbuf[CURL_ERROR_SIZE] = {0};
   CURL* c = h.easy;
   const std::string& url = url_.fixedPrefix();  // a templated URL: its fixed part
-  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  setCommonCurlOptions(c, cfg_, url, static_cast<long>(cfg_.connect_timeout_ms), errbuf);
   curl_easy_setopt(c, CURLOPT_CONNECT_ONLY, 1L);
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(cfg_.connect_timeout_ms));
-  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(cfg_.connect_timeout_ms));
-  curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, cfg_.tls_verify ? 1L : 0L);
-  curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, cfg_.tls_verify ? 2L : 0L);
-  if (!cfg_.ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, cfg_.ca_file.c_str());
-  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
   int64_t start = steadyNowUs();
   CURLcode rc = curl_easy_perform(c);
   int64_t ms = (steadyNowUs() - start) / 1000;

@@ -10,10 +10,32 @@
 #include "url_template.h"
 #include "qiao/sdk/connector.h"
 
+struct curl_slist;
+
 namespace qiao::connectors::http {
 
 // Once per process, thread-safe.
 void ensureCurlGlobalInit();
+
+// The libcurl options every request of this connector sets (sink, its health check, source):
+// the URL, http/https only, no signals, the connect timeout, `transfer_timeout_ms` for the
+// whole transfer, TLS verification and CA file, and `errbuf` (CURL_ERROR_SIZE) for the detail.
+void setCommonCurlOptions(void* curl, const HttpSinkConfig& cfg, const std::string& url,
+                          long transfer_timeout_ms, char* errbuf);
+
+// Request header lines ("Name: value") as the curl_slist CURLOPT_HTTPHEADER takes; freed with it.
+class HeaderList {
+ public:
+  HeaderList() = default;
+  HeaderList(const HeaderList&) = delete;
+  HeaderList& operator=(const HeaderList&) = delete;
+  ~HeaderList();
+  void add(const std::string& line);
+  curl_slist* get() const { return list_; }
+
+ private:
+  curl_slist* list_ = nullptr;
+};
 
 class HttpSink final : public sdk::Sink {
  public:

@@ -97,18 +97,6 @@ std::string shortJson(const json& v) {
   return t.size() > 80 ? t.substr(0, 80) + "..." : t;
 }
 
-class HeaderList {
- public:
-  ~HeaderList() { curl_slist_free_all(list_); }
-  void add(const std::string& line) {
-    if (auto* next = curl_slist_append(list_, line.c_str())) list_ = next;
-  }
-  curl_slist* get() const { return list_; }
-
- private:
-  curl_slist* list_ = nullptr;
-};
-
 }  // namespace
 
 struct HttpSource::Page {
@@ -181,17 +169,9 @@ Result<HttpSource::Page> HttpSource::fetch(const std::string& url, int page_no) 
 
   Capture cap;
   char errbuf[CURL_ERROR_SIZE] = {0};
-  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  setCommonCurlOptions(c, cfg_, url, static_cast<long>(cfg_.timeout_ms), errbuf);
   curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(cfg_.connect_timeout_ms));
-  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(cfg_.timeout_ms));
-  curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, cfg_.tls_verify ? 1L : 0L);
-  curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, cfg_.tls_verify ? 2L : 0L);
-  if (!cfg_.ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, cfg_.ca_file.c_str());
   curl_easy_setopt(c, CURLOPT_USERAGENT, "qiao-http-source/0.1");
-  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
   curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
   curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");  // gzip if the server offers it
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());

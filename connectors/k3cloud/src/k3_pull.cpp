@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "k3_sink.h"
+#include "qiao/sdk/pull_settings.h"
 
 namespace qiao::connectors::k3cloud {
 namespace {
@@ -17,29 +18,6 @@ bool isKey(const std::string& s) {
   if (s.empty()) return false;
   for (unsigned char c : s)
     if (!std::isalnum(c) && c != '_' && c != '.') return false;
-  return true;
-}
-
-bool durationMs(const json& v, int64_t* out) {
-  if (v.is_number_integer()) {
-    *out = v.get<int64_t>();
-    return true;
-  }
-  if (!v.is_string()) return false;
-  const std::string& t = v.get_ref<const std::string&>();
-  size_t i = 0;
-  int64_t n = 0;
-  while (i < t.size() && std::isdigit(static_cast<unsigned char>(t[i]))) {
-    if (n > 1'000'000'000'000LL) return false;
-    n = n * 10 + (t[i++] - '0');
-  }
-  if (i == 0) return false;
-  std::string unit = t.substr(i);
-  if (unit.empty() || unit == "ms") *out = n;
-  else if (unit == "s") *out = n * 1000;
-  else if (unit == "m") *out = n * 60'000;
-  else if (unit == "h") *out = n * 3'600'000;
-  else return false;
   return true;
 }
 
@@ -167,45 +145,20 @@ Result<PullConfig> parsePullConfig(const std::string& text) {
                 "...})");
   const json& p = *it;
   PullConfig c;
-  std::vector<std::string> problems;
-  auto str = [&](const char* key, std::string* out) {
-    auto v = p.find(key);
-    if (v == p.end() || v->is_null()) return;
-    if (v->is_string()) *out = v->get<std::string>();
-    else problems.push_back(std::string("pull.") + key + " must be a string");
-  };
-  auto integer = [&](const char* key, int64_t lo, int64_t hi, int* out) {
-    auto v = p.find(key);
-    if (v == p.end() || v->is_null()) return;
-    int64_t n = 0;
-    if (v->is_number_integer()) n = v->get<int64_t>();
-    else if (v->is_string() && !v->get<std::string>().empty() && v->get<std::string>().size() < 10 &&
-             v->get<std::string>().find_first_not_of("0123456789") == std::string::npos)
-      n = std::stoll(v->get<std::string>());
-    else return problems.push_back(std::string("pull.") + key + " must be an integer");
-    if (n < lo || n > hi)
-      return problems.push_back(std::string("pull.") + key + " must be between " +
-                                std::to_string(lo) + " and " + std::to_string(hi) + " (got " +
-                                std::to_string(n) + ")");
-    *out = static_cast<int>(n);
-  };
+  sdk::PullSettingsReader read(p);
+  std::vector<std::string>& problems = read.problems();
   std::string shape = "model", envelope = "model";
-  str("form_id", &c.form_id);
-  str("modified_field", &c.modified_field);
-  str("key_field", &c.key_field);
-  str("number_field", &c.number_field);
-  str("filter", &c.filter);
-  str("shape", &shape);
-  str("entity", &c.entity);
-  str("envelope", &envelope);
-  integer("page_size", 1, 10000, &c.page_size);
-  integer("max_seen", 100, 100000, &c.max_seen);
-  if (auto v = p.find("overlap"); v != p.end() && !v->is_null()) {
-    int64_t ms = 0;
-    if (!durationMs(*v, &ms) || ms < 0)
-      problems.push_back("pull.overlap must be a duration such as \"5m\" or integer milliseconds");
-    else c.overlap_ms = ms;
-  }
+  read.str("form_id", &c.form_id);
+  read.str("modified_field", &c.modified_field);
+  read.str("key_field", &c.key_field);
+  read.str("number_field", &c.number_field);
+  read.str("filter", &c.filter);
+  read.str("shape", &shape);
+  read.str("entity", &c.entity);
+  read.str("envelope", &envelope);
+  read.integer("page_size", 1, 10000, &c.page_size);
+  read.integer("max_seen", 100, 100000, &c.max_seen);
+  read.duration("overlap", "5m", &c.overlap_ms);
   if (auto v = p.find("field_keys"); v != p.end() && !v->is_null()) {
     if (!v->is_array()) problems.push_back("pull.field_keys must be a list of field keys");
     else
@@ -217,14 +170,8 @@ Result<PullConfig> parsePullConfig(const std::string& text) {
         c.field_keys.push_back(k.get<std::string>());
       }
   }
-  static const char* kKnown[] = {"form_id", "modified_field", "key_field", "number_field",
-                                 "filter", "overlap", "page_size", "shape", "field_keys",
-                                 "entity", "envelope", "max_seen"};
-  for (const auto& [key, _] : p.items()) {
-    bool known = false;
-    for (const char* k : kKnown) known = known || key == k;
-    if (!known) problems.push_back("unknown setting 'pull." + key + "'");
-  }
+  read.rejectUnknown({"form_id", "modified_field", "key_field", "number_field", "filter", "overlap",
+                      "page_size", "shape", "field_keys", "entity", "envelope", "max_seen"});
   if (c.form_id.empty()) problems.push_back("pull.form_id is required (e.g. AR_RECEIVEBILL)");
   else if (!isKey(c.form_id)) problems.push_back("pull.form_id must be a form id such as AR_RECEIVEBILL");
   for (auto [name, value] : {std::pair{"modified_field", &c.modified_field},
