@@ -209,35 +209,25 @@ std::optional<int64_t> HttpPullWatermark::lowerBoundMs(int64_t overlap_ms) const
 
 bool HttpPullWatermark::emitted(const std::string& id, int64_t mtime) const {
   if (floor && mtime < *floor) return true;
-  auto it = seen.find(mtime);
-  return it != seen.end() && it->second.count(id) > 0;
+  return seen.contains(id, mtime);
 }
 
 void HttpPullWatermark::add(const std::string& id, int64_t mtime) {
-  seen[mtime].insert(id);
+  seen.add(id, mtime);
   if (!newest || mtime > *newest) newest = mtime;
 }
 
-size_t HttpPullWatermark::seenCount() const {
-  size_t n = 0;
-  for (const auto& [_, ids] : seen) n += ids.size();
-  return n;
-}
+size_t HttpPullWatermark::seenCount() const { return seen.count(); }
 
 size_t HttpPullWatermark::prune(int64_t overlap_ms, size_t cap) {
   if (newest) {
     int64_t lower = *newest - overlap_ms;
     if (!floor || *floor < lower) floor = lower;
   }
-  if (floor) seen.erase(seen.begin(), seen.lower_bound(*floor));
-  size_t count = seenCount(), forgotten = 0;
-  while (count > cap && seen.size() > 1) {
-    auto oldest = seen.begin();
-    count -= oldest->second.size();
-    forgotten += oldest->second.size();
-    floor = oldest->first + 1;
-    seen.erase(oldest);
-  }
+  if (floor) seen.forgetBefore(*floor);
+  std::optional<int64_t> last_forgotten;
+  size_t forgotten = seen.capByInstant(cap, &last_forgotten);
+  if (last_forgotten) floor = *last_forgotten + 1;
   return forgotten;
 }
 
@@ -272,7 +262,7 @@ Result<HttpPullWatermark> decodeHttpPullWatermark(const std::string& text) {
       if (!ms || !ids.is_array()) return bad("seen has an entry that is not time → [ids]");
       for (const auto& id : ids) {
         if (!id.is_string()) return bad("seen has an id that is not text");
-        wm.seen[*ms].insert(id.get<std::string>());
+        wm.seen.add(id.get<std::string>(), *ms);
       }
     }
   }

@@ -4,9 +4,7 @@
 #pragma once
 
 #include <cstdint>
-#include <map>
 #include <optional>
-#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -14,6 +12,7 @@
 
 #include "qiao/core/result.h"
 #include "qiao/sdk/field_spec.h"
+#include "qiao/sdk/pull_window.h"
 
 namespace qiao::connectors::http {
 
@@ -59,7 +58,7 @@ std::string canonicalTime(int64_t ms);
 struct HttpPullWatermark {
   std::optional<int64_t> newest;  // modified time of the newest emitted record
   std::optional<int64_t> floor;
-  std::map<int64_t, std::set<std::string>> seen;
+  sdk::SeenWindow<int64_t> seen;
 
   // max(newest - overlap, floor): what since_param carries (nullopt: from the beginning).
   std::optional<int64_t> lowerBoundMs(int64_t overlap_ms) const;

@@ -281,43 +281,26 @@ bool PullWatermark::contains(const std::string& id, const std::string& mtime) co
   if (!floor_time.empty() &&
       (mtime < floor_time || (mtime == floor_time && !IdOrder()(floor_id, id))))
     return true;
-  auto it = seen.find(mtime);
-  return it != seen.end() && it->second.count(id) > 0;
+  return seen.contains(id, mtime);
 }
 
 void PullWatermark::add(const std::string& id, const std::string& mtime) {
-  seen[mtime].insert(id);
+  seen.add(id, mtime);
   if (newest.empty() || mtime > newest) newest = mtime;
 }
 
-size_t PullWatermark::seenCount() const {
-  size_t n = 0;
-  for (const auto& [_, ids] : seen) n += ids.size();
-  return n;
-}
+size_t PullWatermark::seenCount() const { return seen.count(); }
 
 size_t PullWatermark::prune(int64_t overlap_ms, size_t cap) {
   if (auto lower = lowerBoundMs(overlap_ms)) {
     std::string bound = canonicalK3Time(*lower);
-    seen.erase(seen.begin(), seen.lower_bound(bound));
+    seen.forgetBefore(bound);
     if (!floor_time.empty() && floor_time < bound) {
       floor_time.clear();
       floor_id.clear();
     }
   }
-  size_t count = seenCount(), dropped = 0;
-  while (count > cap && !seen.empty()) {
-    auto& [mtime, ids] = *seen.begin();
-    while (count > cap && !ids.empty()) {
-      floor_time = mtime;
-      floor_id = *ids.begin();
-      ids.erase(ids.begin());
-      --count;
-      ++dropped;
-    }
-    if (ids.empty()) seen.erase(seen.begin());
-  }
-  return dropped;
+  return seen.capByPair(cap, &floor_time, &floor_id);
 }
 
 Result<PullWatermark> decodePullWatermark(const std::string& text, const std::string& form) {
@@ -357,7 +340,7 @@ Result<PullWatermark> decodePullWatermark(const std::string& text, const std::st
       if (!ids.is_array()) return bad("has a 'seen' entry that is not a list");
       for (const auto& id : ids) {
         if (!id.is_string()) return bad("has a 'seen' id that is not text");
-        wm.seen[mtime].insert(id.get<std::string>());
+        wm.seen.add(id.get<std::string>(), mtime);
       }
     }
   }

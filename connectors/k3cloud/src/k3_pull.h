@@ -4,16 +4,15 @@
 #pragma once
 
 #include <cstdint>
-#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "qiao/core/result.h"
 #include "qiao/sdk/field_spec.h"
+#include "qiao/sdk/pull_window.h"
 
 namespace qiao::connectors::k3cloud {
 
@@ -65,7 +64,7 @@ struct IdOrder {
 struct PullWatermark {
   std::string form;
   std::string newest;  // canonical modify time of the newest emitted bill; "" = none yet
-  std::map<std::string, std::set<std::string, IdOrder>> seen;  // canonical modify time → ids
+  sdk::SeenWindow<std::string, IdOrder> seen;  // canonical modify time → ids
   // Every pair at or below (floor_time, floor_id) in (modify time, id) order counts as emitted:
   // what the cap forgot. "" = no floor.
   std::string floor_time, floor_id;
