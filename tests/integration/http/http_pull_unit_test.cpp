@@ -184,6 +184,23 @@ TEST(HttpPullWatermark, SkipsOnlyWhatWasEmittedAndPrunesBelowTheOverlap) {
   EXPECT_TRUE(decodeHttpPullWatermark("").ok());
 }
 
+// Watermarks users already have stored keep decoding, mean the same, and are written back
+// byte for byte (the text the source wrote before its window moved into the sdk).
+TEST(HttpPullWatermark, AStoredWatermarkReadsAndWritesBackUnchanged) {
+  const std::string stored =
+      R"({"floor":"2026-11-27T01:59:00.123Z","kind":"http","newest":"2026-11-27T02:00:00.123Z",)"
+      R"("seen":{"2026-11-27T01:59:30.000Z":["CU1","CU2"],"2026-11-27T02:00:00.123Z":["CU3"]},)"
+      R"("v":1})";
+  auto wm = decodeHttpPullWatermark(stored);
+  ASSERT_TRUE(wm.ok()) << wm.error().message;
+  EXPECT_EQ(encodeHttpPullWatermark(*wm), stored);
+  const int64_t at = *parseModifiedText("2026-11-27T01:59:30.000Z");
+  EXPECT_TRUE(wm->emitted("CU2", at));
+  EXPECT_FALSE(wm->emitted("CU3", at));
+  EXPECT_TRUE(wm->emitted("anything", *parseModifiedText("2026-11-27T01:58:59.999Z")));  // < floor
+  EXPECT_EQ(wm->seenCount(), 3u);
+}
+
 TEST(HttpPullUrl, AddsEncodedParametersAfterAnExistingQuery) {
   auto cfg = parseHttpSourceConnection(
       json{{"url", "http://127.0.0.1:1/api/customers?tenant=a"}}.dump());

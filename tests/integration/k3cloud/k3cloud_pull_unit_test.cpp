@@ -131,6 +131,28 @@ TEST(K3PullWatermark, PruneKeepsTheOverlapWindowAndHonoursTheCap) {
   EXPECT_LT(k3::encodePullWatermark(wm).size(), 60000u);
 }
 
+// Watermarks users already have stored keep decoding, mean the same, and are written back
+// byte for byte (the text the source wrote before its window moved into the sdk); ids stay
+// in K/3's numeric order.
+TEST(K3PullWatermark, AStoredWatermarkReadsAndWritesBackUnchanged) {
+  const std::string stored =
+      R"({"floor":{"id":"9","t":"2026-11-27T09:55:00.000"},"form":"F",)"
+      R"("newest":"2026-11-27T10:00:00.500","seen":{"2026-11-27T09:59:00.000":["9","10","100"],)"
+      R"("2026-11-27T10:00:00.500":["7"]},"v":1})";
+  auto wm = k3::decodePullWatermark(stored, "F");
+  ASSERT_TRUE(wm.ok()) << wm.error().message;
+  EXPECT_EQ(k3::encodePullWatermark(*wm), stored);
+  EXPECT_TRUE(wm->contains("10", "2026-11-27T09:59:00.000"));
+  EXPECT_FALSE(wm->contains("11", "2026-11-27T09:59:00.000"));
+  EXPECT_TRUE(wm->contains("8", "2026-11-27T09:55:00.000"));    // at the floor, id below it
+  EXPECT_FALSE(wm->contains("10", "2026-11-27T09:55:00.000"));  // numeric order: 10 > 9
+  EXPECT_EQ(wm->seenCount(), 4u);
+  // The cap forgets in (time, numeric id) order: 9, then 10.
+  EXPECT_EQ(wm->prune(300000, 2), 2u);
+  EXPECT_EQ(wm->floor_time, "2026-11-27T09:59:00.000");
+  EXPECT_EQ(wm->floor_id, "10");
+}
+
 TEST(K3PullViewToModel, PropertyNamesBecomeFieldKeys) {
   json view = json::parse(R"({
     "Id": 100231, "BillNo": "SKD00000231", "DOCUMENTSTATUS": "C", "F_ABC_Ref": "x",
