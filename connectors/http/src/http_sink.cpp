@@ -108,6 +108,16 @@ void setCommonCurlOptions(void* curl, const HttpSinkConfig& cfg, const std::stri
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
 }
 
+CURLcode performRequest(void* curl, long* status) {
+  auto* c = static_cast<CURL*>(curl);
+  CURLcode rc = curl_easy_perform(c);
+  *status = 0;
+  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, nullptr);
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, nullptr);
+  return rc;
+}
+
 HeaderList::~HeaderList() { curl_slist_free_all(list_); }
 
 void HeaderList::add(const std::string& line) {
@@ -199,12 +209,8 @@ Result<sdk::Delivery> HttpSink::deliver(const Record& record) {
   curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, onHeader);
   curl_easy_setopt(c, CURLOPT_HEADERDATA, &cap);
 
-  CURLcode rc = curl_easy_perform(c);
   long status = 0;
-  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-  // The handle must not keep pointers into this frame once it is back in the pool.
-  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, nullptr);
-  curl_easy_setopt(c, CURLOPT_HTTPHEADER, nullptr);
+  CURLcode rc = performRequest(c, &status);  // leaves no pointer into this frame in the handle
   release(std::move(handle));
 
   if (rc != CURLE_OK) {

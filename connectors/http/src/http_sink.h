@@ -1,6 +1,8 @@
 // The `http` sink: one JSON request per record over libcurl, with kept-alive connections.
 #pragma once
 
+#include <curl/curl.h>
+
 #include <memory>
 #include <mutex>
 #include <string>
@@ -9,8 +11,6 @@
 #include "http_config.h"
 #include "url_template.h"
 #include "qiao/sdk/connector.h"
-
-struct curl_slist;
 
 namespace qiao::connectors::http {
 
@@ -22,6 +22,9 @@ void ensureCurlGlobalInit();
 // whole transfer, TLS verification and CA file, and `errbuf` (CURL_ERROR_SIZE) for the detail.
 void setCommonCurlOptions(void* curl, const HttpSinkConfig& cfg, const std::string& url,
                           long transfer_timeout_ms, char* errbuf);
+// Runs the request set up on `curl`; *status = the HTTP status (0 when none). Afterwards the
+// handle no longer points into the caller's frame (error buffer, header list).
+CURLcode performRequest(void* curl, long* status);
 
 // Request header lines ("Name: value") as the curl_slist CURLOPT_HTTPHEADER takes; freed with it.
 class HeaderList {

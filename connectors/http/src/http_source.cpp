@@ -179,11 +179,8 @@ Result<HttpSource::Page> HttpSource::fetch(const std::string& url, int page_no) 
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &cap);
   curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, onHeader);
   curl_easy_setopt(c, CURLOPT_HEADERDATA, &cap);
-  CURLcode rc = curl_easy_perform(c);
   long status = 0;
-  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, nullptr);
-  curl_easy_setopt(c, CURLOPT_HTTPHEADER, nullptr);
+  CURLcode rc = performRequest(c, &status);
 
   if (cap.too_big)
     return Error::permanent(ErrorCode::kRemotePermanent,
