@@ -236,6 +236,21 @@ Status writeRow(detail::SyncDb& db, const OpenWrite& w, const std::string& statu
       .run();
 }
 
+// One side of a link: its id there, content hash and flags.
+Status writeSideRow(detail::SyncDb& db, const std::string& link_id, const std::string& side,
+                    const SideLink& s) {
+  return db
+      .prepare("INSERT OR REPLACE INTO sync_link_sides (link_id, side, side_id, hash, forbidden, "
+               "deleted) VALUES (?, ?, ?, ?, ?, ?)")
+      .bind(link_id)
+      .bind(side)
+      .bind(s.id)
+      .bind(hashText(s.hash))
+      .bind(int64_t{s.forbidden ? 1 : 0})
+      .bind(int64_t{s.deleted ? 1 : 0})
+      .run();
+}
+
 }  // namespace
 
 Status Service::Impl::persist(const std::function<Status()>& extra) {
@@ -272,17 +287,7 @@ Status Service::Impl::writeDirt() {
       }
       QIAO_RETURN_IF_ERROR(
           db->prepare("DELETE FROM sync_link_sides WHERE link_id = ?").bind(id).run());
-      for (const auto& [side, s] : l->sides) {
-        QIAO_RETURN_IF_ERROR(db->prepare("INSERT INTO sync_link_sides (link_id, side, side_id, "
-                                         "hash, forbidden, deleted) VALUES (?, ?, ?, ?, ?, ?)")
-                                 .bind(id)
-                                 .bind(side)
-                                 .bind(s.id)
-                                 .bind(hashText(s.hash))
-                                 .bind(int64_t{s.forbidden ? 1 : 0})
-                                 .bind(int64_t{s.deleted ? 1 : 0})
-                                 .run());
-      }
+      for (const auto& [side, s] : l->sides) QIAO_RETURN_IF_ERROR(writeSideRow(*db, id, side, s));
     }
     for (const auto& [id, side] : dirty_side_ids) {
       const Link* l = state.link(id);
@@ -290,15 +295,7 @@ Status Service::Impl::writeDirt() {
       const SideLink& s = l->sides.at(side);
       QIAO_RETURN_IF_ERROR(
           db->prepare("UPDATE sync_links SET updated_at_ms = ? WHERE link_id = ?").bind(now).bind(id).run());
-      QIAO_RETURN_IF_ERROR(db->prepare("INSERT OR REPLACE INTO sync_link_sides (link_id, side, "
-                                       "side_id, hash, forbidden, deleted) VALUES (?, ?, ?, ?, ?, ?)")
-                               .bind(id)
-                               .bind(side)
-                               .bind(s.id)
-                               .bind(hashText(s.hash))
-                               .bind(int64_t{s.forbidden ? 1 : 0})
-                               .bind(int64_t{s.deleted ? 1 : 0})
-                               .run());
+      QIAO_RETURN_IF_ERROR(writeSideRow(*db, id, side, s));
     }
     for (int64_t seq : dirty_writes) {
       auto it = open.find(seq);
